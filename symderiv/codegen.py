@@ -1,0 +1,57 @@
+"""Stage 5, codegen: NumPy functions from symbolic results, through SymPy's printers and lambdify."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.str import StrPrinter
+
+from .functions import Pos, Step
+
+
+class SymderivNumPyPrinter(NumPyPrinter):
+    """NumPy printer that knows the indicator (with its value at the kink) and max(0, ·)."""
+
+    kink: float = 0.0
+
+    def _print_Step(self, expr: Step) -> str:
+        return f"{self._module_format('numpy.heaviside')}({self._print(expr.args[0])}, {self.kink!r})"
+
+    def _print_Pos(self, expr: Pos) -> str:
+        return f"{self._module_format('numpy.maximum')}({self._print(expr.args[0])}, 0.0)"
+
+
+@lru_cache(maxsize=8)
+def numpy_printer(kink: float) -> type[SymderivNumPyPrinter]:
+    return type("KinkNumPyPrinter", (SymderivNumPyPrinter,), {"kink": float(kink)})
+
+
+def lambdify(args: Sequence[object], expr: object, kink: sp.Expr):
+    """``sympy.lambdify`` to NumPy with common subexpressions eliminated and our printer."""
+    printer = numpy_printer(float(kink))({"fully_qualified_modules": True, "inline": True})
+    return sp.lambdify(args, expr, modules="numpy", printer=printer, cse=True)
+
+
+class TextPrinter(StrPrinter):
+    """Plain-text printing for terminals, in the notes' notation: 1[m > 0], max(0, m), w[u,v]."""
+
+    def _print_Step(self, expr: Step) -> str:
+        return f"1[{self._print(expr.args[0])} > 0]"
+
+    def _print_Pos(self, expr: Pos) -> str:
+        return f"max(0, {self._print(expr.args[0])})"
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        name = expr.name
+        if "_{" in name and name.endswith("}"):
+            base, _, index = name.partition("_{")
+            return f"{base}[{index[:-1]}]"
+        return {"Delta": "Δ", "lambda": "λ"}.get(name, name)
+
+
+def text(expr: object) -> str:
+    """``expr`` as one line of plain text."""
+    return TextPrinter({"order": "none"}).doprint(expr)

@@ -1,0 +1,79 @@
+"""The two functions at the heart of the piecewise losses, as SymPy functions of their own.
+
+``Pos(m)`` is max(0, m) and ``Step(m)`` is the indicator 1[m > 0]. SymPy's ``Max`` differentiates
+to ``Heaviside``, whose value at 0 is ½ silently; here the derivative of ``Pos`` is ``Step`` and
+``Step(0)`` stays unevaluated, so the value at a kink is always a stated convention
+(:attr:`Conventions.kink`), applied by :func:`at_kink`.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class Step(sp.Function):
+    """The indicator 1[m > 0]. ``Step(0)`` is left unevaluated: its value is a convention."""
+
+    nargs = 1
+    is_real = True
+    is_nonnegative = True
+
+    @classmethod
+    def eval(cls, m):  # type: ignore[override]
+        if m.is_Number:
+            if m > 0:
+                return sp.Integer(1)
+            if m < 0:
+                return sp.Integer(0)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.Integer(0)  # almost everywhere; kinks are handled by convention, not by delta functions
+
+    def _eval_power(self, e):  # 1[·]^2 = 1[·] holds only when 1[0] is 0 or 1, so no automatic rule
+        return None
+
+    def _latex(self, printer) -> str:
+        return r"\mathbb{1}\left[%s > 0\right]" % printer._print(self.args[0])
+
+
+class Pos(sp.Function):
+    """max(0, m), differentiated to :class:`Step`."""
+
+    nargs = 1
+    is_real = True
+    is_nonnegative = True
+
+    @classmethod
+    def eval(cls, m):  # type: ignore[override]
+        if m.is_Number:
+            return m if m > 0 else sp.Integer(0)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return Step(self.args[0])
+
+    def _latex(self, printer) -> str:
+        return r"\max\left(0, %s\right)" % printer._print(self.args[0])
+
+
+def at_kink(expr: sp.Expr, kink: sp.Expr) -> sp.Expr:
+    """Give every unevaluated ``Step(0)`` in ``expr`` the conventional value ``kink``."""
+    return expr.replace(lambda e: isinstance(e, Step) and e.args[0] == 0, lambda e: kink)
+
+
+def from_sympy_builtins(expr: sp.Expr) -> sp.Expr:
+    """Rewrite SymPy's own spellings of the same functions into ours: ``Max(0, m)`` → ``Pos(m)``,
+    ``Heaviside(m)`` → ``Step(m)`` (off the kink they agree)."""
+    expr = sp.sympify(expr)
+
+    def _max(e: sp.Expr) -> sp.Expr:
+        args = list(e.args)
+        if sp.Integer(0) in args:
+            args.remove(sp.Integer(0))
+            inner = args[0] if len(args) == 1 else sp.Max(*args)
+            return Pos(inner)
+        return e
+
+    expr = expr.replace(lambda e: isinstance(e, sp.Max), _max)
+    return expr.replace(lambda e: isinstance(e, sp.Heaviside), lambda e: Step(e.args[0]))

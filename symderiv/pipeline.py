@@ -1,0 +1,243 @@
+"""The pipeline: build → differentiate → simplify → prove, read as its steps."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from fractions import Fraction
+
+import sympy as sp
+
+from . import differentiate
+from .build import Problem, build, check_labels, check_sizes
+from .conventions import LAMBDA, Conventions
+from .derivation import Derivation
+from .errors import InputError
+from .losses import Loss, get
+from .proof import Claim, Evaluator, random_point, same_value, as_sympy
+from .simplify import RULES, Normalizer, Poly, RewriteRule, add_into, apply_rules, clean, identical, times
+
+#: when C**N is at most this, derive(all_labels="auto") proves every label pattern
+ALL_LABELS_LIMIT = 64
+SYMBOLIC = "symbolic: polynomial identity in the atoms 1[·], max(0,·), exp"
+
+
+def derive(
+    loss: str | Loss,
+    *,
+    D: int | None = None,
+    C: int | None = None,
+    N: int | None = None,
+    y: Sequence[int] | None = None,
+    layout: str = "XW",
+    regularizer: str = "l2",
+    reduction: str = "mean",
+    bias: bool = False,
+    delta: object = None,
+    kink: object = 0,
+    all_labels: bool | str = "auto",
+    points: int = 2,
+    seed: int = 0,
+) -> Derivation:
+    """Derive dL/dW for ``loss`` at size D×C with N samples and labels ``y``, and prove it.
+
+    ``delta`` is Δ (symbolic unless a number is given), ``kink`` the value of the indicator
+    1[m > 0] at m = 0. With ``all_labels`` (default: when C**N ≤ 64) the proof is repeated for
+    every label pattern. Without sizes, the derivation is at symbolic size.
+
+    >>> d = derive("hinge", D=2, C=3, N=2, y=[0, 2])
+    >>> d.proved
+    True
+    """
+    definition = get(loss)
+    conventions = Conventions(
+        layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
+    )
+    if D is None and C is None and N is None:
+        from .generic import derive_generic
+
+        return derive_generic(definition, conventions)
+    if D is None or C is None or N is None:
+        raise InputError("give all three sizes D, C and N (or none, for the symbolic-size derivation)")
+    D, C, N = check_sizes(D, C, N)
+    labels = check_labels(y, C, N)
+    if all_labels == "auto":
+        all_labels = C**N <= ALL_LABELS_LIMIT
+    elif not isinstance(all_labels, bool):
+        raise InputError(f"all_labels must be True, False or 'auto', not {all_labels!r}")
+    if not isinstance(points, int) or points < 0:
+        raise InputError(f"points must be a whole number ≥ 0, not {points!r}")
+
+    problem, G, direct = derive_pattern(definition, conventions, D, C, N, labels)
+    claims = [prove_score_cases(definition, conventions, C)]
+    claims += prove(problem, G, direct, points=points, seed=seed)
+    patterns = 1
+    if all_labels:
+        for pattern in itertools.product(range(C), repeat=N):
+            if pattern != labels:
+                claims += prove(*derive_pattern(definition, conventions, D, C, N, pattern), points=0, seed=0)
+                patterns += 1
+        claims = summarise_patterns(claims, patterns)
+    return Derivation(
+        loss=definition,
+        conventions=conventions,
+        problem=problem,
+        claims=claims,
+        score_gradient=G,
+        gradient_direct=direct,
+        label_patterns=patterns,
+    )
+
+
+def derive_pattern(loss: Loss, conventions: Conventions, D: int, C: int, N: int, y: Sequence[int]):
+    """Build, differentiate (two routes) and simplify for one label pattern."""
+    problem = build(loss, conventions, D, C, N, y)  # 1. build
+    G = differentiate.score_gradient(problem)  # 2. differentiate: per sample in the scores …
+    direct = differentiate.direct(problem)  # … and directly, L(W) as a whole
+    G, rules = simplify(G, conventions)  # 3. simplify: named rewrites toward the closed forms
+    direct = direct.applyfunc(lambda e: apply_rules(e, conventions.kink, rules))
+    return problem, G, direct
+
+
+def simplify(G: sp.Matrix, conventions: Conventions) -> tuple[sp.Matrix, tuple[RewriteRule, ...]]:
+    """Apply the named rewrite rules valid for the kink convention to the per-sample derivatives;
+    return them with the rules that changed something (to apply to the direct route as well)."""
+    fired: list[RewriteRule] = []
+    for rule in RULES:
+        if rule.valid_for_kink(conventions.kink):
+            new = G.applyfunc(rule)
+            if new != G:
+                fired.append(rule)
+            G = new
+    return G, tuple(fired)
+
+
+def closed_score_gradient(problem: Problem) -> sp.Matrix:
+    """The per-element closed form of the notes, ∂L_i/∂s_ij by cases (j ≠ y_i, j = y_i)."""
+    p = problem
+    scores = [[p.S[i, j] for j in range(p.C)] for i in range(p.N)]
+    return sp.Matrix(p.N, p.C, lambda i, j: p.loss.score_gradient(scores[i], p.y[i], j, p.delta))
+
+
+def matrix_weights(problem: Problem) -> sp.Matrix:
+    """The weight matrix G of the matrix form (M, P − Y, …), built with matrix operations."""
+    return problem.loss.weights(problem.S, list(problem.y), problem.delta)
+
+
+def matrix_form(problem: Problem) -> sp.Matrix:
+    """dW = scale · Xᵀ G + ∂R/∂W (layout XW), or scale · Gᵀ Xᵀ + ∂R/∂W (layout WX)."""
+    p = problem
+    G = matrix_weights(p)
+    reg = 2 * p.conventions.reg.coefficient * LAMBDA
+    product = p.X.T * G if p.conventions.layout == "XW" else G.T * p.X.T
+    return p.scale * product + reg * p.W
+
+
+def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, seed: int) -> list[Claim]:
+    """The claims of one label pattern: the two routes agree; the derived gradient equals the
+    per-element closed form and the matrix form. Everything is compared as normal forms
+    (polynomials in canonical atoms, scores normalised as Σ_k x_ik w_kj), with the chain rule
+    dW = scale · Xᵀ G + ∂R/∂W carried out in that algebra; then evidence at rational points."""
+    p = problem
+    norm = Normalizer(p.score_definitions)
+    route1 = _chain_rule_nf(p, G, norm)
+    closed = _chain_rule_nf(p, closed_score_gradient(p), norm)
+    matrix = _chain_rule_nf(p, matrix_weights(p), norm)
+    route2 = {(u, v): clean(norm(direct[k])) for k, (u, v) in enumerate(_entries(p))}
+    claims = [
+        Claim(
+            "the derivative through the scores equals the direct derivative of L(W), entry by entry",
+            route1 == route2,
+            SYMBOLIC,
+        ),
+        Claim("∂L/∂w_uv equals the per-element closed form (cases v ≠ y_i and v = y_i)", route1 == closed, SYMBOLIC),
+        Claim(f"dL/dW equals the matrix form with G = {p.loss.weights_name}", route1 == matrix, SYMBOLIC),
+    ]
+    if points:
+        claims.append(_at_points(p, direct, points, seed))
+    return claims
+
+
+def _chain_rule_nf(p: Problem, G: sp.Matrix, norm: Normalizer) -> dict[tuple[int, int], Poly]:
+    scale = Fraction(int(p.scale.p), int(p.scale.q))
+    reg = 2 * Fraction(int(p.conventions.reg.coefficient.p), int(p.conventions.reg.coefficient.q))
+    rows = [[norm(G[i, v]) for v in range(p.C)] for i in range(p.N)]
+    out = {}
+    for u, v in _entries(p):
+        acc: Poly = {}
+        for i in range(p.N):
+            add_into(acc, times(norm(p.feature(i, u)), rows[i][v]), scale)
+        if reg:
+            add_into(acc, norm(LAMBDA * p.weight(u, v)), reg)
+        out[(u, v)] = clean(acc)
+    return out
+
+
+def _at_points(p: Problem, direct: sp.Matrix, points: int, seed: int) -> Claim:
+    """The direct derivative (in W) against the matrix form (in the scores, evaluated from exact
+    scores) at random rational points."""
+    import random
+
+    rng = random.Random(seed)
+    symbols = sorted(
+        set(p.W) | {x for x in p.X if x.is_Symbol} | {LAMBDA} | p.delta.free_symbols, key=sp.default_sort_key
+    )
+    G = matrix_weights(p)
+    for k in range(points):
+        point = random_point(symbols, rng, positive=[LAMBDA, *p.delta.free_symbols])
+        ev = Evaluator(point, p.conventions.kink)
+        scores = {p.S[i, j]: as_sympy(ev(p.S_def[i, j])) for i in range(p.N) for j in range(p.C)}
+        evs = Evaluator({**point, **scores}, p.conventions.kink)
+        weights = [[evs(G[i, v]) for v in range(p.C)] for i in range(p.N)]
+        for idx, (u, v) in enumerate(_entries(p)):
+            claimed = sum((ev(p.feature(i, u)) * weights[i][v] for i in range(p.N)), Fraction(0))
+            claimed = ev(p.scale) * claimed + 2 * ev(p.conventions.reg.coefficient * LAMBDA * p.weight(u, v))
+            derived = ev(direct[idx])
+            if not same_value(derived, claimed):
+                return Claim(
+                    "direct derivative and matrix form agree at random points",
+                    False,
+                    "rational evaluation",
+                    f"differs at point {k + 1}",
+                    {"entry": f"w[{u},{v}]", "derived": as_sympy(derived), "claimed": as_sympy(claimed),
+                     "point": {str(s): val for s, val in point.items()}},
+                )
+    method = "exact rational evaluation" if p.loss.kinky else "rational inputs, exp and log to 40 digits"
+    return Claim("direct derivative and matrix form agree at random points", True, method, f"{points} points")
+
+
+def summarise_patterns(claims: list[Claim], patterns: int) -> list[Claim]:
+    """Fold the per-pattern claims into one claim per statement, counting the patterns."""
+    by_statement: dict[str, list[Claim]] = {}
+    for c in claims:
+        by_statement.setdefault(c.statement, []).append(c)
+    out = []
+    for statement, group in by_statement.items():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        failure = next((c for c in group if not c.holds), None)
+        detail = f"all {len(group)} label patterns"
+        out.append(Claim(statement, failure is None, group[0].method, detail, failure and failure.counterexample))
+    return out
+
+
+def prove_score_cases(loss: Loss, conventions: Conventions, C: int) -> Claim:
+    """∂L_i/∂s_j equals the closed form's cases for every label value y_i ∈ {0 … C−1} — per sample,
+    so by linearity for every label pattern of any N."""
+    s = differentiate.generic_scores(C)
+    norm = Normalizer()
+    ok = True
+    for label in range(C):
+        derived = differentiate.sample_gradient(loss, C, label, conventions.delta)
+        for j in range(C):
+            closed = loss.score_gradient(s, label, j, conventions.delta)
+            ok &= identical(apply_rules(derived[j], conventions.kink), closed, norm)
+    return Claim(f"∂L_i/∂s_j equals the closed form for every label y_i of {C} classes", ok, SYMBOLIC)
+
+
+def _entries(p: Problem) -> list[tuple[int, int]]:
+    """(u, v) = (feature, class) for each entry of W, in W's own (row-major) order."""
+    if p.conventions.layout == "XW":
+        return [(u, v) for u in range(p.features) for v in range(p.C)]
+    return [(u, v) for v in range(p.C) for u in range(p.features)]
