@@ -9,7 +9,7 @@ import sympy as sp
 
 from .conventions import LAMBDA, Conventions
 from .errors import InputError, TooLargeError
-from .losses import Loss
+from .losses import ConcreteIndexing, Loss
 
 #: derive() refuses concrete sizes beyond this D·C·N (the generic-size derivation has no limit)
 MAX_ENTRIES = 20_000
@@ -171,7 +171,9 @@ def build(loss: Loss, conventions: Conventions, D: int, C: int, N: int, y: Seque
         S_def = (W * X).T
     S = sp.Matrix(N, C, lambda i, j: s_symbol(i, j))
     delta = conventions.delta
-    samples = tuple(loss.sample([S[i, j] for j in range(C)], y[i], delta) for i in range(N))
+    samples = tuple(
+        loss.sample([S[i, j] for j in range(C)], y[i], delta, ConcreteIndexing(C, y[i])) for i in range(N)
+    )
     coefficient = conventions.reg.coefficient
     regularizer = coefficient * LAMBDA * sp.Add(*[w**2 for w in W]) if coefficient else sp.Integer(0)
     scale = sp.Rational(1, N) if conventions.reduction == "mean" else sp.Integer(1)

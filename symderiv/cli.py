@@ -59,7 +59,9 @@ def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, 
     from .emit import text_report
     from .pipeline import derive as run
 
-    options = dict(layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink)
+    options = dict(
+        layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink
+    )
     if all_:
         failed = 0
         for name in losses.builtin_names():

@@ -46,7 +46,9 @@ def _as_kink(value: object) -> sp.Rational:
     try:
         k = sp.Rational(str(Fraction(str(value))))
     except (ValueError, ZeroDivisionError) as exc:
-        raise InputError(f"the indicator's value at a kink must be a number in [0, 1], not {value!r}") from exc
+        raise InputError(
+            f"the indicator's value at a kink must be a number in [0, 1], not {value!r}"
+        ) from exc
     if not 0 <= k <= 1:
         raise InputError(f"the indicator's value at a kink must lie in [0, 1] (a subgradient), not {value}")
     return k

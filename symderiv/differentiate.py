@@ -16,7 +16,7 @@ from functools import lru_cache
 import sympy as sp
 
 from .build import Problem
-from .losses import Loss
+from .losses import ConcreteIndexing, Loss
 
 
 def generic_scores(C: int) -> list[sp.Symbol]:
@@ -29,7 +29,7 @@ def sample_gradient(loss: Loss, C: int, label: int, delta: sp.Expr) -> tuple[sp.
     """∂L_i/∂s_j for j = 0 … C−1, by SymPy's ``diff`` of the per-sample loss with label ``label``,
     in :func:`generic_scores`. Computed once per label value and reused by every sample."""
     s = generic_scores(C)
-    sample = loss.sample(s, label, delta)
+    sample = loss.sample(s, label, delta, ConcreteIndexing(C, label))
     return tuple(sp.diff(sample, sj) for sj in s)
 
 

@@ -13,8 +13,8 @@ from .build import Problem, build, check_labels, check_sizes
 from .conventions import LAMBDA, Conventions
 from .derivation import Derivation
 from .errors import InputError
-from .losses import Loss, get
-from .proof import Claim, Evaluator, random_point, same_value, as_sympy
+from .losses import ConcreteIndexing, Loss, get
+from .proof import Claim, Evaluator, as_sympy, random_point, same_value
 from .simplify import RULES, Normalizer, Poly, RewriteRule, add_into, apply_rules, clean, identical, times
 
 #: when C**N is at most this, derive(all_labels="auto") proves every label pattern
@@ -116,7 +116,11 @@ def closed_score_gradient(problem: Problem) -> sp.Matrix:
     """The per-element closed form of the notes, ∂L_i/∂s_ij by cases (j ≠ y_i, j = y_i)."""
     p = problem
     scores = [[p.S[i, j] for j in range(p.C)] for i in range(p.N)]
-    return sp.Matrix(p.N, p.C, lambda i, j: p.loss.score_gradient(scores[i], p.y[i], j, p.delta))
+    return sp.Matrix(
+        p.N,
+        p.C,
+        lambda i, j: p.loss.score_gradient(scores[i], p.y[i], j, p.delta, ConcreteIndexing(p.C, p.y[i])),
+    )
 
 
 def matrix_weights(problem: Problem) -> sp.Matrix:
@@ -150,7 +154,11 @@ def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, see
             route1 == route2,
             SYMBOLIC,
         ),
-        Claim("∂L/∂w_uv equals the per-element closed form (cases v ≠ y_i and v = y_i)", route1 == closed, SYMBOLIC),
+        Claim(
+            "∂L/∂w_uv equals the per-element closed form (cases v ≠ y_i and v = y_i)",
+            route1 == closed,
+            SYMBOLIC,
+        ),
         Claim(f"dL/dW equals the matrix form with G = {p.loss.weights_name}", route1 == matrix, SYMBOLIC),
     ]
     if points:
@@ -199,8 +207,12 @@ def _at_points(p: Problem, direct: sp.Matrix, points: int, seed: int) -> Claim:
                     False,
                     "rational evaluation",
                     f"differs at point {k + 1}",
-                    {"entry": f"w[{u},{v}]", "derived": as_sympy(derived), "claimed": as_sympy(claimed),
-                     "point": {str(s): val for s, val in point.items()}},
+                    {
+                        "entry": f"w[{u},{v}]",
+                        "derived": as_sympy(derived),
+                        "claimed": as_sympy(claimed),
+                        "point": {str(s): val for s, val in point.items()},
+                    },
                 )
     method = "exact rational evaluation" if p.loss.kinky else "rational inputs, exp and log to 40 digits"
     return Claim("direct derivative and matrix form agree at random points", True, method, f"{points} points")
@@ -218,7 +230,9 @@ def summarise_patterns(claims: list[Claim], patterns: int) -> list[Claim]:
             continue
         failure = next((c for c in group if not c.holds), None)
         detail = f"all {len(group)} label patterns"
-        out.append(Claim(statement, failure is None, group[0].method, detail, failure and failure.counterexample))
+        out.append(
+            Claim(statement, failure is None, group[0].method, detail, failure and failure.counterexample)
+        )
     return out
 
 
@@ -231,7 +245,7 @@ def prove_score_cases(loss: Loss, conventions: Conventions, C: int) -> Claim:
     for label in range(C):
         derived = differentiate.sample_gradient(loss, C, label, conventions.delta)
         for j in range(C):
-            closed = loss.score_gradient(s, label, j, conventions.delta)
+            closed = loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label))
             ok &= identical(apply_rules(derived[j], conventions.kink), closed, norm)
     return Claim(f"∂L_i/∂s_j equals the closed form for every label y_i of {C} classes", ok, SYMBOLIC)
 

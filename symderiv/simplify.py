@@ -14,10 +14,10 @@ into the same shape first, and :func:`equal_by_cases` splits on the sign of each
 from __future__ import annotations
 
 import itertools
-from fractions import Fraction
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 

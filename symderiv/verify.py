@@ -100,14 +100,24 @@ def verify_formula(
         names = ", ".join(sorted(text(s) for s in unknown))
         raise InputError(f"the formula uses symbols that are not the derivation's: {names}")
     _, counterexample = agree_at_points(
-        targets, claimed, symbols, kink, points=points, seed=seed, positive=[LAMBDA, *p.delta.free_symbols],
+        targets,
+        claimed,
+        symbols,
+        kink,
+        points=points,
+        seed=seed,
+        positive=[LAMBDA, *p.delta.free_symbols],
         labels=labels,
     )
     if counterexample:
-        return FormulaVerdict("refuted", "counterexample at a random rational point", len(targets), counterexample)
+        return FormulaVerdict(
+            "refuted", "counterexample at a random rational point", len(targets), counterexample
+        )
     if all(equal_by_cases(t, c, kink) for t, c in zip(targets, claimed, strict=True)):
         return FormulaVerdict("proved", "symbolic: case split on the sign of every margin", len(targets))
-    return FormulaVerdict("unproven", f"no proof found; equal at {points} random rational points", len(targets))
+    return FormulaVerdict(
+        "unproven", f"no proof found; equal at {points} random rational points", len(targets)
+    )
 
 
 def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, list[str]]:
@@ -124,7 +134,9 @@ def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, l
     entries = [(u, v) for u in range(p.features) for v in range(p.C)]
     if isinstance(formula, sp.MatrixBase):
         if formula.shape != p.W.shape:
-            raise InputError(f"the formula is a {formula.shape[0]}×{formula.shape[1]} matrix; W is {p.W.shape}")
+            raise InputError(
+                f"the formula is a {formula.shape[0]}×{formula.shape[1]} matrix; W is {p.W.shape}"
+            )
 
         def claimed(u: int, v: int) -> sp.Expr:
             return formula[u, v] if d.conventions.layout == "XW" else formula[v, u]
@@ -138,7 +150,9 @@ def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, l
             raise InputError("a single expression needs entry=(u, v): which ∂/∂w_uv it claims")
         u, v = entry
         if not (0 <= u < p.features and 0 <= v < p.C):
-            raise InputError(f"entry {entry} is outside W: features 0 … {p.features - 1}, classes 0 … {p.C - 1}")
+            raise InputError(
+                f"entry {entry} is outside W: features 0 … {p.features - 1}, classes 0 … {p.C - 1}"
+            )
         entries = [(u, v)]
         expr = sp.sympify(formula)
 

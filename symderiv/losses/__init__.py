@@ -5,16 +5,49 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import sympy as sp
 
 from ..errors import InputError
 
-#: L_i as a function of the score vector s, the label y and the margin Δ
-SampleLoss = Callable[[Sequence[sp.Expr], int, sp.Expr], sp.Expr]
-#: closed form of ∂L_i/∂s_j, as written in the notes (the cases j ≠ y_i and j = y_i)
-ScoreGradient = Callable[[Sequence[sp.Expr], int, int, sp.Expr], sp.Expr]
+
+class Indexing(Protocol):
+    """How a definition sums over classes and splits cases, so that one definition gives both the
+    concrete-size expression (Python loops over 0 … C−1) and the symbolic-size one (index notation:
+    ``Sum`` over k with the exclusion k ≠ y_i written as 1 − δ(k, y_i))."""
+
+    def sum_all(self, f: Callable[[Any], sp.Expr]) -> sp.Expr:
+        """Σ_k f(k) over all classes."""
+
+    def sum_other(self, f: Callable[[Any], sp.Expr]) -> sp.Expr:
+        """Σ_{k ≠ y_i} f(k)."""
+
+    def cases(self, j: Any, other: sp.Expr, label: sp.Expr) -> sp.Expr:
+        """``other`` where j ≠ y_i, ``label`` where j = y_i."""
+
+
+class ConcreteIndexing:
+    """:class:`Indexing` at a concrete number of classes and a concrete label."""
+
+    def __init__(self, C: int, label: int) -> None:
+        self.C, self.label = C, label
+
+    def sum_all(self, f):
+        return sp.Add(*[f(k) for k in range(self.C)])
+
+    def sum_other(self, f):
+        return sp.Add(*[f(k) for k in range(self.C) if k != self.label])
+
+    def cases(self, j, other, label):
+        return label if j == self.label else other
+
+
+#: L_i(s, y_i, Δ, indexing): s[j] is the score of class j, y_i the label
+SampleLoss = Callable[[Any, Any, sp.Expr, Indexing], sp.Expr]
+#: closed form of ∂L_i/∂s_j(s, y_i, j, Δ, indexing), as the notes write it (cases j ≠ y_i, j = y_i)
+ScoreGradient = Callable[[Any, Any, Any, sp.Expr, Indexing], sp.Expr]
 #: closed form of the weight matrix G = dL/dS (N×C), written with matrix operations
 MatrixWeights = Callable[[sp.Matrix, Sequence[int], sp.Expr], sp.Matrix]
 #: hand-written vectorized NumPy in the plain convention (layout XW, sums over samples, no
@@ -83,4 +116,4 @@ def _load_builtins() -> None:
     from . import builtin  # noqa: F401  (registers on import)
 
 
-__all__ = ["Loss", "register", "get", "names", "builtin_names"]
+__all__ = ["ConcreteIndexing", "Indexing", "Loss", "register", "get", "names", "builtin_names"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import sympy as sp
 
@@ -13,20 +11,16 @@ from . import Loss, register
 # ---------------------------------------------------------------- multiclass SVM (Weston–Watkins)
 
 
-def _margins(s: Sequence[sp.Expr], y: int, delta: sp.Expr) -> list[sp.Expr]:
-    return [s[j] - s[y] + delta for j in range(len(s))]
+def hinge_sample(s, y, delta, ix):
+    return ix.sum_other(lambda j: Pos(s[j] - s[y] + delta))
 
 
-def hinge_sample(s, y, delta):
-    m = _margins(s, y, delta)
-    return sp.Add(*[Pos(m[j]) for j in range(len(s)) if j != y])
-
-
-def hinge_score_gradient(s, y, j, delta):
-    m = _margins(s, y, delta)
-    if j != y:
-        return Step(m[j])
-    return -sp.Add(*[Step(m[k]) for k in range(len(s)) if k != y])
+def hinge_score_gradient(s, y, j, delta, ix):
+    return ix.cases(
+        j,
+        other=Step(s[j] - s[y] + delta),
+        label=-ix.sum_other(lambda k: Step(s[k] - s[y] + delta)),
+    )
 
 
 def hinge_weights(S, y, delta):
@@ -79,16 +73,16 @@ HINGE = register(
 # ---------------------------------------------------------------------- squared hinge (L2-SVM)
 
 
-def squared_hinge_sample(s, y, delta):
-    m = _margins(s, y, delta)
-    return sp.Add(*[Pos(m[j]) ** 2 for j in range(len(s)) if j != y])
+def squared_hinge_sample(s, y, delta, ix):
+    return ix.sum_other(lambda j: Pos(s[j] - s[y] + delta) ** 2)
 
 
-def squared_hinge_score_gradient(s, y, j, delta):
-    m = _margins(s, y, delta)
-    if j != y:
-        return 2 * Pos(m[j])
-    return -2 * sp.Add(*[Pos(m[k]) for k in range(len(s)) if k != y])
+def squared_hinge_score_gradient(s, y, j, delta, ix):
+    return ix.cases(
+        j,
+        other=2 * Pos(s[j] - s[y] + delta),
+        label=-2 * ix.sum_other(lambda k: Pos(s[k] - s[y] + delta)),
+    )
 
 
 def squared_hinge_weights(S, y, delta):
@@ -132,13 +126,13 @@ SQUARED_HINGE = register(
 # ------------------------------------------------------------------- softmax cross-entropy
 
 
-def softmax_sample(s, y, delta):
-    return -s[y] + sp.log(sp.Add(*[sp.exp(sj) for sj in s]))
+def softmax_sample(s, y, delta, ix):
+    return -s[y] + sp.log(ix.sum_all(lambda j: sp.exp(s[j])))
 
 
-def softmax_score_gradient(s, y, j, delta):
-    p_j = sp.exp(s[j]) / sp.Add(*[sp.exp(sk) for sk in s])
-    return p_j - 1 if j == y else p_j
+def softmax_score_gradient(s, y, j, delta, ix):
+    p_j = sp.exp(s[j]) / ix.sum_all(lambda k: sp.exp(s[k]))
+    return ix.cases(j, other=p_j, label=p_j - 1)
 
 
 def softmax_weights(S, y, delta):
