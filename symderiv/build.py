@@ -164,16 +164,14 @@ def build(loss: Loss, conventions: Conventions, D: int, C: int, N: int, y: Seque
     if conventions.layout == "XW":
         W = sp.Matrix(F, C, lambda u, v: w_symbol(u, v))
         X = sp.Matrix(N, F, lambda i, u: xval(i, u))
-        S_def = X * W
     else:
         W = sp.Matrix(C, F, lambda v, u: w_symbol(u, v))
         X = sp.Matrix(F, N, lambda u, i: xval(i, u))
-        S_def = (W * X).T
+    # s_ij = Σ_u x_iu w_uv, written out (faster than SymPy's generic matrix product)
+    S_def = sp.Matrix(N, C, lambda i, j: sp.Add(*[xval(i, u) * w_symbol(u, j) for u in range(F)]))
     S = sp.Matrix(N, C, lambda i, j: s_symbol(i, j))
     delta = conventions.delta
-    samples = tuple(
-        loss.sample([S[i, j] for j in range(C)], y[i], delta, ConcreteIndexing(C, y[i])) for i in range(N)
-    )
+    samples = tuple(loss.sample([S[i, j] for j in range(C)], y[i], delta, ConcreteIndexing(C, y[i])) for i in range(N))
     coefficient = conventions.reg.coefficient
     regularizer = coefficient * LAMBDA * sp.Add(*[w**2 for w in W]) if coefficient else sp.Integer(0)
     scale = sp.Rational(1, N) if conventions.reduction == "mean" else sp.Integer(1)

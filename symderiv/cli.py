@@ -53,15 +53,14 @@ def _labels(value: str | None) -> list[int] | None:
 @click.option("--entry", default=None, help="which ∂L/∂w_uv to print, as u,v")
 @click.option("--all", "all_", is_flag=True, help="derive and prove every built-in loss; print a summary")
 @click.option("--generic", is_flag=True, help="derive at symbolic size (index notation)")
-def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, entry, all_, generic):
+@click.option("--steps", is_flag=True, help="with --generic: show every step of the derivation")
+def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, entry, all_, generic, steps):
     """Derive dL/dW for LOSS, prove the closed forms, and print them."""
     from . import losses
     from .emit import text_report
     from .pipeline import derive as run
 
-    options = dict(
-        layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink
-    )
+    options = dict(layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink)
     if all_:
         failed = 0
         for name in losses.builtin_names():
@@ -75,7 +74,7 @@ def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, 
         raise click.UsageError("name a loss (one of: %s) or pass --all" % ", ".join(losses.names()))
     if generic:
         d = run(loss, **options)
-        click.echo(str(d))
+        click.echo(d.text(steps=steps))
         sys.exit(0 if d.proved else 1)
     d = run(loss, D=D, C=C, N=N, y=_labels(y), **options)
     where = None
@@ -87,6 +86,11 @@ def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, 
         where = (u, v)
     click.echo(text_report(d, where))
     sys.exit(0 if d.proved else 1)
+
+
+from .codegen_cli import codegen_command  # noqa: E402
+
+cli.add_command(codegen_command)
 
 
 def main() -> None:

@@ -74,16 +74,10 @@ class Derivation:
             DerivationStep(
                 "per-sample loss", sp.Matrix(p.samples), self.loss.description, self.loss.latex.get("sample")
             ),
-            DerivationStep(
-                "full loss", p.loss_in_scores(), f"{self.conventions.reduction} over samples plus R(W)"
-            ),
-            DerivationStep(
-                "∂L_i/∂s_j", self.score_gradient, "differentiate each per-sample loss in its scores"
-            ),
+            DerivationStep("full loss", p.loss_in_scores(), f"{self.conventions.reduction} over samples plus R(W)"),
+            DerivationStep("∂L_i/∂s_j", self.score_gradient, "differentiate each per-sample loss in its scores"),
             DerivationStep("chain rule", self.gradient, why),
-            DerivationStep(
-                "closed form", self.closed_form, "the notes' cases v ≠ y_i and v = y_i, proven equal"
-            ),
+            DerivationStep("closed form", self.closed_form, "the notes' cases v ≠ y_i and v = y_i, proven equal"),
         ]
 
     # ---------------------------------------------------------------- results
@@ -126,9 +120,7 @@ class Derivation:
         """∂L/∂w_uv (feature u, class v), derived and simplified, in the score symbols."""
         p = self._concrete()
         if not (0 <= u < p.features and 0 <= v < p.C):
-            raise InputError(
-                f"no weight w[{u},{v}]: features are 0 … {p.features - 1}, classes 0 … {p.C - 1}"
-            )
+            raise InputError(f"no weight w[{u},{v}]: features are 0 … {p.features - 1}, classes 0 … {p.C - 1}")
         return self.gradient[u, v] if self.conventions.layout == "XW" else self.gradient[v, u]
 
     def in_weights(self, expr: sp.Expr) -> sp.Expr:
@@ -170,9 +162,7 @@ class Derivation:
         W = np.asarray(W, dtype=float)
         X = np.asarray(X, dtype=float)
         if W.shape != p.W.shape:
-            raise InputError(
-                f"W has shape {W.shape}, but this derivation's W is {p.W.shape[0]}×{p.W.shape[1]}"
-            )
+            raise InputError(f"W has shape {W.shape}, but this derivation's W is {p.W.shape[0]}×{p.W.shape[1]}")
         want = (p.N, p.D) if self.conventions.layout == "XW" else (p.D, p.N)
         if X.shape != want:
             extra = " (without the constant-1 feature: symderiv appends it)" if self.conventions.bias else ""
@@ -184,9 +174,7 @@ class Derivation:
         if self.conventions.delta.free_symbols:
             args.append(1.0 if delta is None else float(delta))
         elif delta is not None and float(delta) != float(self.conventions.delta):
-            raise InputError(
-                f"this derivation fixed Δ = {self.conventions.delta}; derive again for Δ = {delta}"
-            )
+            raise InputError(f"this derivation fixed Δ = {self.conventions.delta}; derive again for Δ = {delta}")
         return args
 
     # ---------------------------------------------------------------- display
@@ -208,7 +196,5 @@ class Derivation:
 
     def _concrete(self) -> Problem:
         if self.problem is None:
-            raise InputError(
-                "this derivation is at symbolic size: instantiate it with .at(D=..., C=..., N=...)"
-            )
+            raise InputError("this derivation is at symbolic size: instantiate it with .at(D=..., C=..., N=...)")
         return self.problem

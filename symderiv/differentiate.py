@@ -29,8 +29,9 @@ def sample_gradient(loss: Loss, C: int, label: int, delta: sp.Expr) -> tuple[sp.
     """∂L_i/∂s_j for j = 0 … C−1, by SymPy's ``diff`` of the per-sample loss with label ``label``,
     in :func:`generic_scores`. Computed once per label value and reused by every sample."""
     s = generic_scores(C)
-    sample = loss.sample(s, label, delta, ConcreteIndexing(C, label))
-    return tuple(sp.diff(sample, sj) for sj in s)
+    terms = sp.Add.make_args(loss.sample(s, label, delta, ConcreteIndexing(C, label)))
+    # d/ds_j of a sum is the sum of the terms' derivatives; terms free of s_j contribute nothing
+    return tuple(sp.Add(*[sp.diff(t, sj) for t in terms if t.has_free(sj)]) for sj in s)
 
 
 def score_gradient(problem: Problem) -> sp.Matrix:
@@ -97,17 +98,24 @@ def reverse_sweep(expr: sp.Expr, wanted: set[sp.Symbol]) -> dict[sp.Expr, sp.Exp
     pending: dict[sp.Expr, list[sp.Expr]] = defaultdict(list)
     pending[expr].append(sp.Integer(1))
     result: dict[sp.Expr, sp.Expr] = {}
+    # Products and sums are built unevaluated: the result is only compared (as normal forms) and
+    # evaluated, never shown, and SymPy's automatic simplification of each product would cost
+    # more than the whole sweep (assumption queries on sums of exponentials).
     for node in reversed(order):
         terms = pending.pop(node, None)
         if not terms or not depends.get(node):
             continue
-        adjoint = sp.Add(*terms)
+        adjoint = terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
         if node in wanted:
             result[node] = adjoint
             continue
         for k, arg in enumerate(node.args):
             if depends.get(arg):
-                pending[arg].append(adjoint * _partial(node, k))
+                partial = _partial(node, k)
+                if partial == 1:
+                    pending[arg].append(adjoint)
+                else:
+                    pending[arg].append(sp.Mul(adjoint, partial, evaluate=False))
     return result
 
 
@@ -116,10 +124,13 @@ def _partial(node: sp.Expr, k: int) -> sp.Expr:
     if node.is_Add:
         return sp.Integer(1)
     if node.is_Mul:
-        return sp.Mul(*(node.args[:k] + node.args[k + 1 :]))
+        others = node.args[:k] + node.args[k + 1 :]
+        return others[0] if len(others) == 1 else sp.Mul(*others, evaluate=False)
     if node.is_Pow:
         b, e = node.args
-        return e * b ** (e - 1) if k == 0 else node * sp.log(b)
+        if k == 0:
+            return sp.Mul(e, sp.Pow(b, e - 1, evaluate=False), evaluate=False)
+        return sp.Mul(node, sp.log(b), evaluate=False)
     if isinstance(node, sp.Function):
         return node.fdiff(k + 1)
     raise NotImplementedError(f"cannot differentiate through {type(node).__name__}")

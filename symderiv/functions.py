@@ -33,9 +33,6 @@ class Step(sp.Function):
     def _eval_power(self, e):  # 1[·]^2 = 1[·] holds only when 1[0] is 0 or 1, so no automatic rule
         return None
 
-    def _latex(self, printer) -> str:
-        return r"\mathbb{1}\left[%s > 0\right]" % printer._print(self.args[0])
-
 
 class Pos(sp.Function):
     """max(0, m), differentiated to :class:`Step`."""
@@ -52,9 +49,6 @@ class Pos(sp.Function):
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return Step(self.args[0])
-
-    def _latex(self, printer) -> str:
-        return r"\max\left(0, %s\right)" % printer._print(self.args[0])
 
 
 def at_kink(expr: sp.Expr, kink: sp.Expr) -> sp.Expr:

@@ -15,11 +15,11 @@ from .derivation import Derivation
 from .errors import InputError
 from .losses import ConcreteIndexing, Loss, get
 from .proof import Claim, Evaluator, as_sympy, random_point, same_value
-from .simplify import RULES, Normalizer, Poly, RewriteRule, add_into, apply_rules, clean, identical, times
+from .simplify import Normalizer, Poly, add_into, apply_rules, clean, identical, times, valid_rules
 
 #: when C**N is at most this, derive(all_labels="auto") proves every label pattern
 ALL_LABELS_LIMIT = 64
-SYMBOLIC = "symbolic: polynomial identity in the atoms 1[·], max(0,·), exp"
+SYMBOLIC = "symbolic: polynomial identity in the atoms 1[·], max(0,·), exp, modulo the named rewrite rules"
 
 
 def derive(
@@ -69,7 +69,7 @@ def derive(
         raise InputError(f"points must be a whole number ≥ 0, not {points!r}")
 
     problem, G, direct = derive_pattern(definition, conventions, D, C, N, labels)
-    claims = [prove_score_cases(definition, conventions, C)]
+    claims = [prove_score_cases(definition, conventions, C, range(C) if all_labels else sorted(set(labels)))]
     claims += prove(problem, G, direct, points=points, seed=seed)
     patterns = 1
     if all_labels:
@@ -94,22 +94,14 @@ def derive_pattern(loss: Loss, conventions: Conventions, D: int, C: int, N: int,
     problem = build(loss, conventions, D, C, N, y)  # 1. build
     G = differentiate.score_gradient(problem)  # 2. differentiate: per sample in the scores …
     direct = differentiate.direct(problem)  # … and directly, L(W) as a whole
-    G, rules = simplify(G, conventions)  # 3. simplify: named rewrites toward the closed forms
-    direct = direct.applyfunc(lambda e: apply_rules(e, conventions.kink, rules))
+    G = simplify(G, conventions)  # 3. simplify: named rewrites toward the closed forms
     return problem, G, direct
 
 
-def simplify(G: sp.Matrix, conventions: Conventions) -> tuple[sp.Matrix, tuple[RewriteRule, ...]]:
-    """Apply the named rewrite rules valid for the kink convention to the per-sample derivatives;
-    return them with the rules that changed something (to apply to the direct route as well)."""
-    fired: list[RewriteRule] = []
-    for rule in RULES:
-        if rule.valid_for_kink(conventions.kink):
-            new = G.applyfunc(rule)
-            if new != G:
-                fired.append(rule)
-            G = new
-    return G, tuple(fired)
+def simplify(G: sp.Matrix, conventions: Conventions) -> sp.Matrix:
+    """Apply the named rewrite rules valid for the kink convention to the per-sample derivatives.
+    (The direct route is only compared, never shown: the proofs apply the same rules to monomials.)"""
+    return G.applyfunc(lambda e: apply_rules(e, conventions.kink))
 
 
 def closed_score_gradient(problem: Problem) -> sp.Matrix:
@@ -143,7 +135,7 @@ def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, see
     (polynomials in canonical atoms, scores normalised as Σ_k x_ik w_kj), with the chain rule
     dW = scale · Xᵀ G + ∂R/∂W carried out in that algebra; then evidence at rational points."""
     p = problem
-    norm = Normalizer(p.score_definitions)
+    norm = Normalizer(p.score_definitions, valid_rules(p.conventions.kink))
     route1 = _chain_rule_nf(p, G, norm)
     closed = _chain_rule_nf(p, closed_score_gradient(p), norm)
     matrix = _chain_rule_nf(p, matrix_weights(p), norm)
@@ -230,24 +222,25 @@ def summarise_patterns(claims: list[Claim], patterns: int) -> list[Claim]:
             continue
         failure = next((c for c in group if not c.holds), None)
         detail = f"all {len(group)} label patterns"
-        out.append(
-            Claim(statement, failure is None, group[0].method, detail, failure and failure.counterexample)
-        )
+        out.append(Claim(statement, failure is None, group[0].method, detail, failure and failure.counterexample))
     return out
 
 
-def prove_score_cases(loss: Loss, conventions: Conventions, C: int) -> Claim:
-    """∂L_i/∂s_j equals the closed form's cases for every label value y_i ∈ {0 … C−1} — per sample,
-    so by linearity for every label pattern of any N."""
+def prove_score_cases(loss: Loss, conventions: Conventions, C: int, labels: Sequence[int]) -> Claim:
+    """∂L_i/∂s_j equals the closed form's cases for each label value in ``labels`` — per sample, so
+    with every value 0 … C−1 it holds for every label pattern of any N."""
     s = differentiate.generic_scores(C)
-    norm = Normalizer()
+    norm = Normalizer(rules=valid_rules(conventions.kink))
     ok = True
-    for label in range(C):
+    for label in labels:
         derived = differentiate.sample_gradient(loss, C, label, conventions.delta)
         for j in range(C):
             closed = loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label))
             ok &= identical(apply_rules(derived[j], conventions.kink), closed, norm)
-    return Claim(f"∂L_i/∂s_j equals the closed form for every label y_i of {C} classes", ok, SYMBOLIC)
+    which = (
+        f"every label y_i of {C} classes" if len(labels) == C else f"the labels y_i ∈ {{{', '.join(map(str, labels))}}}"
+    )
+    return Claim(f"∂L_i/∂s_j equals the closed form (cases j ≠ y_i, j = y_i) for {which}", ok, SYMBOLIC)
 
 
 def _entries(p: Problem) -> list[tuple[int, int]]:

@@ -121,9 +121,7 @@ def as_sympy(v) -> sp.Expr:
     return sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.Float(v, 20)
 
 
-def random_point(
-    symbols: Iterable[sp.Symbol], rng: random.Random, positive: Iterable[sp.Symbol] = ()
-) -> dict:
+def random_point(symbols: Iterable[sp.Symbol], rng: random.Random, positive: Iterable[sp.Symbol] = ()) -> dict:
     """Small random rationals (p/q, |p| ≤ 12, q ≤ 5) for each symbol; ``positive`` ones stay > 0."""
     positive = set(positive)
     point = {}

@@ -39,6 +39,8 @@ class RewriteRule:
     matches: Callable[[sp.Expr], bool]
     rewrite: Callable[[sp.Expr], sp.Expr]
     valid_for_kink: Callable[[sp.Expr], bool] = lambda kink: True
+    #: the same identity on a monomial of a normal form (atom keys → exponents), for proofs
+    on_monomial: Callable[[dict], dict] | None = None
 
     def __call__(self, expr: sp.Expr) -> sp.Expr:
         return expr.replace(self.matches, self.rewrite)
@@ -56,12 +58,22 @@ def _drop_step_beside_pos(e: sp.Expr) -> sp.Expr:
     return sp.Mul(*[f for f in e.args if not (isinstance(f, Step) and f.args[0] in pos)])
 
 
+def _monomial_drop_step_beside_pos(m: dict) -> dict:
+    pos = {key[1] for key in m if isinstance(key, tuple) and key[0] == "Pos"}
+    return {k: e for k, e in m.items() if not (isinstance(k, tuple) and k[0] == "Step" and k[1] in pos)}
+
+
+def _monomial_step_power(m: dict) -> dict:
+    return {k: (1 if isinstance(k, tuple) and k[0] == "Step" else e) for k, e in m.items()}
+
+
 RULES: tuple[RewriteRule, ...] = (
     RewriteRule(
         "pos-step",
         "max(0, m)·1[m > 0] = max(0, m): where the indicator is 0 or at the kink, max(0, m) is 0",
         _pos_times_step,
         _drop_step_beside_pos,
+        on_monomial=_monomial_drop_step_beside_pos,
     ),
     RewriteRule(
         "step-square",
@@ -69,8 +81,13 @@ RULES: tuple[RewriteRule, ...] = (
         lambda e: e.is_Pow and isinstance(e.base, Step) and e.exp.is_Integer and e.exp > 0,
         lambda e: e.base,
         lambda kink: kink in (0, 1),
+        on_monomial=_monomial_step_power,
     ),
 )
+
+
+def valid_rules(kink: sp.Expr) -> tuple[RewriteRule, ...]:
+    return tuple(r for r in RULES if r.valid_for_kink(kink))
 
 
 def apply_rules(expr: sp.Expr, kink: sp.Expr, rules: Iterable[RewriteRule] = RULES) -> sp.Expr:
@@ -97,16 +114,31 @@ class Normalizer:
     without building either in the other's terms. Every distinct subexpression is normalised once.
     """
 
-    def __init__(self, subs: dict[sp.Symbol, sp.Expr] | None = None) -> None:
+    def __init__(self, subs: dict[sp.Symbol, sp.Expr] | None = None, rules: Iterable[RewriteRule] = ()) -> None:
         self._memo: dict[sp.Expr, Poly] = {}
         self._subs = dict(subs or {})
+        self._rules = [r.on_monomial for r in rules if r.on_monomial is not None]
 
     def __call__(self, expr: sp.Expr) -> Poly:
         e = sp.sympify(expr)
         hit = self._memo.get(e)
         if hit is None:
-            hit = self._memo[e] = {m: c for m, c in self._nf(e).items() if c != 0}
+            hit = {m: c for m, c in self._nf(e).items() if c != 0}
+            if self._rules and (e.is_Mul or e.is_Pow):
+                hit = self._apply_rules(hit)
+            self._memo[e] = hit
         return hit
+
+    def _apply_rules(self, p: Poly) -> Poly:
+        out: Poly = {}
+        for m, c in p.items():
+            if len(m) > 1 or any(e != 1 for _, e in m):
+                d = dict(m)
+                for rule in self._rules:
+                    d = rule(d)
+                m = frozenset(d.items())
+            out[m] = out.get(m, 0) + c
+        return out
 
     def _nf(self, e: sp.Expr) -> Poly:
         if e.is_Rational:
@@ -180,7 +212,8 @@ def normal_form(expr: sp.Expr) -> Poly:
 
 
 def identical(a: sp.Expr, b: sp.Expr, normalizer: Normalizer | None = None) -> bool:
-    """True when ``a`` and ``b`` are equal as polynomials in their atoms (a proof of a == b)."""
+    """True when ``a`` and ``b`` are equal as polynomials in their atoms (a proof of a == b), modulo
+    the rewrite rules the normalizer was given."""
     n = normalizer or Normalizer()
     return clean(n(a)) == clean(n(b))
 

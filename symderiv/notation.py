@@ -1,0 +1,140 @@
+"""The notes' notation, as SymPy printer subclasses: s_{ij}, s_{i y_i}, 1[m > 0], max(0, m),
+Σ_{k ≠ y_i}, 1[j = y_i] — for LaTeX (reports) and plain text (terminals)."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from .codegen import TextPrinter
+
+
+def exclusion(body: sp.Expr, k: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """If ``body`` is f(k)·(1 − δ(k, a)), return (f(k), a): the sum runs over k ≠ a."""
+    for factor in sp.Mul.make_args(body):
+        if factor.is_Add and len(factor.args) == 2 and sp.Integer(1) in factor.args:
+            other = factor.args[0] if factor.args[1] == 1 else factor.args[1]
+            if other.is_Mul and len(other.args) == 2 and other.args[0] == -1:
+                delta = other.args[1]
+                if isinstance(delta, sp.KroneckerDelta) and k in delta.args:
+                    a = delta.args[0] if delta.args[1] == k else delta.args[1]
+                    rest = sp.Mul(*[f for f in sp.Mul.make_args(body) if f is not factor])
+                    return rest, a
+    return None
+
+
+def notes_order(terms: list[sp.Expr]) -> list[sp.Expr]:
+    """Order the terms of a sum as the notes write a margin: s_j − s_{y_i} + Δ — scores with a plus
+    sign first, then scores with a minus sign, then the rest (Δ, constants)."""
+
+    def rank(t: sp.Expr) -> int:
+        coeff, rest = t.as_coeff_Mul()
+        if rest.has(sp.Indexed) or any("_{" in getattr(a, "name", "") for a in rest.free_symbols):
+            return 0 if coeff > 0 else 1
+        return 2 if not t.is_Number else 3
+
+    return sorted(terms, key=rank)
+
+
+def _is_margin(expr: sp.Add) -> bool:
+    """A sum with a score in it (s_j − s_{y_i} + Δ), which the notes order scores-first."""
+    return any(isinstance(t.as_coeff_Mul()[1], sp.Indexed) for t in expr.args)
+
+
+class NotesLatexPrinter(LatexPrinter):
+    """LaTeX in the notes' notation."""
+
+    printmethod = "_symderiv_latex"  # ignore classes' own _latex: this printer decides
+
+    def _print_Add(self, expr: sp.Add, order=None) -> str:
+        if not _is_margin(expr):
+            return super()._print_Add(expr, order)
+        terms = notes_order(list(expr.args))
+        out = self._print(terms[0])
+        for t in terms[1:]:
+            coeff, _ = t.as_coeff_Mul()
+            if coeff < 0:
+                out += " - " + self.parenthesize(-t, 40)  # PRECEDENCE["Add"]
+            else:
+                out += " + " + self.parenthesize(t, 40)
+        return out
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        base = self._print(expr.base.label)
+        indices = "".join(self._print(i) if i.is_Symbol else self._print(i) for i in expr.indices)
+        return f"{base}_{{{indices}}}"
+
+    def _print_Step(self, expr, exp=None) -> str:
+        out = r"\mathbb{1}\left[%s > 0\right]" % self._print(expr.args[0])
+        return out if exp is None else rf"{out}^{{{exp}}}"
+
+    def _print_Pos(self, expr, exp=None) -> str:
+        out = r"\max\left(0,\ %s\right)" % self._print(expr.args[0])
+        return out if exp is None else rf"{out}^{{{exp}}}"
+
+    def _print_KroneckerDelta(self, expr, exp=None) -> str:
+        a, b = expr.args
+        out = r"\mathbb{1}\left[%s = %s\right]" % (self._print(a), self._print(b))
+        return out if exp is None else rf"{out}^{{{exp}}}"
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        (k, lo, hi), body = expr.limits[0], expr.function
+        excluded = exclusion(body, k)
+        if excluded is not None:
+            body, a = excluded
+            sub = rf"{self._print(k)} \ne {self._print(a)}"
+        else:
+            sub = self._print(k)
+        inner = self._print(body)
+        if body.is_Add:
+            inner = rf"\left({inner}\right)"
+        return rf"\sum_{{{sub}}} {inner}"
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        name = expr.name
+        if "_{" in name:  # concrete-size symbols such as w_{0,1}
+            return name
+        return super()._print_Symbol(expr)
+
+
+class NotesTextPrinter(TextPrinter):
+    """Plain text in the notes' notation: s[i,y[i]], Σ_{k≠y[i]} (…), 1[j = y[i]]."""
+
+    printmethod = "_symderiv_text"
+
+    def _print_Add(self, expr: sp.Add, order=None) -> str:
+        if not _is_margin(expr):
+            return super()._print_Add(expr, order)
+        terms = notes_order(list(expr.args))
+        out = self._print(terms[0])
+        for t in terms[1:]:
+            coeff, _ = t.as_coeff_Mul()
+            out += (" - " + self.parenthesize(-t, 40)) if coeff < 0 else (" + " + self.parenthesize(t, 40))
+        return out
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        return f"{self._print(expr.base.label)}[{','.join(self._print(i) for i in expr.indices)}]"
+
+    def _print_KroneckerDelta(self, expr) -> str:
+        a, b = expr.args
+        return f"1[{self._print(a)} = {self._print(b)}]"
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        (k, lo, hi), body = expr.limits[0], expr.function
+        excluded = exclusion(body, k)
+        if excluded is not None:
+            body, a = excluded
+            sub = f"{self._print(k)}≠{self._print(a)}"
+        else:
+            sub = self._print(k)
+        return f"Σ_{{{sub}}} ({self._print(body)})"
+
+
+def latex(expr: object) -> str:
+    """``expr`` as LaTeX in the notes' notation."""
+    return NotesLatexPrinter({"order": "none", "mul_symbol": None}).doprint(expr)
+
+
+def text(expr: object) -> str:
+    """``expr`` as plain text in the notes' notation."""
+    return NotesTextPrinter({"order": "none"}).doprint(expr)
