@@ -13,6 +13,7 @@ from .errors import InputError, NotSupportedError, ProofError, SymderivError, To
 from .functions import Pos, Step
 from .losses import Loss, register
 from .pipeline import derive
+from .vectorize import numpy_function
 from .verify import verify_formula
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "SymderivError",
     "TooLargeError",
     "derive",
+    "numpy_function",
     "register",
     "verify_formula",
 ]

@@ -92,6 +92,10 @@ from .codegen_cli import codegen_command  # noqa: E402
 
 cli.add_command(codegen_command)
 
+from .report.cli import report_command  # noqa: E402
+
+cli.add_command(report_command)
+
 
 def main() -> None:
     try:

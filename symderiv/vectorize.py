@@ -1,0 +1,810 @@
+"""Stage 5, vectorized codegen: the symbolic-size closed form, printed as the NumPy a careful person
+writes — two matrix products and a handful of broadcasting operations on the N×C scores.
+
+The pipeline reads as its steps (:func:`source`):
+
+1. **forms** — L_i and G_ij = ∂L_i/∂s_ij in index notation (``symderiv.generic.generic_forms``);
+2. **rewrite** — named rewrite rules on the index notation (:data:`REWRITES`): exclusion sums
+   Σ_k f(k)(1 − δ(k, y_i)) = Σ_k f(k) − f(y_i), and the max-shift of softmax and log-sum-exp;
+3. **label column** — G_ij = A_ij + δ(j, y_i)·B_i, so G is A with B added on the label column
+   (``G[samples, y] += B``) instead of a one-hot matrix;
+4. **arrays** — index notation to broadcasting arrays: s[i,j] → ``S``, s[i,y_i] → ``S_y`` (one
+   column), Σ_k → ``.sum(axis=1, keepdims=True)``, Σ_i → ``np.sum``;
+5. **print** — common subexpressions hoisted (SymPy's ``cse``) and printed by a subclass of SymPy's
+   ``NumPyPrinter``; the matrix form dW = scale·Xᵀ G + 2cλW written around it.
+
+>>> f = numpy_function("softmax")
+>>> import numpy as np
+>>> loss, dW = f(np.zeros((3, 2)), np.ones((4, 3)), np.array([0, 1, 1, 0]), 0.0)
+>>> round(loss, 6), dW.shape
+(0.693147, (3, 2))
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+from sympy.codegen.rewriting import ReplaceOptim
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import precedence
+
+from . import codegen
+from .conventions import DELTA, LAYOUTS, Conventions
+from .errors import InputError, NotSupportedError
+from .functions import Pos, Step
+from .losses import Loss, get
+
+__all__ = ["numpy_function", "source", "source_from_forms", "IndexForms", "REWRITES"]
+
+
+# ------------------------------------------------------------------------ 1. forms
+
+
+@dataclass(frozen=True)
+class IndexForms:
+    """The fields of ``symderiv.generic.GenericForms`` this module reads (any object with them will do)."""
+
+    i: sp.Symbol
+    j: sp.Symbol
+    k: sp.Symbol
+    N: sp.Symbol
+    C: sp.Symbol
+    s: sp.IndexedBase
+    y: sp.IndexedBase
+    delta: sp.Expr
+    lam: sp.Symbol
+    sample: sp.Expr
+    score_gradient: sp.Expr
+    origin: str = "symderiv.generic (proven at symbolic size)"
+
+
+class _SymbolicIndexing:
+    """The loss definitions' :class:`~symderiv.losses.Indexing` at symbolic size: Σ over k with the
+    exclusion k ≠ y_i written 1 − δ(k, y_i), and cases as δ(j, y_i)."""
+
+    def __init__(self, k: sp.Symbol, C: sp.Symbol, label: sp.Expr) -> None:
+        self.k, self.C, self.label = k, C, label
+
+    def sum_all(self, f):
+        return sp.Sum(f(self.k), (self.k, 0, self.C - 1))
+
+    def sum_other(self, f):
+        return sp.Sum(f(self.k) * (1 - sp.KroneckerDelta(self.k, self.label)), (self.k, 0, self.C - 1))
+
+    def cases(self, j, other, label):
+        d = sp.KroneckerDelta(j, self.label)
+        return other * (1 - d) + label * d
+
+
+class _Row:
+    """s[j] → s[i, j] for the loss definitions, which index one sample's score vector."""
+
+    def __init__(self, s: sp.IndexedBase, i: sp.Symbol) -> None:
+        self.s, self.i = s, i
+
+    def __getitem__(self, j):
+        return self.s[self.i, j]
+
+
+def declared_forms(loss: Loss, conventions: Conventions) -> IndexForms:
+    """L_i and G_ij at symbolic size, as the loss definition declares them (not proven here).
+
+    Used only while ``symderiv.generic`` is unavailable; the generated source says so."""
+    i, j, k = sp.symbols("i j k", integer=True)
+    N, C = sp.symbols("N C", integer=True, positive=True)
+    s, y = sp.IndexedBase("s"), sp.IndexedBase("y")
+    row, label = _Row(s, i), y[i]
+    ix = _SymbolicIndexing(k, C, label)
+    ix_j = _SymbolicIndexing(sp.Symbol("k", integer=True), C, label)
+    return IndexForms(
+        i=i, j=j, k=k, N=N, C=C, s=s, y=y, delta=DELTA, lam=sp.Symbol("lambda"),
+        sample=loss.sample(row, label, DELTA, ix),
+        score_gradient=loss.score_gradient(row, label, j, DELTA, ix_j),
+        origin="the loss definition's declared closed form (symderiv.generic unavailable: not proven here)",
+    )  # fmt: skip
+
+
+def forms_for(loss: Loss, conventions: Conventions) -> Any:
+    """The symbolic-size forms from ``symderiv.generic``, or the declared ones until it exists."""
+    try:
+        from .generic import generic_forms  # type: ignore[attr-defined]
+    except ImportError:
+        return declared_forms(loss, conventions)
+    return generic_forms(loss, conventions)
+
+
+# ------------------------------------------------------------------------ 2. rewrite rules
+
+
+class Rewrite(ReplaceOptim):
+    """A named rewrite on index notation: ``query`` finds a subexpression, ``value`` rewrites it."""
+
+    def __init__(self, name: str, why: str, query: Callable, value: Callable, priority: int = 1) -> None:
+        super().__init__(query, value, priority=priority)
+        self.name, self.why = name, why
+
+
+@dataclass
+class _Ctx:
+    """The index symbols a rewrite needs."""
+
+    forms: Any
+    m: sp.IndexedBase = field(default_factory=lambda: sp.IndexedBase("m"))  # m[i] = max_k s[i,k]
+
+    @property
+    def label(self) -> sp.Expr:
+        return self.forms.y[self.forms.i]
+
+    def is_delta(self, e: sp.Expr, index: sp.Symbol) -> bool:
+        return isinstance(e, sp.KroneckerDelta) and set(e.args) == {index, self.label}
+
+    def full_range(self, e: sp.Sum) -> bool:
+        if len(e.limits) != 1:
+            return False
+        _, lo, hi = e.limits[0]
+        return lo == 0 and sp.simplify(hi - (self.forms.C - 1)) == 0
+
+    def shiftable(self, u: sp.Expr, index: sp.Symbol) -> bool:
+        """u = s[i, index] + (terms free of index): exp(u) may be shifted by m_i."""
+        rest = sp.expand(u - self.forms.s[self.forms.i, index])
+        return not rest.has(index) and not rest.has(self.m)  # and not shifted already
+
+    def lse_sum(self, e: sp.Expr) -> bool:
+        """e is Σ_k exp(s[i,k] + c) over all classes."""
+        if not isinstance(e, sp.Sum) or not self.full_range(e):
+            return False
+        k = e.limits[0][0]
+        return isinstance(e.function, sp.exp) and self.shiftable(e.function.args[0], k)
+
+    def shift(self, e: sp.Sum) -> sp.Sum:
+        k = e.limits[0][0]
+        return sp.Sum(sp.exp(e.function.args[0] - self.m[self.forms.i]), e.limits[0])
+
+
+def _exclusion_sum(ctx: _Ctx) -> Rewrite:
+    def query(e):
+        if not isinstance(e, sp.Sum) or not ctx.full_range(e):
+            return False
+        k = e.limits[0][0]
+        return any(ctx.is_delta(d, k) for d in e.function.atoms(sp.KroneckerDelta))
+
+    def value(e):
+        k = e.limits[0][0]
+        body = e.function
+        d = next(d for d in body.atoms(sp.KroneckerDelta) if ctx.is_delta(d, k))
+        other = body.xreplace({d: sp.Integer(0)})
+        on_label = body.xreplace({d: sp.Integer(1)}) - other  # valid: δ is 0 or 1
+        return sp.Sum(other, e.limits[0]) + on_label.subs(k, ctx.label)
+
+    return Rewrite(
+        "exclusion sum",
+        "Σ_k f(k)·(1 − δ(k, y_i)) = Σ_k f(k) − f(y_i): sum over every class, then take the label's term off",
+        query, value, priority=30,
+    )  # fmt: skip
+
+
+def _log_sum_exp(ctx: _Ctx) -> Rewrite:
+    def query(e):
+        return isinstance(e, sp.log) and ctx.lse_sum(e.args[0])
+
+    def value(e):
+        return ctx.m[ctx.forms.i] + sp.log(ctx.shift(e.args[0]))
+
+    return Rewrite(
+        "log-sum-exp",
+        "log Σ_k exp(s_ik) = m_i + log Σ_k exp(s_ik − m_i) with m_i = max_k s_ik: exp never overflows",
+        query, value, priority=20,
+    )  # fmt: skip
+
+
+def _softmax_shift(ctx: _Ctx) -> Rewrite:
+    j = ctx.forms.j
+
+    def parts(e):
+        if not isinstance(e, sp.Mul):
+            return None
+        den = [f for f in e.args if f.is_Pow and f.exp == -1 and ctx.lse_sum(f.base)]
+        num = [f for f in e.args if isinstance(f, sp.exp) and ctx.shiftable(f.args[0], j)]
+        return (num[0], den[0]) if len(den) == 1 and len(num) == 1 else None
+
+    def value(e):
+        num, den = parts(e)
+        rest = e.func(*[f for f in e.args if f is not num and f is not den])
+        return rest * sp.exp(num.args[0] - ctx.m[ctx.forms.i]) / ctx.shift(den.base)
+
+    return Rewrite(
+        "softmax shift",
+        "exp(s_ij) / Σ_k exp(s_ik) = exp(s_ij − m_i) / Σ_k exp(s_ik − m_i): shift invariance",
+        lambda e: parts(e) is not None, value, priority=10,
+    )  # fmt: skip
+
+
+#: the rewrite rules, as factories of the index symbols; applied by :func:`rewrite` in priority order
+REWRITES: tuple[Callable[[_Ctx], Rewrite], ...] = (_exclusion_sum, _log_sum_exp, _softmax_shift)
+
+
+def rewrite(expr: sp.Expr, ctx: _Ctx, applied: list[Rewrite]) -> sp.Expr:
+    """Apply every rule of :data:`REWRITES` (highest priority first); record those that changed something."""
+    for rule in sorted((make(ctx) for make in REWRITES), key=lambda r: -r.priority):
+        new = rule(expr)
+        if new != expr:
+            expr = new
+            if all(r.name != rule.name for r in applied):
+                applied.append(rule)
+    return expr
+
+
+def _piecewise_to_delta(expr: sp.Expr, ctx: _Ctx) -> sp.Expr:
+    """Piecewise((a, Eq(j, y_i)), (b, True)) → a·δ(j, y_i) + b·(1 − δ(j, y_i))."""
+
+    def query(e):
+        return (
+            isinstance(e, sp.Piecewise) and len(e.args) == 2 and e.args[1].cond == sp.true
+            and isinstance(e.args[0].cond, sp.Eq) and set(e.args[0].cond.args) == {ctx.forms.j, ctx.label}
+        )  # fmt: skip
+
+    def value(e):
+        d = sp.KroneckerDelta(ctx.forms.j, ctx.label)
+        return e.args[0].expr * d + e.args[1].expr * (1 - d)
+
+    return expr.replace(query, value)
+
+
+def label_column(G: sp.Expr, ctx: _Ctx) -> tuple[sp.Expr, sp.Expr]:
+    """G_ij = A_ij + δ(j, y_i)·B_i: returns (A, B), B evaluated on the label column j = y_i."""
+    j, label = ctx.forms.j, ctx.label
+    deltas = [d for d in G.atoms(sp.KroneckerDelta) if ctx.is_delta(d, j)]
+    A = G.xreplace({d: sp.Integer(0) for d in deltas})
+    B = (G.xreplace({d: sp.Integer(1) for d in deltas}) - A).subs(j, label)
+    return A, sp.expand(B, deep=False)
+
+
+# ------------------------------------------------------------------------ 4. arrays
+
+
+class RowSum(sp.Function):
+    """Σ_k over the class axis, keeping it (one value per sample)."""
+
+    nargs = 1
+
+
+class RowMax(sp.Function):
+    """max_k over the class axis, keeping it."""
+
+    nargs = 1
+
+
+class Total(sp.Function):
+    """The sum of every element."""
+
+    nargs = 1
+
+
+S, S_y, M_MAX, Y_HOT = sp.symbols("S S_y m Y")
+N_SAMPLES = sp.Symbol("N", integer=True, positive=True)
+DELTA_ARG = sp.Symbol("delta")
+
+FULL, PER_SAMPLE, SCALAR = 2, 1, 0  # shape kinds: N×C, one per sample, a number
+
+
+class _ToArrays:
+    """Index notation → broadcasting array expressions (SymPy's commutative algebra on array symbols
+    is elementwise arithmetic, which is what NumPy broadcasting computes)."""
+
+    def __init__(self, ctx: _Ctx) -> None:
+        self.ctx, self.f = ctx, ctx.forms
+        self.used: set[sp.Symbol] = set()
+
+    def __call__(self, e: sp.Expr, col: sp.Symbol | None) -> sp.Expr:
+        f, ctx = self.f, self.ctx
+        if isinstance(e, sp.Indexed):
+            if e.base == f.s and e.indices[0] == f.i:
+                c = e.indices[1]
+                if col is not None and c == col:
+                    return self._use(S)
+                if c == ctx.label:
+                    return self._use(S_y)
+            if e.base == ctx.m and e.indices == (f.i,):
+                return self._use(M_MAX)
+            raise NotSupportedError(
+                f"vectorized codegen cannot place {codegen.text(e)} (index {col} is the class axis)"
+            )
+        if isinstance(e, sp.KroneckerDelta):
+            if col is not None and ctx.is_delta(e, col):
+                return self._use(Y_HOT)
+            raise NotSupportedError(f"vectorized codegen supports δ(class, y_i) only, not {codegen.text(e)}")
+        if isinstance(e, sp.Sum):
+            if not ctx.full_range(e):
+                raise NotSupportedError(f"only sums over all classes 0 … C−1 are vectorized, not {codegen.text(e)}")
+            k = e.limits[0][0]
+            if col is not None and e.function.has(col):
+                raise NotSupportedError(f"a sum over {k} that also depends on {col} is not vectorized")
+            return RowSum(self(e.function, k))
+        if isinstance(e, sp.Symbol):
+            if e == f.delta and e.free_symbols:
+                return DELTA_ARG
+            if e in (f.i, f.j, f.k, f.C) or e == col:
+                raise NotSupportedError(f"vectorized codegen cannot use the index {e} as a value")
+            if e == f.N:
+                return N_SAMPLES
+            raise NotSupportedError(f"unknown symbol {e} in the closed form")
+        if not e.args:
+            return e
+        return e.func(*[self(a, col) for a in e.args])
+
+    def _use(self, sym: sp.Symbol) -> sp.Symbol:
+        self.used.add(sym)
+        return sym
+
+
+def total(col_expr: sp.Expr) -> sp.Expr:
+    """Σ_i of a per-sample expression: Σ_i Σ_k f = Total(f), Σ_i c = N·c, the rest np.sum."""
+    whole, rest = [], []
+    for term in sp.Add.make_args(col_expr):
+        coeff, body = term.as_coeff_Mul()
+        if kind(term) == SCALAR:
+            whole.append(N_SAMPLES * term)
+        elif isinstance(body, RowSum):
+            whole.append(coeff * Total(body.args[0]))
+        else:
+            rest.append(term)
+    return sp.Add(*whole) + (Total(sp.Add(*rest)) if rest else 0)
+
+
+def kind(e: sp.Expr, temps: dict[sp.Symbol, int] | None = None) -> int:
+    """FULL (N×C), PER_SAMPLE or SCALAR, by the symbols and reductions in ``e``."""
+    if isinstance(e, (RowSum, RowMax)):
+        return PER_SAMPLE
+    if isinstance(e, Total):
+        return SCALAR
+    if isinstance(e, sp.Symbol):
+        if temps and e in temps:
+            return temps[e]
+        return {S: FULL, Y_HOT: FULL, S_y: PER_SAMPLE, M_MAX: PER_SAMPLE}.get(e, SCALAR)
+    return max((kind(a, temps) for a in e.args), default=SCALAR)
+
+
+# ------------------------------------------------------------------------ 5. print
+
+
+def _ordered_terms(expr: sp.Add, printer) -> list[sp.Expr]:
+    """An Add's terms as a person writes them: positive terms first, numbers last."""
+    terms = sorted(
+        printer._as_ordered_terms(expr, order=None), key=lambda t: (t.is_Number, t.could_extract_minus_sign())
+    )
+    if terms[0].could_extract_minus_sign():  # 1 - δ rather than -δ + 1
+        first = next((t for t in terms if not t.could_extract_minus_sign()), None)
+        if first is not None:
+            terms.remove(first)
+            terms.insert(0, first)
+    return terms
+
+
+def _print_add(printer, expr: sp.Add) -> str:
+    out = ""
+    for n, term in enumerate(_ordered_terms(expr, printer)):
+        negative = term.could_extract_minus_sign()
+        text = printer.parenthesize(-term if negative else term, precedence(expr))
+        out += ("-" if negative else "") + text if n == 0 else (" - " if negative else " + ") + text
+    return out
+
+
+class ArrayPrinter(NumPyPrinter):
+    """SymPy's NumPy printer for broadcasting arrays: ``np.`` names, row sums, indicators by comparison
+    (20× faster than ``np.heaviside``), max(0, ·) as ``np.maximum``."""
+
+    def __init__(self, layout: str, kink: sp.Rational, temps: dict[sp.Symbol, int]) -> None:
+        super().__init__({"fully_qualified_modules": True, "inline": True})
+        self.axis = 1 if layout == "XW" else 0
+        self.kink, self.temps = kink, temps
+        self.vector = False  # print per-sample values as 1-D (for the label column)
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        name = super()._module_format(fqn, register)
+        return "np." + name[len("numpy.") :] if name.startswith("numpy.") else name
+
+    def _method(self, arg: sp.Expr) -> str:
+        text = self._print(arg)
+        return text if arg.is_Symbol else f"({text})"
+
+    def _print_Add(self, expr: sp.Add, order=None) -> str:
+        return _print_add(self, expr)
+
+    def _print_RowSum(self, e: RowSum) -> str:
+        keep = "" if self.vector else ", keepdims=True"
+        return f"{self._method(e.args[0])}.sum(axis={self.axis}{keep})"
+
+    def _print_RowMax(self, e: RowMax) -> str:
+        keep = "" if self.vector else ", keepdims=True"
+        return f"{self._method(e.args[0])}.max(axis={self.axis}{keep})"
+
+    def _print_Total(self, e: Total) -> str:
+        return f"{self._method(e.args[0])}.sum()" if e.args[0].is_Symbol else f"np.sum({self._print(e.args[0])})"
+
+    def _print_Symbol(self, e: sp.Symbol) -> str:
+        name = super()._print_Symbol(e)
+        if self.vector and kind(e, self.temps) == PER_SAMPLE:
+            return f"{name}[:, 0]" if self.axis == 1 else f"{name}[0]"
+        return name
+
+    def _print_Step(self, e: Step) -> str:
+        arg = e.args[0]
+        if kind(arg, self.temps) == SCALAR:
+            return f"np.heaviside({self._print(arg)}, {float(self.kink)!r})"
+        x = self.parenthesize(arg, precedence(sp.Eq(arg, 0)) + 1)
+        if self.kink == 0:
+            return f"({x} > 0).astype(S.dtype)"
+        if self.kink == 1:
+            return f"({x} >= 0).astype(S.dtype)"
+        return f"np.where({x} == 0, {float(self.kink)!r}, {x} > 0).astype(S.dtype)"
+
+    def _print_Pos(self, e: Pos) -> str:
+        return f"np.maximum({self._print(e.args[0])}, 0)"
+
+
+class _IndexText(codegen.TextPrinter):
+    """Index notation in comments: s[i,j], δ(j, y_i), Σ_k (...)."""
+
+    def _print_Indexed(self, e: sp.Indexed) -> str:
+        return f"{e.base}[{','.join(self._print(x) for x in e.indices)}]"
+
+    def _print_Add(self, expr: sp.Add, order=None) -> str:
+        return _print_add(self, expr)
+
+    def _print_KroneckerDelta(self, e: sp.KroneckerDelta) -> str:
+        return f"δ({self._print(e.args[0])}, {self._print(e.args[1])})"
+
+    def _print_Sum(self, e: sp.Sum) -> str:
+        return f"Σ_{e.limits[0][0]} ({self._print(e.function)})"
+
+    def _print_Symbol(self, e: sp.Symbol) -> str:
+        return {"Delta": "Δ", "lambda": "λ"}.get(e.name, e.name)
+
+
+def _text(e: sp.Expr) -> str:
+    return _IndexText({"order": "none"}).doprint(e)
+
+
+_PREFIX = [(Pos, "pos"), (Step, "ind"), (sp.exp, "e"), (sp.log, "log"), (RowSum, "rowsum"), (RowMax, "rowmax")]
+
+
+def _names() -> Callable[[sp.Expr], sp.Symbol]:
+    counts: dict[str, int] = {}
+
+    def name(e: sp.Expr) -> sp.Symbol:
+        prefix = next((p for cls, p in _PREFIX if isinstance(e, cls)), "t")
+        n = counts.get(prefix, 0)
+        counts[prefix] = n + 1
+        return sp.Symbol(prefix if n == 0 else f"{prefix}{n}")
+
+    return name
+
+
+# ------------------------------------------------------------------------ the pipeline
+
+
+@dataclass
+class _Plan:
+    """Everything the source is printed from."""
+
+    forms: Any
+    conventions: Conventions
+    sample: sp.Expr  # L_i after the rewrites (index notation)
+    A: sp.Expr  # G off the label column (index notation)
+    B: sp.Expr  # added on the label column
+    applied: list[Rewrite]
+
+
+def plan(forms: Any, conventions: Conventions) -> _Plan:
+    """Steps 2 and 3: rewrite the closed form and split off its label column."""
+    ctx = _Ctx(forms)
+    sample, G = forms.sample, forms.score_gradient
+    if isinstance(forms.delta, sp.Symbol) and not conventions.delta.free_symbols:
+        sample, G = sample.subs(forms.delta, conventions.delta), G.subs(forms.delta, conventions.delta)
+    G = _piecewise_to_delta(G, ctx)
+    applied: list[Rewrite] = []
+    sample = rewrite(sample, ctx, applied)
+    G = rewrite(G, ctx, applied)
+    A, B = label_column(G, ctx)
+    return _Plan(forms, conventions, sample, A, B, applied)
+
+
+def source(
+    loss: str | Loss,
+    layout: str = "XW",
+    regularizer: str = "l2",
+    reduction: str = "mean",
+    bias: bool = False,
+    delta: object = 1,
+    kink: object = 0,
+) -> str:
+    """Readable NumPy source of ``loss``'s vectorized loss and gradient ``f(W, X, y, reg) -> (loss, dW)``,
+    with the derivation it came from in comments.
+
+    >>> print(source("softmax").splitlines()[0])
+    # softmax: Softmax cross-entropy loss — vectorized loss and gradient, generated by symderiv
+    """
+    definition = get(loss)
+    conventions = Conventions(
+        layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
+    )
+    return source_from_forms(forms_for(definition, conventions), conventions, definition)
+
+
+def source_from_forms(forms: Any, conventions: Conventions, loss: Loss | None = None) -> str:
+    """:func:`source` from given symbolic-size forms (fields as :class:`IndexForms`)."""
+    p = plan(forms, conventions)
+    return _Emitter(p, loss).module()
+
+
+class _Emitter:
+    def __init__(self, p: _Plan, loss: Loss | None) -> None:
+        self.p, self.c, self.loss = p, p.conventions, loss
+        self.xw = self.c.layout == "XW"
+        self.name = (loss.name.replace("-", "_") if loss else "loss") + "_loss_vectorized"
+
+    # -- the module
+    def module(self) -> str:
+        header = self._header()
+        body = self._body()
+        return "\n".join(header + ["", "import numpy as np", "", "from symderiv.errors import InputError", ""]
+                         + ["", *self._checker(), "", "", *body]) + "\n"  # fmt: skip
+
+    def _header(self) -> list[str]:
+        p, c = self.p, self.c
+        title = f"{self.loss.name}: {self.loss.title}" if self.loss else "custom loss"
+        delta = "Δ symbolic (argument delta)" if c.delta.free_symbols else f"Δ = {c.delta}"
+        lines = [
+            f"{title} — vectorized loss and gradient, generated by symderiv",
+            f"layout {c.layout}: {LAYOUTS[c.layout]}",
+            f"{'bias trick: a constant-1 feature, held by W' + chr(39) + 's last ' + ('row' if self.xw else 'column') if c.bias else 'no bias trick'}"
+            f"; regularizer {c.regularizer}: {c.reg.description}; reduction {c.reduction}; {delta}; 1[0] = {c.kink}",
+            "",
+            f"Closed form at symbolic size (i a sample, j and k classes), from {getattr(p.forms, 'origin', 'symderiv.generic')}:",
+            f"  L_i         = {_text(p.forms.sample)}",
+            f"  ∂L_i/∂s_ij  = {_text(p.forms.score_gradient)}",
+            "Rewritten before printing:",
+        ]
+        for r in p.applied:
+            lines.append(f"  {r.name}: {r.why}")
+        lines.append("  label column: G_ij = A_ij + δ(j, y_i)·B_i, so G = A and B is added where j = y_i")
+        if M_MAX in self._translated().used:
+            lines.append("  m[i] = max_k s[i,k]")
+        lines += [
+            f"  L_i         = {_text(p.sample)}",
+            f"  A_ij        = {_text(p.A)}",
+            f"  B_i         = {_text(p.B)}",
+            f"Matrix form: L = {self._loss_text()};  dW = {self._grad_text()}",
+        ]
+        return [("# " + ln).rstrip() for ln in lines]
+
+    def _loss_text(self) -> str:
+        c = self.c
+        data = "(1/N) Σ_i L_i" if c.reduction == "mean" else "Σ_i L_i"
+        reg = {"l2": " + λ Σ W²", "half-l2": " + ½ λ Σ W²", "none": ""}[c.regularizer]
+        return data + reg
+
+    def _grad_text(self) -> str:
+        c = self.c
+        X = "[X, 1]" if c.bias and self.xw else "[X; 1]" if c.bias else "X"
+        prod = f"{X}ᵀ G" if self.xw else f"Gᵀ {X}ᵀ"
+        prod += " / N" if c.reduction == "mean" else ""
+        reg = {"l2": " + 2 λ W", "half-l2": " + λ W", "none": ""}[c.regularizer]
+        return prod + reg
+
+    # -- input checks, one helper per module
+    def _checker(self) -> list[str]:
+        c = self.c
+        plus = " + 1" if c.bias else ""
+        w_shape = f"(D{plus}, C)" if self.xw else f"(C, D{plus})"
+        sizes = "N, D = X.shape" if self.xw else "D, N = X.shape"
+        C = "C = W.shape[1]" if self.xw else "C = W.shape[0]"
+        expect = "(D + 1, C)" if self.xw and c.bias else "(D, C)" if self.xw else "(C, D + 1)" if c.bias else "(C, D)"
+        x_desc = "N×D, one row per sample" if self.xw else "D×N, one column per sample"
+        return [
+            "def _check_inputs(W, X, y):",
+            f'    """The sizes N, C of valid inputs (X is {x_desc}; W is {w_shape}); InputError otherwise."""',
+            "    if W.ndim != 2 or X.ndim != 2:",
+            '        raise InputError(f"W and X must be 2-D arrays, not of shapes {W.shape} and {X.shape}")',
+            f"    {sizes}",
+            f"    {C}",
+            f"    if W.shape != {expect}:",
+            f'        raise InputError(f"W has shape {{W.shape}}, but X has D = {{D}} features: W must be {w_shape} = {{{expect}}}")',
+            "    if N == 0:",
+            '        raise InputError("X has no samples")',
+            "    if y.shape != (N,):",
+            '        raise InputError(f"y has shape {y.shape}, but X has N = {N} samples: y must have shape ({N},)")',
+            '    if y.dtype.kind not in "iu":',
+            '        raise InputError(f"labels y must be integers, not {y.dtype}")',
+            "    if y.min() < 0 or y.max() >= C:",
+            '        raise InputError(f"labels y must lie in 0 … {C - 1} (C = {C} classes), not {y.min()} … {y.max()}")',
+            "    return N, C",
+        ]
+
+    # -- the function
+    def _translated(self) -> _ToArrays:
+        if not hasattr(self, "_t"):
+            self._t = _ToArrays(_Ctx(self.p.forms))
+            self._arrays = (
+                total(self._t(self.p.sample, None)),
+                self._t(self.p.A, self.p.forms.j),
+                self._t(self.p.B, None),
+            )
+        return self._t
+
+    def _body(self) -> list[str]:
+        p, c, xw = self.p, self.c, self.xw
+        t = self._translated()
+        L, A, B = self._arrays
+        if DELTA_ARG in (L.free_symbols | A.free_symbols | B.free_symbols):
+            t.used.add(DELTA_ARG)
+        temps_list, (L, A, B) = _cse([L, A, B])
+        temps: dict[sp.Symbol, int] = {}
+        for sym, e in temps_list:
+            temps[sym] = kind(e, temps)
+        pr = ArrayPrinter(c.layout, c.kink, temps)
+
+        def show(e):
+            return pr.doprint(e)
+
+        args = "W, X, y, reg=0.0" + (", delta=1.0" if DELTA_ARG in t.used else "")
+        scale = " / N" if c.reduction == "mean" else ""
+        lab = "samples, y" if xw else "y, samples"
+        out = [
+            f"def {self.name}({args}):",
+            f'    """{self.loss.title if self.loss else "Loss"} and its gradient: (L, dL/dW), vectorized.',
+            "",
+            f"    W is {'D×C' if xw else 'C×D'}{' with the bias as its last ' + ('row' if xw else 'column') if c.bias else ''}, "
+            f"X is {'N×D' if xw else 'D×N'}, y holds N integer labels in 0 … C−1, reg is λ.",
+            '    """',
+            "    W, X, y = np.asarray(W), np.asarray(X), np.asarray(y)",
+            "    N, C = _check_inputs(W, X, y)",
+            "    reg = float(reg)",
+        ]
+        if DELTA_ARG in t.used:
+            out.append("    delta = float(delta)")
+        out.append("    samples = np.arange(N)")
+        if xw:
+            out.append(
+                "    S = X @ W[:-1] + W[-1]  # scores s_ij; W's last row is the bias"
+                if c.bias
+                else "    S = X @ W  # scores s_ij"
+            )
+        else:
+            out.append(
+                "    S = W[:, :-1] @ X + W[:, -1:]  # scores, C×N; W's last column is the bias"
+                if c.bias
+                else "    S = W @ X  # scores, C×N"
+            )
+        if S_y in t.used:
+            out.append(f"    S_y = S[{lab}]{'[:, None]' if xw else '[None, :]'}  # s[i,y[i]], the label's score")
+        if M_MAX in t.used:
+            out.append(f"    m = S.max(axis={pr.axis}, keepdims=True)  # m[i] = max_k s[i,k]")
+        if Y_HOT in t.used:
+            out += ["    Y = np.zeros_like(S)  # δ(j, y[i]), one-hot", f"    Y[{lab}] = 1"]
+        self._meanings: dict[sp.Symbol, sp.Expr] = {}
+        for sym, e in temps_list:
+            self._meanings[sym] = self._meaning(e, temps_list)
+            out.append(f"    {show(sym)} = {show(e)}  # {_text(self._meanings[sym])}")
+        reg_loss = {"l2": " + reg * np.sum(W * W)", "half-l2": " + 0.5 * reg * np.sum(W * W)", "none": ""}[
+            c.regularizer
+        ]
+        data = show(L)
+        if scale and isinstance(L, sp.Add):
+            data = f"({data})"
+        out.append(f"    loss = {data}{scale}{reg_loss}")
+        out += self._G(A, B, temps, pr, lab)
+        reg_grad = {"l2": " + 2 * reg * W", "half-l2": " + reg * W", "none": ""}[c.regularizer]
+        if c.bias:
+            prod = ("np.concatenate([X.T @ G, G.sum(axis=0, keepdims=True)])" if xw
+                    else "np.concatenate([G @ X.T, G.sum(axis=1, keepdims=True)], axis=1)")  # fmt: skip
+        else:
+            prod = "X.T @ G" if xw else "G @ X.T"
+        out.append(f"    dW = {prod}{scale}{reg_grad}")
+        out.append("    return float(loss), dW")
+        return out
+
+    def _G(self, A, B, temps, pr, lab) -> list[str]:
+        ka = kind(A, temps)
+        a = pr.doprint(A)
+        if ka == FULL:
+            line = f"    G = {a}.copy()" if A in (S, Y_HOT) else f"    G = {a}"
+        elif ka == PER_SAMPLE:
+            line = f"    G = np.broadcast_to({a}, S.shape).astype(S.dtype)"
+        else:
+            line = f"    G = np.full_like(S, {a})"
+        out = [line + "  # ∂L_i/∂s_ij off the label column"]
+        if B != 0:
+            if kind(B, temps) == FULL:
+                raise NotSupportedError("the label-column term of G depends on j")
+            pr.vector = True
+            coeff, rest = B.as_coeff_Mul()
+            if coeff < 0:
+                out.append(f"    G[{lab}] -= {pr.doprint(-B)}  # on the label column j = y_i")
+            else:
+                out.append(f"    G[{lab}] += {pr.doprint(B)}  # on the label column j = y_i")
+            pr.vector = False
+        return out
+
+    def _meaning(self, e: sp.Expr, temps_list) -> str:
+        """A temporary in index notation, for its comment."""
+        back = {S: self.p.forms.s[self.p.forms.i, self.p.forms.j], S_y: self.p.forms.s[self.p.forms.i, _Ctx(self.p.forms).label],
+                M_MAX: sp.IndexedBase("m")[self.p.forms.i], Y_HOT: sp.KroneckerDelta(self.p.forms.j, _Ctx(self.p.forms).label),
+                N_SAMPLES: self.p.forms.N, DELTA_ARG: DELTA}  # fmt: skip
+        k = self.p.forms.k
+        back.update({sym: idx_e for sym, idx_e in getattr(self, "_meanings", {}).items()})
+
+        def idx(x):
+            if isinstance(x, RowSum):
+                inner = idx(x.args[0]).subs(self.p.forms.j, k)
+                return sp.Sum(inner, (k, 0, self.p.forms.C - 1))
+            if isinstance(x, sp.Symbol):
+                return back.get(x, x)
+            if not x.args:
+                return x
+            return x.func(*[idx(a) for a in x.args])
+
+        meaning = idx(e)
+        return meaning
+
+
+def _cse(exprs: list[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
+    """SymPy's ``cse``, its temporaries then renamed by what they hold (pos, ind, e, rowsum, …)."""
+    dummies = (sp.Dummy() for _ in itertools.count())
+    pairs, reduced = sp.cse(exprs, symbols=dummies, order="none", list=True)
+    name, rename, out = _names(), {}, []
+    for sym, e in pairs:
+        e = e.xreplace(rename)
+        rename[sym] = name(e)
+        out.append((rename[sym], e))
+    return out, [e.xreplace(rename) for e in reduced]
+
+
+# ------------------------------------------------------------------------ the function
+
+
+@lru_cache(maxsize=64)
+def _compiled(loss: Loss, conventions: Conventions) -> Callable:
+    text = source_from_forms(forms_for(loss, conventions), conventions, loss)
+    filename = f"<symderiv codegen {loss.name} {conventions.layout}{' bias' if conventions.bias else ''}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)  # tracebacks show the source
+    namespace: dict[str, Any] = {"__name__": "symderiv.generated"}
+    exec(compile(text, filename, "exec"), namespace)
+    fn = next(v for k, v in namespace.items() if k.endswith("_loss_vectorized"))
+    fn.__source__ = text
+    fn.conventions = conventions
+    return fn
+
+
+def numpy_function(
+    loss: str | Loss,
+    layout: str = "XW",
+    regularizer: str = "l2",
+    reduction: str = "mean",
+    bias: bool = False,
+    delta: object = 1,
+    kink: object = 0,
+) -> Callable:
+    """The vectorized ``f(W, X, y, reg) -> (loss, dW)`` generated from ``loss``'s closed form at
+    symbolic size; its source is ``f.__source__``. ``delta="delta"`` makes Δ an argument of ``f``.
+
+    >>> import numpy as np
+    >>> f = numpy_function("hinge", regularizer="none")
+    >>> loss, dW = f(np.zeros((2, 3)), np.ones((1, 2)), np.array([1]))
+    >>> loss, dW.tolist()
+    (2.0, [[1.0, -2.0, 1.0], [1.0, -2.0, 1.0]])
+    """
+    definition = get(loss)
+    conventions = Conventions(
+        layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
+    )
+    return _compiled(definition, conventions)
+
+
+__all__ += ["InputError", "RowSum", "RowMax", "Total", "ArrayPrinter"]
