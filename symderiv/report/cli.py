@@ -1,0 +1,92 @@
+"""``symderiv report``: write derivation reports, or check that committed ones are current."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .writers import FORMATS
+
+REGENERATE = "python -m symderiv report --all --out reports --force"
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    chosen = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise click.BadParameter(f"formats are a comma-separated choice of {','.join(FORMATS)}, not {value!r}")
+    return chosen
+
+
+@click.command("report")
+@click.argument("loss", required=False)
+@click.option("--all", "all_", is_flag=True, help="a report for every built-in loss")
+@click.option("--layout", type=click.Choice(["XW", "WX"]), default="XW", show_default=True)
+@click.option("--regularizer", type=click.Choice(["l2", "half-l2", "none"]), default="l2", show_default=True)
+@click.option("--reduction", type=click.Choice(["mean", "sum"]), default="mean", show_default=True)
+@click.option("--bias", is_flag=True, help="the bias trick: append a constant-1 feature")
+@click.option("--delta", default=None, help="margin Δ (default: symbolic)")
+@click.option("--kink", default="0", show_default=True, help="value of 1[m > 0] at m = 0")
+@click.option("--format", "formats", default=",".join(FORMATS), show_default=True, help="comma-separated formats")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="folder to write into",
+)
+@click.option("--force", is_flag=True, help="overwrite files that symderiv did not write")
+@click.option("--check", is_flag=True, help="write nothing; exit 1 if the reports in --out are missing or stale")
+@click.option(
+    "--implementation",
+    "implementation",
+    default=None,
+    metavar="FILE.py[:FUNCTION]",
+    help="include your own gradient implementation (rendered, and checked when possible)",
+)
+def report_command(
+    loss, all_, layout, regularizer, reduction, bias, delta, kink, formats, out, force, check, implementation
+):
+    """Write the derivation report of LOSS (LaTeX, PDF, Markdown, HTML), or of every built-in
+    loss with --all. With --check, verify that --out holds them, current, instead."""
+    from .. import losses
+    from . import derive_for_report, stale, write_report
+    from .code import load_implementation
+
+    chosen = _formats(formats)
+    if all_ == (loss is not None):
+        raise click.UsageError("name one loss (one of: %s) or pass --all" % ", ".join(losses.names()))
+    names = losses.builtin_names() if all_ else [loss]
+    conventions = dict(layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink)
+    impl = load_implementation(implementation) if implementation else None
+    derivations = [derive_for_report(name, **conventions) for name in names]
+    failed = [d for d in derivations if not d.proved]
+    for d in failed:
+        click.echo(f"symderiv: the derivation of {d.loss.name} is NOT proved; no report", err=True)
+    if failed:
+        sys.exit(1)
+
+    if check:
+        problems = [line for d in derivations for line in stale(d, out, chosen)]
+        for line in problems:
+            click.echo(line)
+        if problems:
+            click.echo(f"reports in {out} are out of date; regenerate them with:\n  {REGENERATE}", err=True)
+            sys.exit(1)
+        click.echo(f"reports in {out} are current ({len(derivations)} loss(es), formats {','.join(chosen)})")
+        return
+
+    status = 0
+    for d in derivations:
+        result = write_report(d, out, chosen, force=force, implementation=impl)
+        for path in result.written:
+            click.echo(f"wrote {path}")
+        if result.unchanged:
+            click.echo(f"unchanged: {len(result.unchanged)} file(s) of {d.loss.name}")
+        for problem in result.problems:
+            click.echo(f"symderiv: {problem}", err=True)
+            status = 1
+    sys.exit(status)

@@ -1,0 +1,245 @@
+"""Code in reports: the vectorized NumPy symderiv generated (when ``symderiv.vectorize`` is
+available), and a user's own implementation — rendered as math by latexify-py only when every
+construct in it is one latexify renders faithfully, otherwise listed verbatim.
+
+latexify-py is imported here and nowhere else in symderiv."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+
+#: NumPy functions latexify renders as the same mathematics (positional arguments only)
+FAITHFUL_CALLS = {"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "abs", "sum"}
+FAITHFUL_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult)
+
+
+@dataclass
+class Implementation:
+    """A user's gradient implementation: its source, and the function when it could be loaded."""
+
+    name: str
+    source: str
+    path: str | None = None
+    function: object | None = field(default=None, repr=False)
+
+
+def load_implementation(spec: str) -> Implementation:
+    """``path/to/file.py:function`` (or ``file.py``, taking its only function) → Implementation."""
+    path_text, _, name = spec.partition(":")
+    path = Path(path_text)
+    if not path.is_file():
+        raise InputError(f"no such file: {path_text}")
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if not name:
+        if len(defs) != 1:
+            raise InputError(f"{path_text} defines {len(defs)} functions: name one, as {path_text}:NAME")
+        name = defs[0].name
+    node = next((n for n in defs if n.name == name), None)
+    if node is None:
+        raise InputError(f"{path_text} has no function {name!r}")
+    segment = ast.get_source_segment(source, node) or ""
+    module_spec = importlib.util.spec_from_file_location(f"_symderiv_user_{path.stem}", path)
+    function = None
+    if module_spec and module_spec.loader:
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        function = getattr(module, name, None)
+    return Implementation(name, segment, str(path), function)
+
+
+def from_function(fn) -> Implementation:
+    """An Implementation from a live Python function."""
+    return Implementation(fn.__name__, textwrap.dedent(inspect.getsource(fn)), None, fn)
+
+
+def unfaithful(source: str) -> list[str]:
+    """What latexify would render wrongly (or not at all) in ``source``; empty when every
+    construct is one it renders as the same mathematics.
+
+    >>> unfaithful("def f(x):\\n    return x[:, None]")
+    ['slice `x[:, None]`: latexify cannot render slices or None (np.newaxis)']
+    >>> unfaithful("def f(x):\\n    return np.sum(x, axis=1)")
+    ['keyword argument `axis=1` in `np.sum(x, axis=1)`: latexify drops keyword arguments']
+    """
+    tree = ast.parse(textwrap.dedent(source))
+    fns = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if len(fns) != 1:
+        return ["not a single function definition"]
+    fn = fns[0]
+    reasons: list[str] = []
+    if fn.decorator_list:
+        reasons.append("decorators")
+    a = fn.args
+    if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or a.posonlyargs:
+        reasons.append("default, keyword-only or variadic arguments")
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # docstring
+    if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
+        reasons.append("the function does not end in `return <expression>`")
+    for stmt in body[:-1]:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            reasons.append(f"statement `{ast.unparse(stmt).splitlines()[0]}`: only `name = expression` is rendered")
+    for stmt in body:
+        value = getattr(stmt, "value", None)
+        if value is not None:
+            reasons += _expression_problems(value)
+    return list(dict.fromkeys(reasons))
+
+
+def _expression_problems(node: ast.AST) -> list[str]:
+    out: list[str] = []
+    for n in ast.walk(node):
+        text = ast.unparse(n) if isinstance(n, ast.expr) else ""
+        if isinstance(n, ast.Subscript):
+            if any(
+                isinstance(m, ast.Slice) or (isinstance(m, ast.Constant) and m.value is None) for m in ast.walk(n.slice)
+            ):
+                out.append(f"slice `{text}`: latexify cannot render slices or None (np.newaxis)")
+            else:
+                out.append(f"indexing `{text}`: NumPy's fancy indexing has no faithful rendering")
+        elif isinstance(n, ast.Call):
+            for kw in n.keywords:
+                out.append(f"keyword argument `{ast.unparse(kw)}` in `{text}`: latexify drops keyword arguments")
+            f = n.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+            base_ok = isinstance(f, ast.Name) or (
+                isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in {"np", "numpy", "math"}
+            )
+            if name not in FAITHFUL_CALLS or not base_ok:
+                out.append(f"call `{text}`: not one of the functions latexify renders as mathematics")
+        elif isinstance(n, ast.Attribute) and not (
+            isinstance(n.value, ast.Name) and n.value.id in {"np", "numpy", "math"} and n.attr in FAITHFUL_CALLS
+        ):
+            out.append(f"attribute `{text}`: latexify prints attributes such as `.T` literally")
+        elif isinstance(n, ast.BinOp) and not isinstance(n.op, FAITHFUL_BINOPS):
+            out.append(f"operator in `{text}`")
+        elif (
+            isinstance(n, ast.Constant)
+            and not isinstance(n.value, int | float)
+            or isinstance(
+                n,
+                ast.Compare
+                | ast.BoolOp
+                | ast.IfExp
+                | ast.Lambda
+                | ast.ListComp
+                | ast.GeneratorExp
+                | ast.DictComp
+                | ast.SetComp
+                | ast.List
+                | ast.Tuple
+                | ast.Dict
+                | ast.Starred,
+            )
+        ):
+            out.append(f"`{text}`: no faithful rendering")
+    return out
+
+
+def render(impl: Implementation) -> tuple[str | None, list[str]]:
+    """(LaTeX, []) when latexify renders ``impl`` faithfully, else (None, reasons)."""
+    reasons = unfaithful(impl.source)
+    if reasons:
+        return None, reasons
+    try:
+        import latexify
+
+        if impl.function is not None:
+            out = latexify.get_latex(impl.function, use_math_symbols=True)
+        else:
+            namespace: dict = {}
+            exec(compile(textwrap.dedent(impl.source), "<implementation>", "exec"), namespace)  # noqa: S102
+            out = latexify.get_latex(namespace[impl.name], use_math_symbols=True)
+    except Exception as exc:  # latexify's own refusal, or source it cannot find
+        return None, [f"latexify failed: {type(exc).__name__}: {exc}"]
+    return str(out), []
+
+
+def implementation_section(d, impl: Implementation):
+    """The report section for a user's implementation, with its check result when available."""
+    from .content import Listing, MathBlock, Section
+
+    rendered, reasons = render(impl)
+    blocks: list[object] = []
+    where = f" (`{impl.path}`)" if impl.path else ""
+    if rendered is not None:
+        blocks += [
+            f"The implementation `{impl.name}`{where}, rendered as mathematics by latexify-py:",
+            MathBlock(rendered),
+            "Its source:",
+        ]
+    else:
+        blocks.append(
+            f"The implementation `{impl.name}`{where}, listed verbatim: latexify-py would not render it "
+            "faithfully (" + "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "") + ")."
+        )
+    blocks.append(Listing(impl.source.rstrip() + "\n"))
+    result = check_result(d, impl)
+    if result is not None:
+        blocks += ["The result of `symderiv check` on it:", Listing(result, "text")]
+    return Section("Your implementation", blocks)
+
+
+def check_result(d, impl: Implementation) -> str | None:
+    """``symderiv.check_gradient`` on the implementation, as text; None when unavailable."""
+    if impl.function is None:
+        return None
+    try:
+        from .. import check_gradient  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    c = d.conventions
+    try:
+        result = check_gradient(
+            impl.function,
+            d.loss.name,
+            layout=c.layout,
+            regularizer=c.regularizer,
+            reduction=c.reduction,
+            bias=c.bias,
+        )
+    except TypeError:
+        try:
+            result = check_gradient(impl.function, d.loss.name)
+        except Exception as exc:  # the checker is another engineer's; never break a report on it
+            return f"symderiv check could not run: {type(exc).__name__}: {exc}"
+    except Exception as exc:
+        return f"symderiv check could not run: {type(exc).__name__}: {exc}"
+    return str(result).rstrip() + "\n"
+
+
+def generated_numpy(d) -> str | None:
+    """Source of the vectorized NumPy gradient from ``symderiv.vectorize``, if that exists."""
+    try:
+        from .. import vectorize  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    for name in ("numpy_source", "source", "gradient_source"):
+        fn = getattr(vectorize, name, None)
+        if callable(fn):
+            try:
+                out = fn(d)
+            except Exception:
+                continue
+            if isinstance(out, str) and out.strip():
+                return out.rstrip() + "\n"
+    make = getattr(vectorize, "numpy_function", None)
+    if callable(make):
+        try:
+            f = make(d)
+        except Exception:
+            return None
+        src = getattr(f, "source", None) or getattr(f, "__source__", None)
+        if isinstance(src, str) and src.strip():
+            return src.rstrip() + "\n"
+    return None
