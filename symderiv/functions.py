@@ -71,3 +71,48 @@ def from_sympy_builtins(expr: sp.Expr) -> sp.Expr:
 
     expr = expr.replace(lambda e: isinstance(e, sp.Max), _max)
     return expr.replace(lambda e: isinstance(e, sp.Heaviside), lambda e: Step(e.args[0]))
+
+
+class ExcludedSum(sp.Expr):
+    """Σ_{k ≠ t} f(k) over k = 0 … upper, the notes' sum over the other classes. It is how results
+    are shown; the derivation itself works with Σ_k f(k)(1 − δ(k, t)), which :meth:`doit` returns."""
+
+    def __new__(cls, body, index, excluded, upper):
+        return sp.Expr.__new__(cls, *map(sp.sympify, (body, index, excluded, upper)))
+
+    @property
+    def body(self):
+        return self.args[0]
+
+    @property
+    def index(self):
+        return self.args[1]
+
+    @property
+    def excluded(self):
+        return self.args[2]
+
+    @property
+    def free_symbols(self):
+        return (self.body.free_symbols - {self.index}) | self.excluded.free_symbols | self.args[3].free_symbols
+
+    def as_sum(self) -> sp.Sum:
+        return sp.Sum(self.body * (1 - sp.KroneckerDelta(self.index, self.excluded)), (self.index, 0, self.args[3]))
+
+    def doit(self, **hints):
+        return self.as_sum().doit(**hints)
+
+
+def excluded_sums(expr: sp.Expr) -> sp.Expr:
+    """Show every Σ_k f(k)(1 − δ(k, t)) in ``expr`` as :class:`ExcludedSum` Σ_{k ≠ t} f(k)."""
+    from .notation import exclusion
+
+    def convert(e: sp.Sum) -> sp.Expr:
+        (k, lo, hi), body = e.limits[0], e.function
+        found = exclusion(body, k)
+        if found is None or lo != 0 or len(e.limits) != 1:
+            return e
+        f, t = found
+        return ExcludedSum(f, k, t, hi)
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), convert)

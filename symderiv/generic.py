@@ -18,6 +18,7 @@ import sympy as sp
 
 from .conventions import LAMBDA, Conventions
 from .derivation import Derivation, DerivationStep
+from .functions import excluded_sums
 from .losses import Loss
 from .notation import latex, text
 from .proof import Claim
@@ -368,7 +369,7 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
     # 4. the cases v ≠ y_i and v = y_i
     other = element.xreplace({sp.KroneckerDelta(v, y[i]): 0})
     label = element.xreplace({v: y[i]})
-    cases = {"other": sp.simplify_logic(other) if other.is_Boolean else other, "label": label}
+    cases = {"other": other, "label": label}
     cases_ok = norm(canonical(element, rules)) == norm(
         canonical(other * (1 - sp.KroneckerDelta(v, y[i])) + label * sp.KroneckerDelta(v, y[i]), rules)
     )
@@ -405,6 +406,7 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on δ(v, y_i)"),
         Claim("∂R/∂w_uv = %s" % text(reg * weight), reg_ok, "symbolic: double delta summation"),
     ]
+    cases = {name: excluded_sums(e) for name, e in cases.items()}  # shown as Σ_{k≠y_i}
     steps = _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, feature_hi)
     return GenericDerivation(
         loss=loss,

@@ -77,6 +77,12 @@ class NotesLatexPrinter(LatexPrinter):
         out = r"\mathbb{1}\left[%s = %s\right]" % (self._print(a), self._print(b))
         return out if exp is None else rf"{out}^{{{exp}}}"
 
+    def _print_ExcludedSum(self, expr) -> str:
+        inner = self._print(expr.body)
+        if expr.body.is_Add:
+            inner = rf"\left({inner}\right)"
+        return rf"\sum_{{{self._print(expr.index)} \ne {self._print(expr.excluded)}}} {inner}"
+
     def _print_Sum(self, expr: sp.Sum) -> str:
         (k, lo, hi), body = expr.limits[0], expr.function
         excluded = exclusion(body, k)
@@ -118,6 +124,9 @@ class NotesTextPrinter(TextPrinter):
     def _print_KroneckerDelta(self, expr) -> str:
         a, b = expr.args
         return f"1[{self._print(a)} = {self._print(b)}]"
+
+    def _print_ExcludedSum(self, expr) -> str:
+        return f"Σ_{{{self._print(expr.index)}≠{self._print(expr.excluded)}}} ({self._print(expr.body)})"
 
     def _print_Sum(self, expr: sp.Sum) -> str:
         (k, lo, hi), body = expr.limits[0], expr.function
