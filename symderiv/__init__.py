@@ -7,6 +7,7 @@ notes, and check hand-written gradients against the derivation.
 True
 """
 
+from .check import check_gradient
 from .conventions import Conventions
 from .derivation import Derivation, DerivationStep
 from .errors import InputError, NotSupportedError, ProofError, SymderivError, TooLargeError
@@ -28,6 +29,7 @@ __all__ = [
     "Step",
     "SymderivError",
     "TooLargeError",
+    "check_gradient",
     "derive",
     "numpy_function",
     "register",

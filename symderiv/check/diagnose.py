@@ -1,0 +1,537 @@
+"""Compare what the user's function returned with the derived truth, and say what is wrong.
+
+Tolerances. An entry of dW is right when it lies in the accepted interval (one point, or the
+subdifferential's range at a kink) widened by ``rtol · scale + atol``, where ``scale`` is the
+largest |entry| of the true dW at that probe, ``rtol`` is 1e-4 (1e-3 at the large-scores probe,
+where float32 holds a score of 1000 only to 6e-5) and ``atol`` is 1e-12. The loss is right within
+``rtol · (|data loss| + |regularization|) + atol``. float32 arithmetic inside a correct function
+(about 1e-7 relative) passes by three orders of magnitude; the smallest bug the rules name — a
+regularization factor, a missing 1/N — is orders of magnitude larger.
+
+Diagnoses are rules, as data:
+
+* STRUCTURAL — facts about one call: it raised, hung, returned the wrong kind of thing, changed
+  its inputs, overflowed;
+* MODELS — a bug as a prediction made from the truth's parts (data term, regularization term,
+  score gradient G, the same at another Δ): the rule fits when its prediction reproduces what the
+  user returned on every probe where it is checked, and the user is wrong on at least one;
+* PATTERNS — when no model fits: the set of probes where the function is wrong (only with
+  repeated labels, only when D ≠ C, only when λ > 0, only at a kink, only at large scores).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .probes import Probe
+from .result import REGULARIZER_TEXT, Diagnosis, Discrepancy, ProbeReport
+from .runner import Outcome
+from .truth import Truth
+
+COEFFICIENT = {"l2": 1.0, "half-l2": 0.5, "none": 0.0}
+CANDIDATES = {"auto": ("l2", "half-l2"), "l2": ("l2",), "half-l2": ("half-l2",), "none": ("none",)}
+ATOL = 1e-12
+RTOL = 1e-4
+#: margins a hand-written function might hard-code instead of the Δ it was given
+OTHER_DELTAS = (0.0, 1.0, 0.5, 2.0, -1.0)
+
+
+@dataclass
+class Context:
+    loss: object  # the Loss
+    layout: str
+    delta: float
+    candidates: tuple[str, ...]
+    timeout: float
+    rtol_scale: float = 1.0
+
+
+@dataclass
+class Observation:
+    """One probe: what the user's function did, next to the truth."""
+
+    probe: Probe
+    truth: Truth
+    outcome: Outcome
+    loss: float | None = None
+    grad: np.ndarray | None = None  # canonical layout (D×C)
+    issues: list[tuple[str, str]] = field(default_factory=list)  # (rule id, detail)
+    loss_ok: dict[str, bool] = field(default_factory=dict)
+    grad_ok: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def numeric(self) -> bool:
+        return self.loss is not None and self.grad is not None
+
+    @property
+    def fits(self) -> bool:
+        """Used to fit the bug models (the exact kinks and the float32-limited large scores are not)."""
+        return self.numeric and not self.probe.kink and self.probe.shift is None
+
+
+# ---------------------------------------------------------------- tolerances
+
+
+def grad_within(user: np.ndarray, lower: np.ndarray, upper: np.ndarray, rtol: float, scale: float) -> np.ndarray:
+    tol = rtol * scale + ATOL
+    return (user >= lower - tol) & (user <= upper + tol)
+
+
+def grad_scale(*arrays: np.ndarray) -> float:
+    return max(float(np.abs(a).max()) if a.size else 0.0 for a in arrays)
+
+
+def loss_tolerance(truth: Truth, c: float, rtol: float, *extra: float) -> float:
+    return rtol * max([abs(truth.loss_data) + abs(c * truth.reg_loss), *map(abs, extra)]) + ATOL
+
+
+def rtol_of(o: Observation, ctx: Context) -> float:
+    return o.probe.rtol * ctx.rtol_scale
+
+
+def compare(o: Observation, ctx: Context) -> None:
+    """Fill ``loss_ok`` and ``grad_ok`` for every candidate regularizer."""
+    if not o.numeric:
+        return
+    for name in ctx.candidates:
+        c = COEFFICIENT[name]
+        loss, grad, lo, hi = o.truth.expected(c)
+        rtol = rtol_of(o, ctx)
+        o.loss_ok[name] = abs(o.loss - loss) <= loss_tolerance(o.truth, c, rtol)
+        o.grad_ok[name] = bool(grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi)).all())
+
+
+# ---------------------------------------------------------------- structural rules
+
+
+def observe(probe: Probe, truth: Truth, outcome: Outcome, ctx: Context) -> Observation:
+    """Turn one outcome into an observation: numbers in the canonical layout, or structural issues."""
+    o = Observation(probe, truth, outcome)
+    if outcome.status != "returned":
+        o.issues.append((outcome.status, ""))
+        return o
+    if outcome.mutated:
+        o.issues.append(("mutated", ", ".join(outcome.mutated)))
+    value = outcome.value or {}
+    if value.get("kind") == "none":
+        o.issues.append(("template", "returns None"))
+        return o
+    if value.get("kind") != "pair":
+        o.issues.append(("not-a-pair", value.get("repr", "?")))
+        return o
+    first, second = value["parts"]
+    want = probe.W.shape if ctx.layout == "XW" else probe.W.T.shape
+    a, b = first.get("array"), second.get("array")
+    if a is not None and b is not None and a.shape == want and b.size == 1:
+        o.issues.append(("swapped", ""))
+        return o
+    if a is None or a.size != 1:
+        o.issues.append(("loss-not-scalar", first.get("repr", "?") if a is None else f"an array of shape {a.shape}"))
+        return o
+    if b is None:
+        o.issues.append(("non-numeric", second.get("repr", "?")))
+        return o
+    if b.shape != want:
+        transposed = b.shape == want[::-1]
+        o.issues.append(("wrong-shape", f"{b.shape} instead of {want}" + (" (transposed)" if transposed else "")))
+        return o
+    loss, grad = float(a.reshape(())), b.astype(float)
+    if not (np.isfinite(loss) and np.isfinite(grad).all()):
+        o.issues.append(("overflow" if probe.shift is not None else "non-finite", ""))
+        return o
+    o.loss = loss
+    o.grad = grad if ctx.layout == "XW" else grad.T
+    compare(o, ctx)
+    if b.dtype.kind in "biu" and not all(o.grad_ok.values()):
+        o.issues.append(("integer-dtype", f"dW has dtype {b.dtype}"))
+    elif not all(o.grad_ok.values()) and np.all(grad == np.round(grad)) and np.any(o.truth.grad_data % 1):
+        o.issues.append(("integer-dtype", "every entry of your dW is a whole number"))
+    return o
+
+
+def _raised(o: Observation, ctx: Context) -> str:
+    e = o.outcome.error or {}
+    where = f"{_short_path(e.get('file', '?'))}:{e.get('line', '?')}"
+    if e.get("function"):
+        where += f" in {e['function']}"
+    code = f": {e['code']}" if e.get("code") else ""
+    return f"{e.get('type', 'Exception')}: {e.get('message', '')} — at {where}{code}"
+
+
+def _short_path(path: str) -> str:
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+#: id → message (a format string over the context, the detail and the first probe's facts)
+STRUCTURAL: dict[str, Callable[[Observation, Context, str], str]] = {
+    "import-error": lambda o, ctx, d: f"importing your file raised {_raised(o, ctx)}",
+    "raised": lambda o, ctx, d: f"your function raised {_raised(o, ctx)}",
+    "timeout": lambda o, ctx, d: f"your function did not finish within {ctx.timeout:g} s and was stopped "
+    "(an endless loop, or far too slow)",
+    "crashed": lambda o, ctx, d: f"the process running your function died ({(o.outcome.error or {}).get('message')})",
+    "template": lambda o, ctx, d: "unfinished template: your function returns None — it must return (loss, dW)",
+    "zeros": lambda o, ctx, d: "unfinished template: your function returns zeros for both the loss and dW",
+    "not-a-pair": lambda o, ctx, d: f"your function must return a pair (loss, dW); it returned {d}",
+    "swapped": lambda o, ctx, d: "(dW, loss) returned in the wrong order: return the loss first, then dW",
+    "loss-not-scalar": lambda o, ctx, d: f"the loss must be one number; yours is {d}",
+    "non-numeric": lambda o, ctx, d: f"dW must be an array of numbers; yours is {d}",
+    "wrong-shape": lambda o, ctx, d: f"dW has the wrong shape: {d}; dW must have the shape of W"
+    + (f" (is your function written for layout {'WX' if ctx.layout == 'XW' else 'XW'}?)" if "transposed" in d else ""),
+    "non-finite": lambda o, ctx, d: "your function returned inf or nan",
+    "overflow": lambda o, ctx, d: "overflow at large scores: with every score near 1000, exp(s) overflows and "
+    "the result is inf or nan; subtract each sample's largest score before exp (the softmax is unchanged)",
+    "integer-dtype": lambda o, ctx, d: f"integer dtype truncation: {d}, so fractions are cut off; create dW as a "
+    "float array (np.zeros(W.shape) or np.zeros_like(W, dtype=float))",
+    "mutated": lambda o, ctx, d: f"your function changes its input {d} in place (the caller's array changes): "
+    "work on a copy, e.g. X = X - … instead of X -= …",
+}
+
+
+# ---------------------------------------------------------------- bug models
+
+
+@dataclass(frozen=True)
+class Model:
+    """A bug as a prediction from the truth's parts; ``predict(truth, c, param)``."""
+
+    id: str
+    component: str  # "loss" or "grad"
+    predict: Callable[[Truth, float, object], object]
+    message: Callable[[Context, str, object, bool], str]  # (ctx, regularizer name, param, other part ok)
+    params: Callable[[list[Observation], float], Iterable[object]] = lambda obs, c: (None,)
+    losses: tuple[str, ...] | None = None  # the losses it applies to (None: all)
+
+
+def _reg(name: str) -> tuple[str, str]:
+    return REGULARIZER_TEXT[name]
+
+
+def _fit_factor(component: str) -> Callable[[list[Observation], float], Iterable[float]]:
+    def fit(obs: list[Observation], c: float) -> Iterable[float]:
+        num = den = 0.0
+        for o in obs:
+            if o.probe.reg:
+                if component == "grad":
+                    num += float(np.sum((o.grad - o.truth.grad_data) * o.truth.reg_grad))
+                    den += float(np.sum(o.truth.reg_grad**2))
+                else:
+                    num += (o.loss - o.truth.loss_data) * o.truth.reg_loss
+                    den += o.truth.reg_loss**2
+        if den == 0:
+            return ()
+        k = num / den
+        return () if abs(k) < 1e-9 or abs(k - c) < 1e-6 * max(1.0, abs(c)) else (k,)
+
+    return fit
+
+
+def _correct_class_flipped(t: Truth, c: float, _: object) -> np.ndarray:
+    G = t.score_gradient()
+    X, N = t.probe.X, t.probe.N
+    return t.grad_data - 2 * X.T @ (G * t.correct_class) / N + c * t.reg_grad
+
+
+def _other_deltas(obs: list[Observation], c: float) -> Iterable[float]:
+    delta = obs[0].truth.delta if obs else 1.0
+    return [d for d in OTHER_DELTAS if d != delta]
+
+
+#: the value of the j = y_i term a loop that forgets to skip it adds, per sample
+CORRECT_CLASS_TERM = {"hinge": lambda delta: max(0.0, delta), "squared-hinge": lambda delta: max(0.0, delta) ** 2}
+
+CORRECT_CLASS_COLUMN = {
+    "hinge": "the y_i column must get −(number of margins > 0)·x_i",
+    "squared-hinge": "the y_i column must get −2·(sum of the positive margins)·x_i",
+    "softmax": "the y_i column must get (p_{y_i} − 1)·x_i",
+}
+
+MODELS: list[Model] = [
+    Model("reg-grad-missing", "grad", lambda t, c, k: t.grad_data,
+          lambda ctx, r, k, ok: f"dW has no regularization term: the gradient of {_reg(r)[0]} is {_reg(r)[1]}; "
+          "add it to dW"),
+    Model("reg-grad-divided-by-N", "grad", lambda t, c, k: t.grad_data + c * t.reg_grad / t.probe.N,
+          lambda ctx, r, k, ok: f"the regularization gradient is divided by N: add {_reg(r)[1]} after dividing "
+          "dW by N, not before"),
+    Model("reg-grad-factor", "grad", lambda t, c, k: t.grad_data + k * t.reg_grad,
+          lambda ctx, r, k, ok: f"regularization gradient off by a factor of {k / COEFFICIENT[r]:.3g}: your dW "
+          f"adds {2 * k:.3g}·λW, but the gradient of {_reg(r)[0]} is {_reg(r)[1]}", _fit_factor("grad")),
+    Model("grad-not-averaged", "grad", lambda t, c, k: t.probe.N * t.grad_data + c * (t.probe.N if k == "N" else 1.0) * t.reg_grad,
+          lambda ctx, r, k, ok: "gradient not divided by N: the loss averages over the N samples, so dW must be "
+          "divided by N too", lambda obs, c: (1.0, "N")),
+    Model("correct-class-sign", "grad", _correct_class_flipped,
+          lambda ctx, r, k, ok: "the correct-class column has the wrong sign: "
+          + CORRECT_CLASS_COLUMN.get(ctx.loss.name, "check the sign of the y_i column")),
+    Model("grad-sign", "grad", lambda t, c, k: -(t.grad_data + c * t.reg_grad),
+          lambda ctx, r, k, ok: "dW has the opposite sign: it is −dL/dW (the direction of descent, not the gradient)"),
+    Model("wrong-delta", "grad", lambda t, c, d: t.at_delta(d)[1] + c * t.reg_grad,
+          lambda ctx, r, d, ok: f"wrong margin Δ: your code computes with Δ = {d:g}, but Δ = {ctx.delta:g}",
+          _other_deltas, ("hinge", "squared-hinge")),
+    Model("reg-loss-missing", "loss", lambda t, c, k: t.loss_data,
+          lambda ctx, r, k, ok: f"the loss has no regularization term: add {_reg(r)[0]}"),
+    Model("reg-loss-factor", "loss", lambda t, c, k: t.loss_data + k * t.reg_loss,
+          lambda ctx, r, k, ok: f"regularization in the loss off by a factor of {k / COEFFICIENT[r]:.3g}: your loss "
+          f"adds {k:.3g}·λΣW², but your gradient is that of {_reg(r)[0]}", _fit_factor("loss")),
+    Model("loss-summed", "loss", lambda t, c, k: t.probe.N * t.loss_data + c * t.reg_loss,
+          lambda ctx, r, k, ok: "loss summed but gradient averaged: divide the loss by N as well"
+          if ok else "the loss is not divided by N"),
+    Model("loss-includes-correct-class", "loss",
+          lambda t, c, k: t.loss_data + CORRECT_CLASS_TERM[t.source.loss](t.delta) + c * t.reg_loss,
+          lambda ctx, r, k, ok: "the j = y_i term is included: the loss is off by "
+          f"{CORRECT_CLASS_TERM[ctx.loss.name](ctx.delta):g} per sample (the margin of the correct class is "
+          "always Δ); skip j == y[i]", losses=("hinge", "squared-hinge")),
+    Model("wrong-delta", "loss", lambda t, c, d: t.at_delta(d)[0] + c * t.reg_loss,
+          lambda ctx, r, d, ok: f"wrong margin Δ: your code computes with Δ = {d:g}, but Δ = {ctx.delta:g}",
+          _other_deltas, ("hinge", "squared-hinge")),
+]
+
+
+def _predicts(model: Model, o: Observation, c: float, param: object, ctx: Context) -> tuple[bool, bool]:
+    """(the prediction matches the user's value, the user's value is wrong)"""
+    predicted = model.predict(o.truth, c, param)
+    rtol = rtol_of(o, ctx)
+    if model.component == "grad":
+        truth = o.truth.grad_data + c * o.truth.reg_grad
+        scale = grad_scale(truth, predicted)
+        match = bool(grad_within(o.grad, predicted, predicted, rtol, scale).all())
+        _, _, lo, hi = o.truth.expected(c)
+        wrong = not bool(grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi)).all())
+    else:
+        loss = o.truth.expected(c)[0]
+        match = abs(o.loss - predicted) <= loss_tolerance(o.truth, c, rtol, predicted)
+        wrong = abs(o.loss - loss) > loss_tolerance(o.truth, c, rtol)
+    return match, wrong
+
+
+def explain(component: str, obs: list[Observation], names: tuple[str, ...], ctx: Context,
+            other_ok: bool) -> Diagnosis | None:
+    """The first model that reproduces the user's ``component`` on every fitted probe."""
+    fitted = [o for o in obs if o.fits]
+    if not fitted:
+        return None
+    for model in MODELS:
+        if model.component != component or (model.losses and ctx.loss.name not in model.losses):
+            continue
+        for name in names:
+            c = COEFFICIENT[name]
+            for param in model.params(fitted, c):
+                results = [_predicts(model, o, c, param, ctx) for o in fitted]
+                if all(m for m, _ in results) and any(w for _, w in results):
+                    probes = tuple(o.probe.name for o, (_, w) in zip(fitted, results, strict=True) if w)
+                    return Diagnosis(model.id, model.message(ctx, name, param, other_ok), "", probes)
+    return None
+
+
+# ---------------------------------------------------------------- patterns
+
+#: (id, where the function is wrong, message): smallest sets first
+PATTERNS: list[tuple[str, Callable[[Probe], bool], str]] = [
+    ("kink-only", lambda p: p.kink,
+     "wrong only where a margin is exactly 0: there dW must be a subgradient — use one indicator "
+     "(m > 0, or m >= 0) for both the margin's class and the correct class"),
+    ("large-scores-only", lambda p: p.shift is not None,
+     "wrong only with large scores (about 1000): precision is lost; shift each sample's scores by their maximum"),
+    ("single-sample-only", lambda p: p.N == 1, "wrong only when N = 1 (check the shapes your code assumes)"),
+    ("repeated-labels-only", lambda p: p.repeated_labels,
+     "wrong only with repeated labels: a fancy-indexed update such as dW[:, y] -= … (or += …) does not "
+     "accumulate over repeated indices, only the last one counts; use np.add.at, or a loop, or X.T @ M"),
+    ("d-ne-c-only", lambda p: p.D != p.C,
+     "wrong only when D ≠ C: somewhere the number of features and the number of classes are mixed up "
+     "(e.g. W.shape[0] for the classes, or a transposed product)"),
+    ("reg-only", lambda p: p.reg > 0,
+     "wrong only when λ > 0: the regularization term is wrong (and not by a constant factor)"),
+]
+
+
+def pattern(obs: list[Observation], failing: set[str]) -> Diagnosis | None:
+    probes = [o.probe for o in obs]
+    for id_, predicate, message in PATTERNS:
+        inside = {p.name for p in probes if predicate(p)}
+        if failing and failing <= inside and len(inside) < len(probes):
+            return Diagnosis(id_, message, "", tuple(sorted(failing)))
+    return None
+
+
+# ---------------------------------------------------------------- the whole analysis
+
+
+@dataclass
+class Analysis:
+    verdict: str
+    regularizer: str | None
+    diagnoses: list[Diagnosis]
+    discrepancies: list[Discrepancy]
+    probes: list[ProbeReport]
+
+
+def analyse(obs: list[Observation], ctx: Context) -> Analysis:
+    diagnoses: list[Diagnosis] = []
+    # 1. structural: one diagnosis per rule, with the probes it happened on
+    seen: dict[str, list[Observation]] = {}
+    details: dict[str, str] = {}
+    for o in obs:
+        for id_, detail in o.issues:
+            seen.setdefault(id_, []).append(o)
+            details.setdefault(id_, detail)
+    numeric = [o for o in obs if o.numeric]
+    if numeric and all(o.loss == 0 and not o.grad.any() for o in numeric):
+        seen["zeros"] = numeric
+        details["zeros"] = ""
+    for id_, group in seen.items():
+        where = "probes: " + ", ".join(o.probe.name for o in group)
+        diagnoses.append(Diagnosis(id_, STRUCTURAL[id_](group[0], ctx, details[id_]), where,
+                                   tuple(o.probe.name for o in group)))
+    # 2. numbers: which regularizer conventions fit the loss, and the gradient, everywhere
+    names = ctx.candidates
+    loss_fits = [n for n in names if numeric and all(o.loss_ok[n] for o in numeric)]
+    grad_fits = [n for n in names if numeric and all(o.grad_ok[n] for o in numeric)]
+    both = [n for n in names if n in loss_fits and n in grad_fits]
+    if both and not seen and len(numeric) == len(obs):
+        return Analysis("pass", both[0], [], [], _probe_reports(obs, both[0]))
+    regularizer = both[0] if both else (loss_fits or grad_fits or [None])[0]
+    explained = True
+    if numeric and "zeros" not in seen:
+        if loss_fits and grad_fits and not both:
+            rl, rg = loss_fits[0], grad_fits[0]
+            factor = COEFFICIENT[rg] / COEFFICIENT[rl] if COEFFICIENT[rl] else float("inf")
+            diagnoses.append(Diagnosis(
+                "reg-mismatch",
+                f"regularization gradient off by a factor of {factor:g}: your loss uses {_reg(rl)[0]} (gradient "
+                f"{_reg(rl)[1]}) but your dW adds {_reg(rg)[1]}, the gradient of {_reg(rg)[0]}",
+                "", tuple(o.probe.name for o in numeric if o.probe.reg)))
+        else:
+            for component, fits, other in (("grad", grad_fits, loss_fits), ("loss", loss_fits, grad_fits)):
+                if fits:
+                    continue
+                found = explain(component, numeric, tuple(other) or names, ctx, bool(other))
+                if found and not any(d.id == found.id for d in diagnoses):
+                    diagnoses.append(found)
+                elif not found:
+                    explained = False
+                    diagnoses.append(_generic(component, numeric, ctx, regularizer or names[0]))
+    failing = {o.probe.name for o in obs if o.issues or not _ok(o, regularizer or names[0])}
+    if not explained or (seen.keys() & {"raised", "non-finite", "wrong-shape"}):
+        found = pattern(obs, failing)
+        if found:
+            diagnoses.insert(len(seen), found)
+    diagnoses = _locate(diagnoses, obs, ctx, regularizer or names[0])
+    return Analysis("fail", regularizer, diagnoses, _discrepancies(obs, ctx, regularizer or names[0]),
+                    _probe_reports(obs, regularizer or names[0]))
+
+
+def _ok(o: Observation, name: str) -> bool:
+    return o.numeric and o.loss_ok.get(name, False) and o.grad_ok.get(name, False)
+
+
+def _generic(component: str, obs: list[Observation], ctx: Context, name: str) -> Diagnosis:
+    wrong = [o.probe.name for o in obs if not (o.grad_ok if component == "grad" else o.loss_ok).get(name)]
+    what = "dW is wrong" if component == "grad" else "the loss is wrong"
+    return Diagnosis(f"{component}-wrong", f"{what}, and no common bug explains it", "", tuple(wrong))
+
+
+def _probe_reports(obs: list[Observation], name: str) -> list[ProbeReport]:
+    out = []
+    for o in obs:
+        if o.issues:
+            status = o.issues[0][0]
+        elif _ok(o, name):
+            status = "ok"
+        else:
+            parts = [p for p, ok in (("loss", o.loss_ok.get(name)), ("dW", o.grad_ok.get(name))) if not ok]
+            status = "wrong " + " and ".join(parts)
+        out.append(ProbeReport(o.probe.name, o.probe.describe(), status, o.outcome.seconds))
+    return out
+
+
+def _locate(diagnoses: list[Diagnosis], obs: list[Observation], ctx: Context, name: str) -> list[Diagnosis]:
+    """Add where each numeric diagnosis shows: the worst entry, its values and its symbolic truth."""
+    out = []
+    for d in diagnoses:
+        if d.where or not d.probes:
+            out.append(d)
+            continue
+        group = [o for o in obs if o.probe.name in d.probes and o.numeric]
+        loss_side = d.id.startswith(("reg-loss", "loss")) or d.id in {"wrong-delta"} and not _grad_wrong(group, name)
+        where = _where_loss(group, name) if loss_side else _where_grad(group, ctx, name)
+        if not where:
+            where = "probes: " + ", ".join(d.probes)
+        out.append(Diagnosis(d.id, d.message, where, d.probes))
+    return out
+
+
+def _grad_wrong(group: list[Observation], name: str) -> bool:
+    return any(not o.grad_ok.get(name, True) for o in group)
+
+
+def _where_loss(group: list[Observation], name: str) -> str:
+    wrong = [o for o in group if not o.loss_ok.get(name, True)]
+    if not wrong:
+        return ""
+    o = wrong[0]
+    truth = o.truth.expected(COEFFICIENT[name])[0]
+    return (f"loss on probe {o.probe.name} (N={o.probe.N}, λ={o.probe.reg:g}): yours {o.loss:.6g}, "
+            f"truth {truth:.6g} (off by {o.loss - truth:+.4g}); wrong on {len(wrong)} of {len(group)} probes")
+
+
+def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
+    worst = None
+    for o in group:
+        _, grad, lo, hi = o.truth.expected(COEFFICIENT[name])
+        scale = grad_scale(lo, hi) or 1.0
+        excess = np.maximum(lo - o.grad, o.grad - hi) / scale
+        k = int(np.argmax(excess))
+        if excess.flat[k] > 0 and (worst is None or excess.flat[k] > worst[0]):
+            worst = (excess.flat[k], o, np.unravel_index(k, excess.shape), grad, lo, hi)
+    if worst is None:
+        return ""
+    _, o, (u, v), grad, lo, hi = worst
+    rtol = rtol_of(o, ctx)
+    bad = ~grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi))
+    index = (u, v) if ctx.layout == "XW" else (v, u)
+    cols = sorted({int(c) for c in np.nonzero(bad)[1]})
+    accepted = f"{grad[u, v]:.6g}" if lo[u, v] == hi[u, v] else f"anything in [{lo[u, v]:.6g}, {hi[u, v]:.6g}]"
+    lines = [
+        f"on probe {o.probe.name} (D={o.probe.D}, C={o.probe.C}, N={o.probe.N}, λ={o.probe.reg:g}): "
+        f"{int(bad.sum())} of {bad.size} entries of dW differ, in class column(s) {', '.join(map(str, cols))}",
+        f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad[u, v]:.6g}, truth {accepted}",
+    ]
+    truth_text = _entry_text(o, u, v, name)
+    if truth_text:
+        lines.append(f"∂L/∂w[{u},{v}] = {truth_text}")
+    return "\n".join(lines)
+
+
+def _entry_text(o: Observation, u: int, v: int, name: str) -> str | None:
+    try:
+        text = o.truth.source.entry_text(u, v, name)
+    except Exception:  # noqa: BLE001 — the symbolic display is a courtesy; the verdict stands without it
+        return None
+    if text and len(text) > 400:
+        text = text[:399] + "…"
+    return text
+
+
+def _discrepancies(obs: list[Observation], ctx: Context, name: str, limit: int = 100) -> list[Discrepancy]:
+    out: list[Discrepancy] = []
+    c = COEFFICIENT[name]
+    for o in obs:
+        if not o.numeric:
+            continue
+        loss, grad, lo, hi = o.truth.expected(c)
+        rtol = rtol_of(o, ctx)
+        if not o.loss_ok.get(name, True):
+            out.append(Discrepancy(o.probe.name, None, o.loss, loss, loss, loss))
+        bad = ~grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi))
+        for u, v in zip(*np.nonzero(bad), strict=True):
+            index = (int(u), int(v)) if ctx.layout == "XW" else (int(v), int(u))
+            out.append(Discrepancy(o.probe.name, index, float(o.grad[u, v]), float(grad[u, v]),
+                                   float(lo[u, v]), float(hi[u, v])))
+    out.sort(key=lambda d: -d.error)
+    return out[:limit]

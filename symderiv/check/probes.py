@@ -1,0 +1,163 @@
+"""The probes: small problems (W, X, y, reg) chosen to expose the bugs real gradient code has.
+
+Every probe is stored in the canonical layout (W is D×C, X is N×D); :meth:`Probe.args` hands it to
+the user's function in their layout. All probes share C = 3 classes and at most D = 4 features, so
+the truth for every shape comes from three derivations (N = 4 with repeated labels, N = 3 with
+distinct labels, N = 1), evaluated with W and X zero-padded to D = 4: padded features add nothing
+to the scores, so the padded problem's gradient restricted to the first D rows is exactly the
+small problem's gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+C = 3
+D_MAX = 4
+LABELS = {4: (0, 2, 1, 2), 3: (2, 0, 1), 1: (1,)}
+REG = 0.7  # λ large enough that a wrong regularization term cannot hide in the tolerance
+OFFSET = 1000.0  # the common score offset of the large-scores probe
+
+
+@dataclass(frozen=True, eq=False)
+class Probe:
+    """One problem to call the user's function on, with what it is meant to expose."""
+
+    name: str
+    purpose: str
+    W: np.ndarray  # D×C (canonical layout)
+    X: np.ndarray  # N×D
+    y: np.ndarray
+    reg: float
+    kink: bool = False  # some margins are exactly 0
+    shift: np.ndarray | None = field(default=None)  # large scores: W − shift has the same softmax
+    rtol: float = 1e-4
+    user_data: bool = False
+
+    @property
+    def D(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def C(self) -> int:
+        return self.W.shape[1]
+
+    @property
+    def N(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def repeated_labels(self) -> bool:
+        return len(set(self.y.tolist())) < self.N
+
+    def args(self, layout: str) -> tuple:
+        """(W, X, y, reg) as the user's function takes them, fresh copies each time."""
+        W, X = (self.W, self.X) if layout == "XW" else (self.W.T, self.X.T)
+        return np.array(W), np.array(X), np.array(self.y), self.reg
+
+    def describe(self) -> str:
+        return f"{self.name} (D={self.D}, C={self.C}, N={self.N}, λ={self.reg:g}): {self.purpose}"
+
+
+def standard_probes(loss, delta: float, seed: int = 0) -> list[Probe]:
+    """The probe set for ``loss``: random points at D < C, D = C and D > C; λ = 0 and λ > 0;
+    repeated and distinct labels; N = 1; margins exactly 0 (losses with kinks, when Δ is a
+    dyadic number that floating point holds exactly); a common offset of about 1000 in every
+    score (losses without Δ, i.e. softmax)."""
+    rng = np.random.default_rng(seed)
+
+    def random(D: int, N: int) -> tuple[np.ndarray, np.ndarray]:
+        return rng.normal(size=(D, C)), rng.normal(size=(N, D))
+
+    y4, y3, y1 = (np.array(LABELS[n]) for n in (4, 3, 1))
+    probes = [
+        Probe("random-no-reg", "random point, λ = 0, D < C, labels repeat", *random(2, 4), y4, 0.0),
+        Probe("random", "random point, λ > 0, D < C, labels repeat", *random(2, 4), y4, REG),
+        Probe("square", "D = C, labels repeat", *random(3, 4), y4, REG),
+        Probe("tall", "D > C, labels repeat", *random(4, 4), y4, REG),
+        Probe("distinct-labels", "labels all different, D > C", *random(4, 3), y3, REG),
+        Probe("distinct-square", "labels all different, D = C", *random(3, 3), y3, REG),
+        Probe("single-sample", "N = 1, D > C", *random(4, 1), y1, REG),
+    ]
+    if loss.kinky and loss.uses_delta:
+        kink = kink_probe(rng, delta)
+        if kink is not None:
+            probes.append(kink)
+    if not loss.uses_delta:
+        probes.append(large_scores_probe(rng))
+    return probes
+
+
+def kink_probe(rng: np.random.Generator, delta: float, tries: int = 200) -> Probe | None:
+    """Small whole numbers times Δ, so every score and margin is exact in float64 and float32 and
+    several margins are exactly 0 — including one sample with two margins at 0 at once. None when Δ
+    is not a dyadic number of a few bits (0.3 cannot be held exactly, so its "kinks" would be
+    rounding noise)."""
+    unit = abs(delta) if delta else 1.0
+    frac = Fraction(unit).limit_denominator(1 << 20)
+    if float(frac) != unit or frac.denominator & (frac.denominator - 1) or frac.denominator > 1 << 10:
+        return None
+    y = np.array(LABELS[4])
+    for _ in range(tries):
+        X = rng.integers(-2, 3, size=(4, 3)).astype(float)
+        W = rng.integers(-1, 2, size=(3, C)).astype(float) * unit
+        S = X @ W
+        margins = S - S[np.arange(4), y][:, None] + delta
+        margins[np.arange(4), y] = np.nan
+        at_zero = margins == 0
+        if at_zero.sum() >= 3 and at_zero.sum(axis=1).max() >= 2 and (np.abs(X).sum(axis=1) > 0).all():
+            return Probe("kink", "margins exactly 0 (any subgradient is accepted)", W, X, y, 0.5, kink=True)
+    return None
+
+
+def large_scores_probe(rng: np.random.Generator) -> Probe:
+    """Every score of every sample has a common offset of 1000: feature 0 is 1 for every sample
+    and row 0 of W is 1000 in every class. The softmax is unchanged by a common offset, so the
+    truth is the derivation at W − shift (row 0 zeroed), where nothing overflows. λ = 0 keeps the
+    huge weights out of the comparison. float32 resolves 1000 only to 6e-5, hence rtol 1e-3."""
+    W = rng.normal(size=(3, C))
+    W[0, :] = OFFSET
+    X = rng.normal(size=(4, 3))
+    X[:, 0] = 1.0
+    shift = np.zeros_like(W)
+    shift[0, :] = OFFSET
+    return Probe(
+        "large-scores",
+        f"every score offset by about {OFFSET:g} (exp overflows without the max-shift trick)",
+        W, X, np.array(LABELS[4]), 0.0, shift=shift, rtol=1e-3,
+    )
+
+
+def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
+    """The user's own data, in the user's layout, as probes: at their λ and, when λ > 0, at λ = 0
+    too (so a wrong regularization term is told apart from a wrong data term)."""
+    from ..errors import InputError
+
+    try:
+        W = np.asarray(W, dtype=float)
+        X = np.asarray(X, dtype=float)
+        y_arr = np.asarray(y)
+        reg = float(reg)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"data must be numeric arrays W, X, y and a number reg: {exc}") from None
+    if W.ndim != 2 or X.ndim != 2:
+        raise InputError(f"W and X must be 2-d arrays, not {W.ndim}-d and {X.ndim}-d")
+    if layout == "WX":
+        W, X = W.T, X.T
+    if X.shape[1] != W.shape[0]:
+        want = "X is N×D and W is D×C" if layout == "XW" else "W is C×D and X is D×N"
+        raise InputError(f"W {W.shape if layout == 'XW' else W.T.shape} and X "
+                         f"{X.shape if layout == 'XW' else X.T.shape} do not fit layout {layout}: {want}")
+    if y_arr.ndim != 1 or y_arr.shape[0] != X.shape[0] or y_arr.dtype.kind not in "iu":
+        raise InputError(f"y must hold {X.shape[0]} whole-number labels, one per sample")
+    if y_arr.size and (y_arr.min() < 0 or y_arr.max() >= W.shape[1]):
+        raise InputError(f"labels must be classes 0 … {W.shape[1] - 1}")
+    if W.shape[1] < 2:
+        raise InputError("W must have at least 2 classes")
+    probes = [Probe("your-data", "your data", W, X, y_arr, reg, user_data=True)]
+    if reg:
+        probes.append(Probe("your-data-no-reg", "your data at λ = 0", W, X, y_arr, 0.0, user_data=True))
+    return probes

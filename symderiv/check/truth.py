@@ -1,0 +1,229 @@
+"""The truth for each probe, from the derivation — never from finite differences.
+
+Small probes are evaluated with the NumPy functions generated from ``symderiv.derive`` (proved
+derivations, cached per loss, shape, labels, layout and kink convention); the user's own data at
+cs231n size with the vectorized function generated from the derivation,
+``symderiv.numpy_function``. Every derivation is made with λΣW² (``l2``) and a symbolic Δ: ½λΣW²
+at λ is λΣW² at λ/2, so one derivation serves both regularizer conventions, and the truth is split
+into a data part (λ = 0) and a regularization part (at λ minus at 0) that the diagnoses use.
+
+**Kinks.** At a margin exactly 0 any subgradient is right. L is a sum over samples, so its
+subdifferential is the Minkowski sum of the samples' subdifferentials. Within one sample i, a
+score s_iv enters the kinked terms with one sign only (class v ≠ y_i through its own margin, +1;
+the correct class through every margin, −1), so the set of values of ∂L_i/∂s_iv over the
+subdifferential is the interval between the derivation at kink convention 0 (1[0] = 0) and at
+kink convention 1 (1[0] = 1): call them G0 and G1 (N×C). Entry (u, v) of dW sums x_iu·∂L_i/∂s_iv
+over i, so its accepted interval is exactly
+
+    dW0_uv + (1/N) Σ_i [min(0, x_iu·ΔG_iv), max(0, x_iu·ΔG_iv)],  ΔG = G1 − G0,
+
+which we compute as matrix products of the positive and negative parts of X and ΔG. Taking only
+[min(dW0, dW1), max(dW0, dW1)] would be wrong when two samples with kinks push one entry in
+opposite directions (x_iu of different signs): a correct implementation choosing its subgradient
+per margin could be rejected. G itself comes from the derivation too: L depends on W only through
+the scores S = XW, so evaluating the derived gradient at W̃ = S, X̃ = I (N features) gives G/N.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import numpy as np
+
+from ..errors import NotSupportedError, ProofError
+from .probes import Probe
+
+#: derive at concrete size when D·C·N of the user's own data is at most this; above, use the
+#: vectorized generated function
+SMALL = 600
+
+
+# ---------------------------------------------------------------- sources of truth
+
+
+@lru_cache(maxsize=128)
+def derivation(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int):
+    """A proved derivation (symbolic Δ, regularizer λΣW², mean over samples), cached."""
+    from ..pipeline import derive
+
+    d = derive(loss, D=D, C=C, N=N, y=y, layout=layout, regularizer="l2", delta=None, kink=kink,
+               all_labels=False, points=0)
+    if not d.proved:
+        raise ProofError(f"the derivation of {loss} at D={D}, C={C}, N={N} was not proved; no truth to check against")
+    return d
+
+
+@dataclass
+class DerivedSource:
+    """The derivation at D_d ≥ D features (probes are zero-padded: zero features add nothing)."""
+
+    loss: str
+    layout: str
+    D: int
+    C: int
+    N: int
+    y: tuple[int, ...]
+
+    def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
+        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, kink)
+        D = W.shape[0]
+        Wp = np.zeros((self.D, self.C))
+        Wp[:D] = W
+        Xp = np.zeros((X.shape[0], self.D))
+        Xp[:, :D] = X
+        if self.layout == "WX":
+            Wp, Xp = Wp.T, Xp.T
+        grad = d.numpy_gradient(Wp, Xp, reg, delta=delta)
+        loss = d.numpy_loss(Wp, Xp, reg, delta=delta)
+        grad = grad if self.layout == "XW" else grad.T
+        return loss, grad[:D]
+
+    def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
+        """The symbolic ∂L/∂w_uv, as the derivation states it (regularizer as matched)."""
+        from ..codegen import text
+        from ..pipeline import derive
+
+        d = derive(self.loss, D=self.D, C=self.C, N=self.N, y=self.y, layout=self.layout, regularizer=regularizer,
+                   delta=None, kink=0, all_labels=False, points=0)
+        return text(d.entry(u, v))
+
+
+@dataclass
+class VectorizedSource:
+    """``symderiv.numpy_function``: the vectorized NumPy generated from the derivation."""
+
+    loss: str
+    layout: str
+    y: np.ndarray
+
+    def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
+        f = _vectorized(self.loss, self.layout, float(delta), kink)
+        if self.layout == "WX":
+            loss, grad = f(W.T, X.T, self.y, reg)
+            return float(loss), np.asarray(grad, dtype=float).T
+        loss, grad = f(W, X, self.y, reg)
+        return float(loss), np.asarray(grad, dtype=float)
+
+    def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
+        return None
+
+
+@lru_cache(maxsize=32)
+def _vectorized(loss: str, layout: str, delta: float, kink: int):
+    from .. import numpy_function  # the vectorized form generated from the derivation
+
+    options = dict(layout=layout, regularizer="l2", reduction="mean", bias=False, delta=delta)
+    if kink == 0:
+        return numpy_function(loss, **options)
+    try:
+        return numpy_function(loss, **options, kink=kink)
+    except TypeError:
+        raise NotSupportedError("the vectorized function has no kink convention") from None
+
+
+# ---------------------------------------------------------------- the truth at one probe
+
+
+@dataclass
+class Truth:
+    """The derived truth at one probe, in the canonical layout, split for the diagnoses:
+    L = loss_data + c·reg_loss and dW = grad_data + c·reg_grad for the regularizer coefficient c
+    (1 for λΣW², ½ for ½λΣW²); dW may lie anywhere in [grad + lower, grad + upper] (kinks)."""
+
+    probe: Probe
+    source: DerivedSource | VectorizedSource
+    delta: float
+    kinky: bool
+    loss_data: float = 0.0
+    grad_data: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    reg_loss: float = 0.0
+    reg_grad: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    notes: list[str] = field(default_factory=list)
+
+    def expected(self, c: float) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """(loss, dW, lowest dW, highest dW) for regularizer coefficient ``c``."""
+        grad = self.grad_data + c * self.reg_grad
+        return self.loss_data + c * self.reg_loss, grad, grad + self.lower, grad + self.upper
+
+    def _eval(self, W: np.ndarray, reg: float, delta: float | None = None, kink: int = 0):
+        W = W if self.probe.shift is None else W - self.probe.shift
+        return self.source.evaluate(W, self.probe.X, reg, self.delta if delta is None else delta, kink)
+
+    def compute(self) -> Truth:
+        p = self.probe
+        self.loss_data, self.grad_data = self._eval(p.W, 0.0)
+        if p.reg:
+            loss, grad = self._eval(p.W, p.reg)
+            self.reg_loss, self.reg_grad = loss - self.loss_data, grad - self.grad_data
+        else:
+            self.reg_loss, self.reg_grad = 0.0, np.zeros_like(self.grad_data)
+        self.lower = np.zeros_like(self.grad_data)
+        self.upper = np.zeros_like(self.grad_data)
+        if self.kinky and (p.kink or p.user_data):
+            self._widen_at_kinks()
+        return self
+
+    def _widen_at_kinks(self) -> None:
+        try:
+            dG = self.score_gradient(kink=1) - self.score_gradient(kink=0)
+        except NotSupportedError as exc:
+            self.notes.append(f"margins exactly at 0 were not widened to the subdifferential: {exc}")
+            return
+        if not dG.any():
+            return
+        X, N = self.probe.X, self.probe.N
+        Xp, Xn = np.maximum(X, 0), np.minimum(X, 0)
+        Gp, Gn = np.maximum(dG, 0), np.minimum(dG, 0)
+        self.lower = (Xp.T @ Gn + Xn.T @ Gp) / N
+        self.upper = (Xp.T @ Gp + Xn.T @ Gn) / N
+
+    def score_gradient(self, kink: int = 0) -> np.ndarray:
+        """G = dL/dS · N (N×C, row i is ∂L_i/∂s_i), from the derived gradient at W̃ = S, X̃ = I."""
+        if kink == 0 and "_G0" in self.__dict__:
+            return self.__dict__["_G0"]
+        p = self.probe
+        W = p.W if p.shift is None else p.W - p.shift
+        S = p.X @ W
+        identity = np.eye(p.N)
+        source = self.source
+        if isinstance(source, DerivedSource) and source.D < p.N:  # pragma: no cover — shapes are chosen so
+            raise NotSupportedError("the derivation has fewer features than samples")
+        _, grad = source.evaluate(S, identity, 0.0, self.delta, kink)
+        G = grad[: p.N] * p.N
+        if kink == 0:
+            self.__dict__["_G0"] = G
+        return G
+
+    @cached_property
+    def correct_class(self) -> np.ndarray:
+        """Y, the one-hot N×C matrix of the labels."""
+        Y = np.zeros((self.probe.N, self.probe.C))
+        Y[np.arange(self.probe.N), self.probe.y] = 1
+        return Y
+
+    def at_delta(self, delta: float) -> tuple[float, np.ndarray]:
+        """(loss_data, grad_data) for another margin Δ."""
+        return self._eval(self.probe.W, 0.0, delta=delta)
+
+
+def compute_truths(loss, probes: list[Probe], layout: str, delta: float) -> tuple[list[Truth], float]:
+    """The truth at every probe, and the seconds it took."""
+    start = time.perf_counter()
+    out = []
+    for p in probes:
+        out.append(Truth(p, source_for(loss, p, layout), float(delta), loss.kinky).compute())
+    return out, time.perf_counter() - start
+
+
+def source_for(loss, p: Probe, layout: str) -> DerivedSource | VectorizedSource:
+    from .probes import D_MAX
+
+    if not p.user_data:
+        return DerivedSource(loss.name, layout, max(D_MAX, p.N), p.C, p.N, tuple(int(v) for v in p.y))
+    if p.D * p.C * p.N <= SMALL:
+        return DerivedSource(loss.name, layout, max(p.D, p.N), p.C, p.N, tuple(int(v) for v in p.y))
+    return VectorizedSource(loss.name, layout, p.y)
