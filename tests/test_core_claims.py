@@ -56,15 +56,11 @@ def test_indicators_are_explicit_never_heaviside():
 
 
 def hinge_label_sign_slip(s, y, j, delta, ix):  # +Σ 1[·] at the label column: the minus sign lost
-    return ix.cases(
-        j, other=Step(s[j] - s[y] + delta), label=ix.sum_other(lambda k: Step(s[k] - s[y] + delta))
-    )
+    return ix.cases(j, other=Step(s[j] - s[y] + delta), label=ix.sum_other(lambda k: Step(s[k] - s[y] + delta)))
 
 
 def hinge_label_includes_y(s, y, j, delta, ix):  # −Σ_j 1[·] over every j, the j = y_i term included
-    return ix.cases(
-        j, other=Step(s[j] - s[y] + delta), label=-ix.sum_all(lambda k: Step(s[k] - s[y] + delta))
-    )
+    return ix.cases(j, other=Step(s[j] - s[y] + delta), label=-ix.sum_all(lambda k: Step(s[k] - s[y] + delta)))
 
 
 def hinge_weights_label_sign_slip(S, y, delta):

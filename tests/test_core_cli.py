@@ -13,11 +13,9 @@ import symderiv
 from symderiv import InputError, NotSupportedError, ProofError, SymderivError, TooLargeError
 
 
-@functools.lru_cache(maxsize=None)  # the xfail one-line tests reuse the runs of the exit-status tests
+@functools.cache  # the xfail one-line tests reuse the runs of the exit-status tests
 def run(*args, timeout=120):
-    return subprocess.run(
-        [sys.executable, "-m", "symderiv", *args], capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([sys.executable, "-m", "symderiv", *args], capture_output=True, text=True, timeout=timeout)
 
 
 def test_derive_prints_the_per_element_derivative_closed_form_and_proof():

@@ -64,10 +64,7 @@ def genuine(d, verdict, formula_at, sample=None):
         value = value.replace(lambda e: isinstance(e, Step), lambda e: d.conventions.kink)  # only Step(0) is left
         return sp.nsimplify(value) if not value.has(sp.exp) else value.evalf(30)
 
-    if sample is None:
-        derived = at(d.entry(u, v))
-    else:
-        derived = at(d.X[sample, u] * d.score_gradient[sample, v])
+    derived = at(d.entry(u, v)) if sample is None else at(d.X[sample, u] * d.score_gradient[sample, v])
     claimed = at(formula_at(u, v))
     for mine, theirs in ((derived, ce["derived"]), (claimed, ce["claimed"])):
         if mine.is_Rational:
