@@ -275,7 +275,7 @@ def test_hinge_source_uses_the_exclusion_sum_and_the_label_column():
     body = src.split("def hinge_loss_vectorized")[1]
     assert "exclusion sum" in src
     assert "    S = W @ X  # scores, C×N" in body
-    assert "    loss = (np.sum(np.maximum(t, 0)) - N) / N + reg * np.sum(W * W)" in body
+    assert "    loss = (np.sum(np.maximum(margin, 0)) - N) / N + reg * np.sum(W * W)" in body
     assert "    G[y, samples] -= ind.sum(axis=0)  # on the label column j = y_i" in body
     assert "    dW = G @ X.T / N + 2 * reg * W" in body
     assert "heaviside" not in body and "KroneckerDelta" not in src and "Y = " not in body
@@ -348,7 +348,7 @@ def test_cli_symbolic_delta_and_kink():
     result = CliRunner().invoke(cli, ["codegen", "hinge", "--delta", "delta", "--kink", "1/2"])
     assert result.exit_code == 0, result.output
     assert "def hinge_loss_vectorized(W, X, y, reg=0.0, delta=1.0):" in result.output
-    assert "np.where(t == 0, 0.5, t > 0)" in result.output
+    assert "np.where(margin == 0, 0.5, margin > 0)" in result.output
 
 
 @pytest.mark.parametrize(
