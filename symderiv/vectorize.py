@@ -350,9 +350,13 @@ def total(col_expr: sp.Expr) -> sp.Expr:
         if kind(term) == SCALAR:
             whole.append(N_SAMPLES * term)
         elif isinstance(body, RowSum):
-            whole.append(coeff * Total(body.args[0]))
+            inner_coeff, inner = body.args[0].as_coeff_Mul()
+            whole.append(coeff * inner_coeff * Total(inner))
         else:
             rest.append(term)
+    if len(rest) == 1:
+        coeff, body = rest[0].as_coeff_Mul()
+        return sp.Add(*whole) + coeff * Total(body)
     return sp.Add(*whole) + (Total(sp.Add(*rest)) if rest else 0)
 
 
@@ -513,7 +517,8 @@ def plan(forms: Any, conventions: Conventions) -> _Plan:
     sample = rewrite(sample, ctx, applied)
     G = rewrite(G, ctx, applied)
     A, B = label_column(G, ctx)
-    return _Plan(forms, conventions, sample, A, B, applied)
+    tidy = lambda e: sp.expand(e, power_exp=False, log=False)  # noqa: E731  (products out, exp(a+b) kept)
+    return _Plan(forms, conventions, tidy(sample), tidy(A), tidy(B), applied)
 
 
 def source(

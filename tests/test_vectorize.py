@@ -369,3 +369,69 @@ def test_cli_errors_are_one_line_and_exit_2(args, message):
 def test_cli_usage_error_exit_2():
     result = CliRunner().invoke(cli, ["codegen", "hinge", "--layout", "YX"])
     assert result.exit_code == 2
+
+
+# ------------------------------------------------------------------ a user-registered loss
+
+
+def _squared_error_sample(s, y, delta, ix):
+    return ix.sum_all(lambda k: (s[k] - ix.cases(k, other=0, label=1)) ** 2 / 2)
+
+
+def _squared_error_score_gradient(s, y, j, delta, ix):
+    return s[j] - ix.cases(j, other=0, label=1)
+
+
+def _squared_error_reference(W, X, y, delta, kink):
+    S = X @ W
+    T = np.zeros_like(S)
+    T[np.arange(len(y)), y] = 1
+    return float(np.sum((S - T) ** 2) / 2), X.T @ (S - T)
+
+
+@pytest.fixture
+def squared_error():
+    loss = losses.Loss(
+        name="squared-error-vectorize-test",
+        title="Squared error to the one-hot label",
+        sample=_squared_error_sample,
+        score_gradient=_squared_error_score_gradient,
+        weights=lambda S, y, delta: None,
+        reference=_squared_error_reference,
+        uses_delta=False,
+        kinky=False,
+    )
+    symderiv.register(loss)
+    yield loss
+    losses._REGISTRY.pop(loss.name, None)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_registered_loss_is_vectorized_too(squared_error, layout):
+    f = symderiv.numpy_function(squared_error.name, layout=layout, bias=True)
+    body = f.__source__.split("def ")[-1]
+    assert "G = S.copy()" in body and "-= 1" in body
+    rng = np.random.default_rng(13)
+    W, X = arrays(rng, layout, 3, 4, 5, bias=True)
+    y = rng.integers(0, 4, 5)
+    loss, dW = f(W, X, y, 0.2)
+    ref = reference(squared_error.name, layout, bias=True)(W, X, y, 0.2)
+    assert_close(loss, ref[0], what="loss")
+    assert_close(dW, ref[1], what="dW")
+
+
+def test_a_loss_without_symbolic_form_is_refused_in_one_line():
+    from symderiv.losses import Loss
+
+    def sample(s, y, delta, ix):
+        raise NotSupportedError("this loss needs concrete sizes")
+
+    loss = Loss(name="concrete-only-vectorize-test", title="t", sample=sample, score_gradient=sample,
+                weights=sample, reference=sample)  # fmt: skip
+    symderiv.register(loss)
+    try:
+        result = CliRunner().invoke(cli, ["codegen", loss.name])
+        assert result.exit_code == 2
+        assert "this loss needs concrete sizes" in result.output and "Traceback" not in result.output
+    finally:
+        losses._REGISTRY.pop(loss.name, None)
