@@ -294,30 +294,42 @@ def test_source_compiles_standalone_and_matches_numpy_function():
     assert g(W, X, y, 0.3)[0] == f(W, X, y, 0.3)[0]
 
 
-def test_from_hand_written_index_forms():
-    """The translator on the index-notation forms written out by hand (the design's fixtures)."""
+def _fixture_forms(name):
+    """The index-notation forms exactly as the design writes them, by hand."""
     i, j, k = sp.symbols("i j k", integer=True)
     N, C = sp.symbols("N C", integer=True, positive=True)
     s, y = sp.IndexedBase("s"), sp.IndexedBase("y")
     Delta = sp.Symbol("Delta", real=True)
     m_k, m_j = s[i, k] - s[i, y[i]] + Delta, s[i, j] - s[i, y[i]] + Delta
     d_k, d_j = sp.KroneckerDelta(k, y[i]), sp.KroneckerDelta(j, y[i])
-    forms = vectorize.IndexForms(
+    if name == "hinge":
+        sample = sp.Sum(Pos(m_k) * (1 - d_k), (k, 0, C - 1))
+        G = Step(m_j) * (1 - d_j) - d_j * sp.Sum(Step(m_k) * (1 - d_k), (k, 0, C - 1))
+    elif name == "squared-hinge":
+        sample = sp.Sum(Pos(m_k) ** 2 * (1 - d_k), (k, 0, C - 1))
+        G = 2 * Pos(m_j) * (1 - d_j) - d_j * sp.Sum(2 * Pos(m_k) * (1 - d_k), (k, 0, C - 1))
+    else:
+        sample = -s[i, y[i]] + sp.log(sp.Sum(sp.exp(s[i, k]), (k, 0, C - 1)))
+        G = sp.exp(s[i, j]) / sp.Sum(sp.exp(s[i, k]), (k, 0, C - 1)) - d_j
+    return vectorize.IndexForms(
         i=i, j=j, k=k, N=N, C=C, s=s, y=y, delta=Delta, lam=sp.Symbol("lambda"),
-        sample=sp.Sum(Pos(m_k) * (1 - d_k), (k, 0, C - 1)),
-        score_gradient=Step(m_j) * (1 - d_j) - d_j * sp.Sum(Step(m_k) * (1 - d_k), (k, 0, C - 1)),
-        origin="hand-written fixture",
+        sample=sample, score_gradient=G, origin="hand-written fixture",
     )  # fmt: skip
-    conventions = Conventions(delta=1)
-    src = vectorize.source_from_forms(forms, conventions, losses.get("hinge"))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("name", LOSSES)
+def test_from_hand_written_index_forms(name, layout):
+    """The translator on the design's index-notation forms written out by hand."""
+    src = vectorize.source_from_forms(_fixture_forms(name), Conventions(delta=1, layout=layout), losses.get(name))
     assert "hand-written fixture" in src
     namespace: dict = {}
     exec(src, namespace)
     rng = np.random.default_rng(12)
-    W, X = arrays(rng, "XW", 3, 4, 6)
+    W, X = arrays(rng, layout, 3, 4, 6)
     yy = rng.integers(0, 4, 6)
-    loss, dW = namespace["hinge_loss_vectorized"](W, X, yy, 0.1)
-    ref = reference("hinge")(W, X, yy, 0.1)
+    loss, dW = namespace[name.replace("-", "_") + "_loss_vectorized"](W, X, yy, 0.1)
+    ref = reference(name, layout)(W, X, yy, 0.1)
     assert_close(loss, ref[0])
     assert_close(dW, ref[1])
 
