@@ -154,15 +154,27 @@ def render(impl: Implementation) -> tuple[str | None, list[str]]:
     try:
         import latexify
 
-        if impl.function is not None:
-            out = latexify.get_latex(impl.function, use_math_symbols=True)
-        else:
-            namespace: dict = {}
-            exec(compile(textwrap.dedent(impl.source), "<implementation>", "exec"), namespace)  # noqa: S102
-            out = latexify.get_latex(namespace[impl.name], use_math_symbols=True)
+        fn = impl.function if impl.function is not None else _function_from_source(impl)
+        out = latexify.get_latex(fn, use_math_symbols=True)
     except Exception as exc:  # latexify's own refusal, or source it cannot find
         return None, [f"latexify failed: {type(exc).__name__}: {exc}"]
     return str(out), []
+
+
+def _function_from_source(impl: Implementation):
+    """A function from source alone, through a module file (latexify reads the source back)."""
+    import sys
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="symderiv-impl-")
+    path = Path(tmp) / "implementation.py"
+    path.write_text("import numpy as np\nimport math\n\n\n" + textwrap.dedent(impl.source), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"_symderiv_impl_{abs(hash(impl.source))}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return getattr(module, impl.name)
 
 
 def implementation_section(d, impl: Implementation):
@@ -218,28 +230,41 @@ def check_result(d, impl: Implementation) -> str | None:
     return str(result).rstrip() + "\n"
 
 
+def vectorize_options(d) -> dict:
+    """The derivation's conventions as ``symderiv.vectorize`` takes them (Δ an argument if symbolic)."""
+    from ..conventions import DELTA
+
+    c = d.conventions
+    return dict(
+        layout=c.layout,
+        regularizer=c.regularizer,
+        reduction=c.reduction,
+        bias=c.bias,
+        delta="delta" if c.delta == DELTA else c.delta,
+        kink=c.kink,
+    )
+
+
 def generated_numpy(d) -> str | None:
-    """Source of the vectorized NumPy gradient from ``symderiv.vectorize``, if that exists."""
+    """Source of the vectorized NumPy loss and gradient from ``symderiv.vectorize``, if available."""
     try:
-        from .. import vectorize  # type: ignore[attr-defined]
+        from ..vectorize import source
     except ImportError:
         return None
-    for name in ("numpy_source", "source", "gradient_source"):
-        fn = getattr(vectorize, name, None)
-        if callable(fn):
-            try:
-                out = fn(d)
-            except Exception:
-                continue
-            if isinstance(out, str) and out.strip():
-                return out.rstrip() + "\n"
-    make = getattr(vectorize, "numpy_function", None)
-    if callable(make):
-        try:
-            f = make(d)
-        except Exception:
-            return None
-        src = getattr(f, "source", None) or getattr(f, "__source__", None)
-        if isinstance(src, str) and src.strip():
-            return src.rstrip() + "\n"
-    return None
+    try:
+        out = source(d.loss, **vectorize_options(d))
+    except Exception:  # another stage's limits (a loss it cannot vectorize): leave the section out
+        return None
+    return out.rstrip() + "\n" if isinstance(out, str) and out.strip() else None
+
+
+def vectorized_function(d):
+    """``symderiv.vectorize.numpy_function`` for the derivation's loss and conventions, or None."""
+    try:
+        from ..vectorize import numpy_function
+    except ImportError:
+        return None
+    try:
+        return numpy_function(d.loss, **vectorize_options(d))
+    except Exception:
+        return None

@@ -183,7 +183,7 @@ def svg(fig: Figure, title: str) -> str:
             'stroke="#888888" stroke-dasharray="2 3"/>'
         )
         out.append(
-            f'<text x="{k:.1f}" y="{py(fig.y_range[1]) - 6:.1f}" text-anchor="middle" fill="#666666" '
+            f'<text x="{k + 5:.1f}" y="{py(fig.y_range[1]) + 4:.1f}" text-anchor="start" fill="#666666" '
             'font-size="11">margin zero: t = −Δ</text>'
         )
     for cv in fig.curves:

@@ -136,7 +136,7 @@ def equation(eq: Equation | MathBlock, fmt: str) -> str:
     else:
         body, tag, boxed = eq.body, (rf" \tag{{{eq.number}}}" if eq.number else ""), eq.boxed
     inner = rf"\begin{{aligned}} {body} \end{{aligned}}" if "&" in body or r"\\" in body else body
-    if boxed:
+    if boxed and fmt != "html":  # the page draws its own box around the whole equation
         inner = rf"\boxed{{{inner}}}"
     if fmt == "tex":
         env = "equation*"
@@ -159,8 +159,35 @@ def listing(block: Listing, fmt: str) -> str:
 
 def _ascii_code(code: str) -> str:
     # listings cannot typeset multi-byte characters; comments keep their meaning in ASCII
-    table = {"≠": "!=", "∂": "d", "Δ": "Delta", "λ": "lambda", "Σ": "sum", "·": "*", "—": "--", "–": "-", "−": "-"}
-    return "".join(table.get(ch, ch if ord(ch) < 128 else "?") for ch in code)
+    return "".join(ch if ord(ch) < 128 or ch in LITERATE else "?" for ch in code)
+
+
+#: characters of code listings that pdflatex's listings typesets through its ``literate`` option
+LITERATE = {
+    "Σ": r"$\Sigma$",
+    "Δ": r"$\Delta$",
+    "δ": r"$\delta$",
+    "λ": r"$\lambda$",
+    "∂": r"$\partial$",
+    "≠": r"$\ne$",
+    "·": r"$\cdot$",
+    "ᵀ": r"$^{\top}$",
+    "…": r"\ldots{}",
+    "×": r"$\times$",
+    "½": r"$\frac12$",
+    "²": r"$^2$",
+    "—": "---",
+    "–": "--",
+    "−": "-",
+    "→": r"$\to$",
+    "≥": r"$\ge$",
+    "≤": r"$\le$",
+    "∈": r"$\in$",
+}
+
+
+def lst_literate() -> str:
+    return " ".join(f"{{{ch}}}{{{{{tex}}}}}1" for ch, tex in LITERATE.items())
 
 
 def block(b: object, fmt: str, report: Report) -> str:
@@ -251,6 +278,7 @@ def _context(report: Report, fmt: str, source_digest: str = "") -> dict:
         "evidence_after": report.evidence_after,
         "digest": source_digest,
         "name": report.name,
+        "literate": lst_literate(),
     }
 
 
