@@ -168,7 +168,9 @@ def build(loss: Loss, conventions: Conventions, D: int, C: int, N: int, y: Seque
         W = sp.Matrix(C, F, lambda v, u: w_symbol(u, v))
         X = sp.Matrix(F, N, lambda u, i: xval(i, u))
     # s_ij = Σ_u x_iu w_uv, written out (faster than SymPy's generic matrix product)
-    S_def = sp.Matrix(N, C, lambda i, j: sp.Add(*[xval(i, u) * w_symbol(u, j) for u in range(F)]))
+    x_of = [[xval(i, u) for u in range(F)] for i in range(N)]
+    w_of = [[w_symbol(u, v) for v in range(C)] for u in range(F)]
+    S_def = sp.Matrix(N, C, lambda i, j: sp.Add(*[x_of[i][u] * w_of[u][j] for u in range(F)]))
     S = sp.Matrix(N, C, lambda i, j: s_symbol(i, j))
     delta = conventions.delta
     samples = tuple(loss.sample([S[i, j] for j in range(C)], y[i], delta, ConcreteIndexing(C, y[i])) for i in range(N))

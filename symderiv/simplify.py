@@ -116,6 +116,7 @@ class Normalizer:
 
     def __init__(self, subs: dict[sp.Symbol, sp.Expr] | None = None, rules: Iterable[RewriteRule] = ()) -> None:
         self._memo: dict[sp.Expr, Poly] = {}
+        self._interned: dict[tuple, int] = {}
         self._subs = dict(subs or {})
         self._rules = [r.on_monomial for r in rules if r.on_monomial is not None]
 
@@ -168,10 +169,12 @@ class Normalizer:
         return {frozenset({(self.atom(e), 1)}): Fraction(1)}
 
     def atom(self, e: sp.Expr) -> object:
-        """The canonical key of an atom."""
+        """The canonical key of an atom: (its type's name, an interned id of its arguments' normal
+        forms). Interning keeps keys small, so comparing monomials never compares whole sums."""
         if e.is_Symbol:
             return e
-        return (type(e).__name__, tuple(frozenset(self(a).items()) for a in e.args))
+        args = tuple(frozenset(self(a).items()) for a in e.args)
+        return (type(e).__name__, self._interned.setdefault(args, len(self._interned)))
 
 
 _ONE: Monomial = frozenset()
@@ -197,6 +200,9 @@ def _merge(ma: Monomial, mb: Monomial) -> Monomial:
         return mb
     if not mb:
         return ma
+    atoms = {atom for atom, _ in ma}
+    if not any(atom in atoms for atom, _ in mb):  # the usual case: no atom in common
+        return ma | mb
     counter = Counter(dict(ma))
     counter.update(dict(mb))
     return frozenset((k, v) for k, v in counter.items() if v != 0)
