@@ -203,6 +203,33 @@ def index_rules(feature_hi: sp.Expr) -> tuple[RewriteRule, ...]:
     )
 
 
+p = sp.IndexedBase("p")
+SOFTMAX_DEFINITION = sp.Eq(p[i, j], sp.exp(s[i, j]) / sp.Sum(sp.exp(s[i, k]), (k, 0, C - 1)), evaluate=False)
+
+
+def _softmax_parts(e: sp.Expr):
+    """In a product, exp(s_ia) and 1/Σ_k exp(s_ik): a softmax probability p_ia."""
+    if not e.is_Mul:
+        return None
+    norm = next(
+        (f for f in e.args if f.is_Pow and f.exp == -1 and isinstance(f.base, sp.Sum)
+         and f.base.function == sp.exp(s[i, f.base.limits[0][0]]) and f.base.limits[0][1:] == (0, C - 1)),
+        None,
+    )
+    num = next((f for f in e.args if isinstance(f, sp.exp) and isinstance(f.args[0], sp.Indexed)
+                and f.args[0].base == s and f.args[0].indices[0] == i), None)
+    return (norm, num) if norm is not None and num is not None else None
+
+
+SOFTMAX_PROBABILITY = RewriteRule(
+    "softmax-probability",
+    "e^{s_ia} / Σ_k e^{s_ik} = p_ia, the softmax probability of class a",
+    lambda e: _softmax_parts(e) is not None,
+    lambda e: p[i, _softmax_parts(e)[1].args[0].indices[1]]
+    * sp.Mul(*[f for f in e.args if f not in _softmax_parts(e)]),
+)
+
+
 def canonical(expr: sp.Expr, rules: tuple[RewriteRule, ...], limit: int = 12) -> sp.Expr:
     """Expand products and apply the index rules, until nothing changes."""
     for _ in range(limit):
@@ -312,22 +339,25 @@ class GenericDerivation(Derivation):
         reg = {"l2": " + 2λ w[u,v]", "half-l2": " + λ w[u,v]", "none": ""}[c.regularizer]
         lines = [f"{self.loss.title} — at symbolic size N, D, C (index notation)"]
         lines += ["  " + line for line in c.describe()]
+        shown = lambda e: text(SOFTMAX_PROBABILITY(excluded_sums(e)))  # noqa: E731
         lines += [
             "",
             f"  L_i = {text(self.forms.sample)}",
-            f"  ∂L_i/∂s[i,j] = {text(G.xreplace({sp.KroneckerDelta(j, y[i]): 0}))}      (j ≠ y_i)",
-            f"  ∂L_i/∂s[i,j] = {text(G.xreplace({j: y[i]}))}      (j = y_i)",
+            f"  ∂L_i/∂s[i,j] = {shown(G.xreplace({sp.KroneckerDelta(j, y[i]): 0}))}      (j ≠ y_i)",
+            f"  ∂L_i/∂s[i,j] = {shown(G.xreplace({j: y[i]}))}      (j = y_i)",
             f"  ∂s[i,q]/∂w[u,v] = {text(x[i, u] if c.layout == 'XW' else x[u, i])} if q = v, else 0",
             f"  ∂L_i/∂w[u,v] = {text(self.cases['other'])}      (v ≠ y_i)",
             f"  ∂L_i/∂w[u,v] = {text(self.cases['label'])}      (v = y_i)",
             f"  ∂L/∂w[u,v] = {scale} ∂L_i/∂w[u,v]{reg}",
         ]
+        if any(e.has(p) for e in self.cases.values()):
+            lines.append(f"  where {text(SOFTMAX_DEFINITION.lhs)} = {text(SOFTMAX_DEFINITION.rhs)} (softmax probabilities)")
         if self.bias_entry is not None:
             lines.append(f"  bias (u = D, x_iD = 1): ∂L/∂w[D,v] = {scale} ∂L_i/∂s[i,v]{reg.replace('[u,v]', '[D,v]')}")
-        lines.append(
-            f"  matrix form: {text(self.generic_steps[-1].expr.rhs)}   with {self.loss.weights_name}: "
-            + _plain_weights(self.loss)
-        )
+        from .emit import _matrix_form
+
+        G = self.loss.weights_name
+        lines.append(f"  matrix form: dW = {_matrix_form(self)},   {G} = [∂L_i/∂s[i,j]] (N×C, the cases above)")
         if steps:
             lines += ["", "Steps:"]
             for step in self.generic_steps:
@@ -406,7 +436,7 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on δ(v, y_i)"),
         Claim("∂R/∂w_uv = %s" % text(reg * weight), reg_ok, "symbolic: double delta summation"),
     ]
-    cases = {name: excluded_sums(e) for name, e in cases.items()}  # shown as Σ_{k≠y_i}
+    cases = {name: SOFTMAX_PROBABILITY(excluded_sums(e)) for name, e in cases.items()}  # Σ_{k≠y_i}, p_ij
     steps = _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, feature_hi)
     return GenericDerivation(
         loss=loss,
@@ -422,12 +452,6 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         bias_entry=bias_entry,
         generic_steps=steps,
     )
-
-
-def _plain_weights(loss: Loss) -> str:
-    from .emit import _plain
-
-    return _plain(loss.latex.get("weights", "")).replace("\\quad", " ").replace("\\ ", " ")
 
 
 def _matrix_expr(loss: Loss, c: Conventions) -> sp.Expr:
