@@ -13,23 +13,44 @@ from ..errors import InputError
 @click.command("check")
 @click.argument("target", metavar="FILE.py::FUNCTION")
 @click.option("--loss", required=True, help="hinge, squared-hinge or softmax")
-@click.option("--layout", type=click.Choice(["XW", "WX"]), default="XW", show_default=True,
-              help="XW: X is N×D, W is D×C; WX: W is C×D, X is D×N")
-@click.option("--regularizer", type=click.Choice(["auto", "l2", "half-l2", "none"]), default="auto",
-              show_default=True, help="auto accepts λΣW² (l2) and ½λΣW² (half-l2) and reports which matched")
+@click.option(
+    "--layout",
+    type=click.Choice(["XW", "WX"]),
+    default="XW",
+    show_default=True,
+    help="XW: X is N×D, W is D×C; WX: W is C×D, X is D×N",
+)
+@click.option(
+    "--regularizer",
+    type=click.Choice(["auto", "l2", "half-l2", "none"]),
+    default="auto",
+    show_default=True,
+    help="auto accepts λΣW² (l2) and ½λΣW² (half-l2) and reports which matched",
+)
 @click.option("--delta", type=float, default=1.0, show_default=True, help="margin Δ")
-@click.option("--data", "data_file", default=None, metavar="FILE.npz",
-              help="check on your own data: an .npz holding W, X, y and reg")
-@click.option("--timeout", type=float, default=10.0, show_default=True,
-              help="seconds your function may run, all calls together")
+@click.option(
+    "--data",
+    "data_file",
+    default=None,
+    metavar="FILE.npz",
+    help="check on your own data: an .npz holding W, X, y and reg",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="seconds your function may run, all calls together",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the report")
 def check_command(target, loss, layout, regularizer, delta, data_file, timeout, as_json):
     """Check a hand-written gradient f(W, X, y, reg) -> (loss, dW) against the derivation."""
     from .core import check_gradient
 
     data = _load_npz(data_file) if data_file else None
-    result = check_gradient(target, loss, layout=layout, regularizer=regularizer, delta=delta, data=data,
-                            timeout=timeout)
+    result = check_gradient(
+        target, loss, layout=layout, regularizer=regularizer, delta=delta, data=data, timeout=timeout
+    )
     click.echo(result.to_json() if as_json else result.report())
     sys.exit(0 if result.passed else 1)
 

@@ -103,13 +103,16 @@ def check_gradient(
             observations.append(diagnose.observe(p, t, outcomes[i], ctx))
     analysis = diagnose.analyse(observations, ctx)
     notes = [n for t in truths for n in t.notes]
-    skipped = [p.name for p in chosen[len(outcomes):]]
+    skipped = [p.name for p in chosen[len(outcomes) :]]
     if skipped:
         notes.append("not run (the function had stopped): " + ", ".join(skipped))
     if definition.kinky and definition.uses_delta and data is None and not any(p.kink for p in chosen):
         notes.append(f"no kink probe: Δ = {delta:g} is not held exactly in floating point")
-    source = "generated vectorized NumPy (symderiv.numpy_function)" if any(
-        isinstance(t.source, truth.VectorizedSource) for t in truths) else "NumPy generated from proved derivations"
+    source = (
+        "generated vectorized NumPy (symderiv.numpy_function)"
+        if any(isinstance(t.source, truth.VectorizedSource) for t in truths)
+        else "NumPy generated from proved derivations"
+    )
     return CheckResult(
         verdict=analysis.verdict,
         function=name,
@@ -121,9 +124,17 @@ def check_gradient(
         diagnoses=analysis.diagnoses,
         discrepancies=analysis.discrepancies,
         probes=analysis.probes,
-        tolerances={"rtol": diagnose.RTOL * rtol_scale, "atol": diagnose.ATOL, "text": TOLERANCE_TEXT,
-                    "truth": source},
-        seconds={"total": time.perf_counter() - started, "truth": truth_seconds, "your function": user_seconds},
+        tolerances={
+            "rtol": diagnose.RTOL * rtol_scale,
+            "atol": diagnose.ATOL,
+            "text": TOLERANCE_TEXT,
+            "truth": source,
+        },
+        seconds={
+            "total": time.perf_counter() - started,
+            "truth": truth_seconds,
+            "your function": user_seconds,
+        },
         printed=printed,
         notes=notes,
     )

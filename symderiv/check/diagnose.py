@@ -75,7 +75,9 @@ class Observation:
 # ---------------------------------------------------------------- tolerances
 
 
-def grad_within(user: np.ndarray, lower: np.ndarray, upper: np.ndarray, rtol: float, scale: float) -> np.ndarray:
+def grad_within(
+    user: np.ndarray, lower: np.ndarray, upper: np.ndarray, rtol: float, scale: float
+) -> np.ndarray:
     tol = rtol * scale + ATOL
     return (user >= lower - tol) & (user <= upper + tol)
 
@@ -96,12 +98,15 @@ def compare(o: Observation, ctx: Context) -> None:
     """Fill ``loss_ok`` and ``grad_ok`` for every candidate regularizer."""
     if not o.numeric:
         return
-    for name in ctx.candidates:
+    for name in COEFFICIENT:  # the requested conventions decide; the others name what the function does
         c = COEFFICIENT[name]
         loss, grad, lo, hi = o.truth.expected(c)
         rtol = rtol_of(o, ctx)
         o.loss_ok[name] = abs(o.loss - loss) <= loss_tolerance(o.truth, c, rtol)
-        o.grad_ok[name] = bool(grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi)).all())
+        scale = grad_scale(lo, hi)
+        o.grad_ok[name] = bool(grad_within(o.grad, lo, hi, rtol, scale).all()) and o.truth.in_subdifferential(
+            o.grad, c, rtol * scale + ATOL
+        )
 
 
 # ---------------------------------------------------------------- structural rules
@@ -129,14 +134,18 @@ def observe(probe: Probe, truth: Truth, outcome: Outcome, ctx: Context) -> Obser
         o.issues.append(("swapped", ""))
         return o
     if a is None or a.size != 1:
-        o.issues.append(("loss-not-scalar", first.get("repr", "?") if a is None else f"an array of shape {a.shape}"))
+        o.issues.append(
+            ("loss-not-scalar", first.get("repr", "?") if a is None else f"an array of shape {a.shape}")
+        )
         return o
     if b is None:
         o.issues.append(("non-numeric", second.get("repr", "?")))
         return o
     if b.shape != want:
         transposed = b.shape == want[::-1]
-        o.issues.append(("wrong-shape", f"{b.shape} instead of {want}" + (" (transposed)" if transposed else "")))
+        o.issues.append(
+            ("wrong-shape", f"{b.shape} instead of {want}" + (" (transposed)" if transposed else ""))
+        )
         return o
     loss, grad = float(a.reshape(())), b.astype(float)
     if not (np.isfinite(loss) and np.isfinite(grad).all()):
@@ -147,7 +156,13 @@ def observe(probe: Probe, truth: Truth, outcome: Outcome, ctx: Context) -> Obser
     compare(o, ctx)
     if b.dtype.kind in "biu" and not all(o.grad_ok.values()):
         o.issues.append(("integer-dtype", f"dW has dtype {b.dtype}"))
-    elif not all(o.grad_ok.values()) and np.all(grad == np.round(grad)) and np.any(o.truth.grad_data % 1):
+    elif (
+        not all(o.grad_ok.values())
+        and not probe.kink
+        and grad.any()
+        and np.all(grad == np.round(grad))
+        and np.any(o.truth.grad_data % 1)
+    ):  # whole numbers from random real data: truncated
         o.issues.append(("integer-dtype", "every entry of your dW is a whole number"))
     return o
 
@@ -174,25 +189,47 @@ def _short_path(path: str) -> str:
 STRUCTURAL: dict[str, Callable[[Observation, Context, str], str]] = {
     "import-error": lambda o, ctx, d: f"importing your file raised {_raised(o, ctx)}",
     "raised": lambda o, ctx, d: f"your function raised {_raised(o, ctx)}",
-    "timeout": lambda o, ctx, d: f"your function did not finish within {ctx.timeout:g} s and was stopped "
-    "(an endless loop, or far too slow)",
-    "crashed": lambda o, ctx, d: f"the process running your function died ({(o.outcome.error or {}).get('message')})",
-    "template": lambda o, ctx, d: "unfinished template: your function returns None — it must return (loss, dW)",
+    "timeout": lambda o, ctx, d: (
+        f"your function did not finish within {ctx.timeout:g} s and was stopped "
+        "(an endless loop, or far too slow)"
+    ),
+    "crashed": lambda o, ctx, d: (
+        f"the process running your function died ({(o.outcome.error or {}).get('message')})"
+    ),
+    "template": lambda o, ctx, d: (
+        "unfinished template: your function returns None — it must return (loss, dW)"
+    ),
     "zeros": lambda o, ctx, d: "unfinished template: your function returns zeros for both the loss and dW",
     "not-a-pair": lambda o, ctx, d: f"your function must return a pair (loss, dW); it returned {d}",
     "swapped": lambda o, ctx, d: "(dW, loss) returned in the wrong order: return the loss first, then dW",
     "loss-not-scalar": lambda o, ctx, d: f"the loss must be one number; yours is {d}",
     "non-numeric": lambda o, ctx, d: f"dW must be an array of numbers; yours is {d}",
-    "wrong-shape": lambda o, ctx, d: f"dW has the wrong shape: {d}; dW must have the shape of W"
-    + (f" (is your function written for layout {'WX' if ctx.layout == 'XW' else 'XW'}?)" if "transposed" in d else ""),
+    "wrong-shape": lambda o, ctx, d: (
+        f"dW has the wrong shape: {d}; dW must have the shape of W"
+        + (
+            f" (is your function written for layout {'WX' if ctx.layout == 'XW' else 'XW'}?)"
+            if "transposed" in d
+            else ""
+        )
+    ),
     "non-finite": lambda o, ctx, d: "your function returned inf or nan",
-    "overflow": lambda o, ctx, d: "overflow at large scores: with every score near 1000, exp(s) overflows and "
-    "the result is inf or nan; subtract each sample's largest score before exp (the softmax is unchanged)",
-    "integer-dtype": lambda o, ctx, d: f"integer dtype truncation: {d}, so fractions are cut off; create dW as a "
-    "float array (np.zeros(W.shape) or np.zeros_like(W, dtype=float))",
-    "mutated": lambda o, ctx, d: f"your function changes its input {d} in place (the caller's array changes): "
-    "work on a copy, e.g. X = X - … instead of X -= …",
+    "overflow": lambda o, ctx, d: (
+        "overflow at large scores: with every score near 1000, exp(s) overflows and "
+        "the result is inf or nan; subtract each sample's largest score before exp (the softmax is unchanged)"
+    ),
+    "integer-dtype": lambda o, ctx, d: (
+        f"integer dtype truncation: {d}, so fractions are cut off; create dW as a "
+        "float array (np.zeros(W.shape) or np.zeros_like(W, dtype=float))"
+    ),
+    "mutated": lambda o, ctx, d: (
+        f"input mutated: your function changes the caller's {d} in place; work on a "
+        f"copy ({d.split(',')[0]} = {d.split(',')[0]} - … instead of {d.split(',')[0]} -= …, or .copy())"
+    ),
 }
+
+
+#: structural findings that already say why the numbers are wrong (no "no common bug" line then)
+EXPLAINS = {"integer-dtype": "grad", "wrong-shape": "grad"}
 
 
 # ---------------------------------------------------------------- bug models
@@ -214,6 +251,19 @@ def _reg(name: str) -> tuple[str, str]:
     return REGULARIZER_TEXT[name]
 
 
+def _factor(ratio: float) -> str:
+    """'off by a factor of 2 (too small)' for ratio ½; the sign too when it is negative."""
+    if ratio == 0 or not np.isfinite(ratio):
+        return "off entirely"
+    size = abs(ratio)
+    words = (
+        f"off by a factor of {size:.3g} (too large)"
+        if size >= 1
+        else f"off by a factor of {1 / size:.3g} (too small)"
+    )
+    return words + (", and of the wrong sign" if ratio < 0 else "")
+
+
 def _fit_factor(component: str) -> Callable[[list[Observation], float], Iterable[float]]:
     def fit(obs: list[Observation], c: float) -> Iterable[float]:
         num = den = 0.0
@@ -225,7 +275,8 @@ def _fit_factor(component: str) -> Callable[[list[Observation], float], Iterable
                 else:
                     num += (o.loss - o.truth.loss_data) * o.truth.reg_loss
                     den += o.truth.reg_loss**2
-        if den == 0:
+        enough = sum(1 for o in obs if o.probe.reg) >= (1 if component == "grad" else 2)
+        if den == 0 or not enough:  # one scalar fits one loss value exactly: no evidence
             return ()
         k = num / den
         return () if abs(k) < 1e-9 or abs(k - c) < 1e-6 * max(1.0, abs(c)) else (k,)
@@ -245,7 +296,10 @@ def _other_deltas(obs: list[Observation], c: float) -> Iterable[float]:
 
 
 #: the value of the j = y_i term a loop that forgets to skip it adds, per sample
-CORRECT_CLASS_TERM = {"hinge": lambda delta: max(0.0, delta), "squared-hinge": lambda delta: max(0.0, delta) ** 2}
+CORRECT_CLASS_TERM = {
+    "hinge": lambda delta: max(0.0, delta),
+    "squared-hinge": lambda delta: max(0.0, delta) ** 2,
+}
 
 CORRECT_CLASS_COLUMN = {
     "hinge": "the y_i column must get −(number of margins > 0)·x_i",
@@ -254,48 +308,135 @@ CORRECT_CLASS_COLUMN = {
 }
 
 MODELS: list[Model] = [
-    Model("reg-grad-missing", "grad", lambda t, c, k: t.grad_data,
-          lambda ctx, r, k, ok: f"dW has no regularization term: the gradient of {_reg(r)[0]} is {_reg(r)[1]}; "
-          "add it to dW"),
-    Model("reg-grad-divided-by-N", "grad", lambda t, c, k: t.grad_data + c * t.reg_grad / t.probe.N,
-          lambda ctx, r, k, ok: f"the regularization gradient is divided by N: add {_reg(r)[1]} after dividing "
-          "dW by N, not before"),
-    Model("reg-grad-factor", "grad", lambda t, c, k: t.grad_data + k * t.reg_grad,
-          lambda ctx, r, k, ok: f"regularization gradient off by a factor of {k / COEFFICIENT[r]:.3g}: your dW "
-          f"adds {2 * k:.3g}·λW, but the gradient of {_reg(r)[0]} is {_reg(r)[1]}", _fit_factor("grad")),
-    Model("grad-not-averaged", "grad", lambda t, c, k: t.probe.N * t.grad_data + c * (t.probe.N if k == "N" else 1.0) * t.reg_grad,
-          lambda ctx, r, k, ok: "gradient not divided by N: the loss averages over the N samples, so dW must be "
-          "divided by N too", lambda obs, c: (1.0, "N")),
-    Model("correct-class-sign", "grad", _correct_class_flipped,
-          lambda ctx, r, k, ok: "the correct-class column has the wrong sign: "
-          + CORRECT_CLASS_COLUMN.get(ctx.loss.name, "check the sign of the y_i column")),
-    Model("grad-sign", "grad", lambda t, c, k: -(t.grad_data + c * t.reg_grad),
-          lambda ctx, r, k, ok: "dW has the opposite sign: it is −dL/dW (the direction of descent, not the gradient)"),
-    Model("wrong-delta", "grad", lambda t, c, d: t.at_delta(d)[1] + c * t.reg_grad,
-          lambda ctx, r, d, ok: f"wrong margin Δ: your code computes with Δ = {d:g}, but Δ = {ctx.delta:g}",
-          _other_deltas, ("hinge", "squared-hinge")),
-    Model("reg-loss-missing", "loss", lambda t, c, k: t.loss_data,
-          lambda ctx, r, k, ok: f"the loss has no regularization term: add {_reg(r)[0]}"),
-    Model("reg-loss-factor", "loss", lambda t, c, k: t.loss_data + k * t.reg_loss,
-          lambda ctx, r, k, ok: f"regularization in the loss off by a factor of {k / COEFFICIENT[r]:.3g}: your loss "
-          f"adds {k:.3g}·λΣW², but your gradient is that of {_reg(r)[0]}", _fit_factor("loss")),
-    Model("loss-summed", "loss", lambda t, c, k: t.probe.N * t.loss_data + c * t.reg_loss,
-          lambda ctx, r, k, ok: "loss summed but gradient averaged: divide the loss by N as well"
-          if ok else "the loss is not divided by N"),
-    Model("loss-includes-correct-class", "loss",
-          lambda t, c, k: t.loss_data + CORRECT_CLASS_TERM[t.source.loss](t.delta) + c * t.reg_loss,
-          lambda ctx, r, k, ok: "the j = y_i term is included: the loss is off by "
-          f"{CORRECT_CLASS_TERM[ctx.loss.name](ctx.delta):g} per sample (the margin of the correct class is "
-          "always Δ); skip j == y[i]", losses=("hinge", "squared-hinge")),
-    Model("wrong-delta", "loss", lambda t, c, d: t.at_delta(d)[0] + c * t.reg_loss,
-          lambda ctx, r, d, ok: f"wrong margin Δ: your code computes with Δ = {d:g}, but Δ = {ctx.delta:g}",
-          _other_deltas, ("hinge", "squared-hinge")),
+    Model(
+        "reg-grad-missing",
+        "grad",
+        lambda t, c, k: t.grad_data,
+        lambda ctx, r, k, ok: (
+            f"dW has no regularization term: the gradient of {_reg(r)[0]} is {_reg(r)[1]}; add it to dW"
+        ),
+    ),
+    Model(
+        "reg-grad-divided-by-N",
+        "grad",
+        lambda t, c, k: t.grad_data + c * t.reg_grad / t.probe.N,
+        lambda ctx, r, k, ok: (
+            f"the regularization gradient is divided by N: add {_reg(r)[1]} after dividing "
+            "dW by N, not before"
+        ),
+    ),
+    Model(
+        "reg-grad-factor",
+        "grad",
+        lambda t, c, k: t.grad_data + k * t.reg_grad,
+        lambda ctx, r, k, ok: (
+            (
+                f"regularization gradient {_factor(k / COEFFICIENT[r])}: your dW "
+                if COEFFICIENT[r]
+                else "dW has a regularization term but the loss has none: your dW "
+            )
+            + f"adds {2 * k:.3g}·λW, but the gradient of {_reg(r)[0]} is {_reg(r)[1]}"
+        ),
+        _fit_factor("grad"),
+    ),
+    Model(
+        "grad-not-averaged",
+        "grad",
+        lambda t, c, k: t.probe.N * t.grad_data + c * (t.probe.N if k == "N" else 1.0) * t.reg_grad,
+        lambda ctx, r, k, ok: (
+            "gradient not divided by N: the loss averages over the N samples, so dW must be divided by N too"
+        ),
+        lambda obs, c: (1.0, "N"),
+    ),
+    Model(
+        "correct-class-sign",
+        "grad",
+        _correct_class_flipped,
+        lambda ctx, r, k, ok: (
+            "the correct-class column has the wrong sign: "
+            + CORRECT_CLASS_COLUMN.get(ctx.loss.name, "check the sign of the y_i column")
+        ),
+    ),
+    Model(
+        "grad-transposed",
+        "grad",
+        lambda t, c, k: (t.grad_data + c * t.reg_grad).T if t.probe.D == t.probe.C else None,
+        lambda ctx, r, k, ok: "dW is transposed (it only has W's shape when D = C)",
+    ),
+    Model(
+        "grad-sign",
+        "grad",
+        lambda t, c, k: -(t.grad_data + c * t.reg_grad),
+        lambda ctx, r, k, ok: (
+            "dW has the opposite sign: it is −dL/dW (the direction of descent, not the gradient)"
+        ),
+    ),
+    Model(
+        "wrong-delta",
+        "grad",
+        lambda t, c, d: t.at_delta(d)[1] + c * t.reg_grad,
+        lambda ctx, r, d, ok: f"wrong margin Δ: your code computes with Δ = {d:g}, but Δ = {ctx.delta:g}",
+        _other_deltas,
+        ("hinge", "squared-hinge"),
+    ),
+    Model(
+        "reg-loss-missing",
+        "loss",
+        lambda t, c, k: t.loss_data,
+        lambda ctx, r, k, ok: f"the loss has no regularization term: add {_reg(r)[0]}",
+    ),
+    Model(
+        "reg-loss-factor",
+        "loss",
+        lambda t, c, k: t.loss_data + k * t.reg_loss,
+        lambda ctx, r, k, ok: (
+            (
+                f"regularization in the loss {_factor(k / COEFFICIENT[r])}: your loss "
+                if COEFFICIENT[r]
+                else "the loss has a regularization term but should have none: your loss "
+            )
+            + f"adds {k:.3g}·λΣW², but "
+            + (f"your gradient is that of {_reg(r)[0]}" if ok else f"the regularizer is {_reg(r)[0]}")
+        ),
+        _fit_factor("loss"),
+    ),
+    Model(
+        "loss-summed",
+        "loss",
+        lambda t, c, k: t.probe.N * t.loss_data + c * t.reg_loss,
+        lambda ctx, r, k, ok: (
+            "loss summed but gradient averaged: divide the loss by N as well"
+            if ok
+            else "the loss is not divided by N"
+        ),
+    ),
+    Model(
+        "loss-includes-correct-class",
+        "loss",
+        lambda t, c, k: t.loss_data + CORRECT_CLASS_TERM[t.source.loss](t.delta) + c * t.reg_loss,
+        lambda ctx, r, k, ok: (
+            "the j = y_i term is included: the loss is off by "
+            f"{CORRECT_CLASS_TERM[ctx.loss.name](ctx.delta):g} per sample (the correct class's margin is "
+            "always Δ); skip j == y[i]"
+        ),
+        losses=("hinge", "squared-hinge"),
+    ),
+    Model(
+        "wrong-delta",
+        "loss",
+        lambda t, c, d: t.at_delta(d)[0] + c * t.reg_loss,
+        lambda ctx, r, d, ok: f"wrong margin Δ: your code computes with Δ = {d:g}, but Δ = {ctx.delta:g}",
+        _other_deltas,
+        ("hinge", "squared-hinge"),
+    ),
 ]
 
 
 def _predicts(model: Model, o: Observation, c: float, param: object, ctx: Context) -> tuple[bool, bool]:
     """(the prediction matches the user's value, the user's value is wrong)"""
     predicted = model.predict(o.truth, c, param)
+    if predicted is None:  # the model says nothing about this probe
+        return True, False
     rtol = rtol_of(o, ctx)
     if model.component == "grad":
         truth = o.truth.grad_data + c * o.truth.reg_grad
@@ -310,8 +451,9 @@ def _predicts(model: Model, o: Observation, c: float, param: object, ctx: Contex
     return match, wrong
 
 
-def explain(component: str, obs: list[Observation], names: tuple[str, ...], ctx: Context,
-            other_ok: bool) -> Diagnosis | None:
+def explain(
+    component: str, obs: list[Observation], names: tuple[str, ...], ctx: Context, other_ok: bool
+) -> Diagnosis | None:
     """The first model that reproduces the user's ``component`` on every fitted probe."""
     fitted = [o for o in obs if o.fits]
     if not fitted:
@@ -333,20 +475,36 @@ def explain(component: str, obs: list[Observation], names: tuple[str, ...], ctx:
 
 #: (id, where the function is wrong, message): smallest sets first
 PATTERNS: list[tuple[str, Callable[[Probe], bool], str]] = [
-    ("kink-only", lambda p: p.kink,
-     "wrong only where a margin is exactly 0: there dW must be a subgradient — use one indicator "
-     "(m > 0, or m >= 0) for both the margin's class and the correct class"),
-    ("large-scores-only", lambda p: p.shift is not None,
-     "wrong only with large scores (about 1000): precision is lost; shift each sample's scores by their maximum"),
+    (
+        "kink-only",
+        lambda p: p.kink,
+        "wrong only where a margin is exactly 0: there dW must be a subgradient — use one indicator "
+        "(m > 0, or m >= 0) for both the margin's class and the correct class",
+    ),
+    (
+        "large-scores-only",
+        lambda p: p.shift is not None,
+        "wrong only with large scores (about 1000): precision is lost; shift each sample's scores by "
+        "their maximum",
+    ),
     ("single-sample-only", lambda p: p.N == 1, "wrong only when N = 1 (check the shapes your code assumes)"),
-    ("repeated-labels-only", lambda p: p.repeated_labels,
-     "wrong only with repeated labels: a fancy-indexed update such as dW[:, y] -= … (or += …) does not "
-     "accumulate over repeated indices, only the last one counts; use np.add.at, or a loop, or X.T @ M"),
-    ("d-ne-c-only", lambda p: p.D != p.C,
-     "wrong only when D ≠ C: somewhere the number of features and the number of classes are mixed up "
-     "(e.g. W.shape[0] for the classes, or a transposed product)"),
-    ("reg-only", lambda p: p.reg > 0,
-     "wrong only when λ > 0: the regularization term is wrong (and not by a constant factor)"),
+    (
+        "repeated-labels-only",
+        lambda p: p.repeated_labels,
+        "wrong only with repeated labels: a fancy-indexed update such as dW[:, y] -= … (or += …) does not "
+        "accumulate over repeated indices, only the last one counts; use np.add.at, or a loop, or X.T @ M",
+    ),
+    (
+        "d-ne-c-only",
+        lambda p: p.D != p.C,
+        "wrong only when D ≠ C: somewhere the number of features and the number of classes are mixed up "
+        "(e.g. W.shape[0] for the classes, or a transposed product)",
+    ),
+    (
+        "reg-only",
+        lambda p: p.reg > 0,
+        "wrong only when λ > 0: the regularization term is wrong (and not by a constant factor)",
+    ),
 ]
 
 
@@ -386,8 +544,11 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
         details["zeros"] = ""
     for id_, group in seen.items():
         where = "probes: " + ", ".join(o.probe.name for o in group)
-        diagnoses.append(Diagnosis(id_, STRUCTURAL[id_](group[0], ctx, details[id_]), where,
-                                   tuple(o.probe.name for o in group)))
+        diagnoses.append(
+            Diagnosis(
+                id_, STRUCTURAL[id_](group[0], ctx, details[id_]), where, tuple(o.probe.name for o in group)
+            )
+        )
     # 2. numbers: which regularizer conventions fit the loss, and the gradient, everywhere
     names = ctx.candidates
     loss_fits = [n for n in names if numeric and all(o.loss_ok[n] for o in numeric)]
@@ -396,16 +557,36 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
     if both and not seen and len(numeric) == len(obs):
         return Analysis("pass", both[0], [], [], _probe_reports(obs, both[0]))
     regularizer = both[0] if both else (loss_fits or grad_fits or [None])[0]
-    explained = True
+    other = [n for n in COEFFICIENT if n not in names and numeric and all(_ok(o, n) for o in numeric)]
+    if other and not seen and len(numeric) == len(obs):
+        diagnoses.append(
+            Diagnosis(
+                "other-regularizer",
+                f"your function consistently uses {_reg(other[0])[0]} (regularizer {other[0]}), "
+                "not the requested "
+                f"{' or '.join(_reg(n)[0] for n in names)}: check with --regularizer {other[0]} (or auto) "
+                "if that is meant",
+                "",
+                tuple(o.probe.name for o in numeric if o.probe.reg),
+            )
+        )
+        return Analysis(
+            "fail", None, diagnoses, _discrepancies(obs, ctx, names[0]), _probe_reports(obs, names[0])
+        )
+    unexplained: list[str] = []
     if numeric and "zeros" not in seen:
         if loss_fits and grad_fits and not both:
             rl, rg = loss_fits[0], grad_fits[0]
             factor = COEFFICIENT[rg] / COEFFICIENT[rl] if COEFFICIENT[rl] else float("inf")
-            diagnoses.append(Diagnosis(
-                "reg-mismatch",
-                f"regularization gradient off by a factor of {factor:g}: your loss uses {_reg(rl)[0]} (gradient "
-                f"{_reg(rl)[1]}) but your dW adds {_reg(rg)[1]}, the gradient of {_reg(rg)[0]}",
-                "", tuple(o.probe.name for o in numeric if o.probe.reg)))
+            diagnoses.append(
+                Diagnosis(
+                    "reg-mismatch",
+                    f"regularization gradient {_factor(factor)}: your loss uses {_reg(rl)[0]} (gradient "
+                    f"{_reg(rl)[1]}) but your dW adds {_reg(rg)[1]}, the gradient of {_reg(rg)[0]}",
+                    "",
+                    tuple(o.probe.name for o in numeric if o.probe.reg),
+                )
+            )
         else:
             for component, fits, other in (("grad", grad_fits, loss_fits), ("loss", loss_fits, grad_fits)):
                 if fits:
@@ -414,16 +595,28 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
                 if found and not any(d.id == found.id for d in diagnoses):
                     diagnoses.append(found)
                 elif not found:
-                    explained = False
-                    diagnoses.append(_generic(component, numeric, ctx, regularizer or names[0]))
+                    unexplained.append(component)
     failing = {o.probe.name for o in obs if o.issues or not _ok(o, regularizer or names[0])}
-    if not explained or (seen.keys() & {"raised", "non-finite", "wrong-shape"}):
+    found = None
+    if unexplained or (seen.keys() & {"raised", "non-finite", "wrong-shape", "timeout", "crashed"}):
         found = pattern(obs, failing)
-        if found:
-            diagnoses.insert(len(seen), found)
+    if found:
+        diagnoses.insert(len(seen), found)
+    else:
+        explained_by_facts = {EXPLAINS[i] for i in seen if i in EXPLAINS}
+        diagnoses.extend(
+            _generic(c, numeric, ctx, regularizer or names[0])
+            for c in unexplained
+            if c not in explained_by_facts
+        )
     diagnoses = _locate(diagnoses, obs, ctx, regularizer or names[0])
-    return Analysis("fail", regularizer, diagnoses, _discrepancies(obs, ctx, regularizer or names[0]),
-                    _probe_reports(obs, regularizer or names[0]))
+    return Analysis(
+        "fail",
+        regularizer,
+        diagnoses,
+        _discrepancies(obs, ctx, regularizer or names[0]),
+        _probe_reports(obs, regularizer or names[0]),
+    )
 
 
 def _ok(o: Observation, name: str) -> bool:
@@ -458,8 +651,14 @@ def _locate(diagnoses: list[Diagnosis], obs: list[Observation], ctx: Context, na
             out.append(d)
             continue
         group = [o for o in obs if o.probe.name in d.probes and o.numeric]
-        loss_side = d.id.startswith(("reg-loss", "loss")) or d.id in {"wrong-delta"} and not _grad_wrong(group, name)
-        where = _where_loss(group, name) if loss_side else _where_grad(group, ctx, name)
+        loss_side = (
+            d.id.startswith(("reg-loss", "loss")) or d.id in {"wrong-delta"} and not _grad_wrong(group, name)
+        )
+        where = (
+            _where_loss(group, name)
+            if loss_side
+            else (_where_grad(group, ctx, name) or _where_loss(group, name))
+        )
         if not where:
             where = "probes: " + ", ".join(d.probes)
         out.append(Diagnosis(d.id, d.message, where, d.probes))
@@ -476,8 +675,10 @@ def _where_loss(group: list[Observation], name: str) -> str:
         return ""
     o = wrong[0]
     truth = o.truth.expected(COEFFICIENT[name])[0]
-    return (f"loss on probe {o.probe.name} (N={o.probe.N}, λ={o.probe.reg:g}): yours {o.loss:.6g}, "
-            f"truth {truth:.6g} (off by {o.loss - truth:+.4g}); wrong on {len(wrong)} of {len(group)} probes")
+    return (
+        f"loss on probe {o.probe.name} (N={o.probe.N}, λ={o.probe.reg:g}): yours {o.loss:.6g}, "
+        f"truth {truth:.6g} (off by {o.loss - truth:+.4g}); wrong on {len(wrong)} of {len(group)} probes"
+    )
 
 
 def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
@@ -496,11 +697,15 @@ def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
     bad = ~grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi))
     index = (u, v) if ctx.layout == "XW" else (v, u)
     cols = sorted({int(c) for c in np.nonzero(bad)[1]})
-    accepted = f"{grad[u, v]:.6g}" if lo[u, v] == hi[u, v] else f"anything in [{lo[u, v]:.6g}, {hi[u, v]:.6g}]"
+    accepted = (
+        f"{grad[u, v]:.6g}" if lo[u, v] == hi[u, v] else f"anything in [{lo[u, v]:.6g}, {hi[u, v]:.6g}]"
+    )
     lines = [
         f"on probe {o.probe.name} (D={o.probe.D}, C={o.probe.C}, N={o.probe.N}, λ={o.probe.reg:g}): "
-        f"{int(bad.sum())} of {bad.size} entries of dW differ, in class column(s) {', '.join(map(str, cols))}",
-        f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad[u, v]:.6g}, truth {accepted}",
+        f"{int(bad.sum())} of {bad.size} entries of dW differ, in class column(s) "
+        + ", ".join(map(str, cols)),
+        f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad[u, v]:.6g}, "
+        f"truth {accepted}",
     ]
     truth_text = _entry_text(o, u, v, name)
     if truth_text:
@@ -531,7 +736,15 @@ def _discrepancies(obs: list[Observation], ctx: Context, name: str, limit: int =
         bad = ~grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi))
         for u, v in zip(*np.nonzero(bad), strict=True):
             index = (int(u), int(v)) if ctx.layout == "XW" else (int(v), int(u))
-            out.append(Discrepancy(o.probe.name, index, float(o.grad[u, v]), float(grad[u, v]),
-                                   float(lo[u, v]), float(hi[u, v])))
+            out.append(
+                Discrepancy(
+                    o.probe.name,
+                    index,
+                    float(o.grad[u, v]),
+                    float(grad[u, v]),
+                    float(lo[u, v]),
+                    float(hi[u, v]),
+                )
+            )
     out.sort(key=lambda d: -d.error)
     return out[:limit]

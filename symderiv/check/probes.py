@@ -80,6 +80,7 @@ def standard_probes(loss, delta: float, seed: int = 0) -> list[Probe]:
         Probe("tall", "D > C, labels repeat", *random(4, 4), y4, REG),
         Probe("distinct-labels", "labels all different, D > C", *random(4, 3), y3, REG),
         Probe("distinct-square", "labels all different, D = C", *random(3, 3), y3, REG),
+        Probe("distinct-wide", "labels all different, D < C", *random(2, 3), y3, REG),
         Probe("single-sample", "N = 1, D > C", *random(4, 1), y1, REG),
     ]
     if loss.kinky and loss.uses_delta:
@@ -127,7 +128,12 @@ def large_scores_probe(rng: np.random.Generator) -> Probe:
     return Probe(
         "large-scores",
         f"every score offset by about {OFFSET:g} (exp overflows without the max-shift trick)",
-        W, X, np.array(LABELS[4]), 0.0, shift=shift, rtol=1e-3,
+        W,
+        X,
+        np.array(LABELS[4]),
+        0.0,
+        shift=shift,
+        rtol=1e-3,
     )
 
 
@@ -149,8 +155,10 @@ def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
         W, X = W.T, X.T
     if X.shape[1] != W.shape[0]:
         want = "X is N×D and W is D×C" if layout == "XW" else "W is C×D and X is D×N"
-        raise InputError(f"W {W.shape if layout == 'XW' else W.T.shape} and X "
-                         f"{X.shape if layout == 'XW' else X.T.shape} do not fit layout {layout}: {want}")
+        raise InputError(
+            f"W {W.shape if layout == 'XW' else W.T.shape} and X "
+            f"{X.shape if layout == 'XW' else X.T.shape} do not fit layout {layout}: {want}"
+        )
     if y_arr.ndim != 1 or y_arr.shape[0] != X.shape[0] or y_arr.dtype.kind not in "iu":
         raise InputError(f"y must hold {X.shape[0]} whole-number labels, one per sample")
     if y_arr.size and (y_arr.min() < 0 or y_arr.max() >= W.shape[1]):

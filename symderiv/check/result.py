@@ -81,7 +81,12 @@ class CheckResult:
 
     @property
     def conventions(self) -> dict:
-        return {"layout": self.layout, "regularizer": self.regularizer, "delta": self.delta, "reduction": "mean"}
+        return {
+            "layout": self.layout,
+            "regularizer": self.regularizer,
+            "delta": self.delta,
+            "reduction": "mean",
+        }
 
     def to_dict(self) -> dict:
         return {
@@ -114,8 +119,10 @@ class CheckResult:
         if self.passed:
             reg = REGULARIZER_TEXT.get(self.regularizer or "none")
             lines.append(f"PASS  {head}")
-            lines.append(f"  conventions matched: regularizer {self.regularizer} ({reg[0]}, gradient {reg[1]}), "
-                         "loss and dW averaged over the N samples")
+            lines.append(
+                f"  conventions matched: regularizer {self.regularizer} ({reg[0]}, gradient {reg[1]}), "
+                "loss and dW averaged over the N samples"
+            )
         else:
             lines.append(f"FAIL  {head}")
             if self.regularizer:
@@ -125,10 +132,14 @@ class CheckResult:
                 if d.where:
                     lines.extend(f"      {w}" for w in d.where.split("\n"))
         ok = sum(p.status == "ok" for p in self.probes)
-        lines.append(f"  probes: {ok} of {len(self.probes)} right — " + ", ".join(
-            p.name + ("" if p.status == "ok" else f" ({p.status})") for p in self.probes))
-        lines.append(f"  truth: {self.tolerances.get('truth', 'the derivation')}; tolerance: "
-                     f"{self.tolerances.get('text', '')}")
+        lines.append(
+            f"  probes: {ok} of {len(self.probes)} right — "
+            + ", ".join(p.name + ("" if p.status == "ok" else f" ({p.status})") for p in self.probes)
+        )
+        lines.append(
+            f"  truth: {self.tolerances.get('truth', 'the derivation')}; tolerance: "
+            f"{self.tolerances.get('text', '')}"
+        )
         lines.extend(f"  note: {n}" for n in self.notes)
         if self.printed.strip() and not self.passed:
             tail = self.printed.strip().splitlines()[-5:]

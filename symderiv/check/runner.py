@@ -91,9 +91,11 @@ class Running:
                 ) from exc
         self.count = len(calls)
         self.timeout = timeout
-        self.printed = tempfile.TemporaryFile()
+        self.printed = tempfile.TemporaryFile()  # noqa: SIM115 — closed in finish()
         self.receiver, sender = ctx.Pipe(duplex=False)
-        self.child = ctx.Process(target=_child, args=(sender, target, list(calls), self.printed.fileno()), daemon=True)
+        self.child = ctx.Process(
+            target=_child, args=(sender, target, list(calls), self.printed.fileno()), daemon=True
+        )
         self.started = time.monotonic()
         with _quiet_fork_warning():
             self.child.start()
@@ -111,7 +113,6 @@ class Running:
             text = self.printed.read(20_000).decode("utf-8", "replace")
             self.printed.close()
         return outcomes, text
-
 
     def finish_quietly(self) -> None:
         """Stop the child without waiting for its results (symderiv itself failed)."""
@@ -158,7 +159,9 @@ def _collect(receiver, child, count: int, deadline: float) -> list[Outcome]:
         else:  # "eof": the child died without saying why
             child.join(1)
             code = child.exitcode
-            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
+            why = (
+                f"killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
+            )
             outcomes.append(Outcome("crashed", error={"type": "crash", "message": why}))
             break
     child.join(1)
@@ -219,7 +222,9 @@ def _load(target: Target, sender):
         return None
     f = getattr(module, name, None)
     if not callable(f):
-        defined = sorted(k for k, v in vars(module).items() if callable(v) and getattr(v, "__module__", "") == module_name)
+        defined = sorted(
+            k for k, v in vars(module).items() if callable(v) and getattr(v, "__module__", "") == module_name
+        )
         hint = f" (it defines: {', '.join(defined)})" if defined else ""
         sender.send(("missing", f"{path} has no function {name!r}{hint}"))
         return None
@@ -235,7 +240,9 @@ def _call(f: Callable, call: Call) -> Outcome:
     except BaseException as exc:  # noqa: BLE001 — SystemExit and KeyboardInterrupt are the user's too
         return Outcome("raised", error=_describe_exception(exc), seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
-    mutated = [k for k, v in before.items() if not np.array_equal(v, call.args["WXy".index(k)], equal_nan=False)]
+    mutated = [
+        k for k, v in before.items() if not np.array_equal(v, call.args["WXy".index(k)], equal_nan=False)
+    ]
     return Outcome("returned", value=_normalise(returned), mutated=mutated, seconds=seconds)
 
 
@@ -293,7 +300,12 @@ def _describe_exception(exc: BaseException) -> dict:
         ours = [fr for fr in frames if not _is_library(fr.filename)]
         frame = ours[-1] if ours else (frames[-1] if frames else None)
         where = (
-            {"file": frame.filename, "line": frame.lineno, "code": (frame.line or "").strip(), "function": frame.name}
+            {
+                "file": frame.filename,
+                "line": frame.lineno,
+                "code": (frame.line or "").strip(),
+                "function": frame.name,
+            }
             if frame
             else {}
         )

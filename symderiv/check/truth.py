@@ -48,10 +48,23 @@ def derivation(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: st
     """A proved derivation (symbolic Δ, regularizer λΣW², mean over samples), cached."""
     from ..pipeline import derive
 
-    d = derive(loss, D=D, C=C, N=N, y=y, layout=layout, regularizer="l2", delta=None, kink=kink,
-               all_labels=False, points=0)
+    d = derive(
+        loss,
+        D=D,
+        C=C,
+        N=N,
+        y=y,
+        layout=layout,
+        regularizer="l2",
+        delta=None,
+        kink=kink,
+        all_labels=False,
+        points=0,
+    )
     if not d.proved:
-        raise ProofError(f"the derivation of {loss} at D={D}, C={C}, N={N} was not proved; no truth to check against")
+        raise ProofError(
+            f"the derivation of {loss} at D={D}, C={C}, N={N} was not proved; no truth to check against"
+        )
     return d
 
 
@@ -85,8 +98,19 @@ class DerivedSource:
         from ..codegen import text
         from ..pipeline import derive
 
-        d = derive(self.loss, D=self.D, C=self.C, N=self.N, y=self.y, layout=self.layout, regularizer=regularizer,
-                   delta=None, kink=0, all_labels=False, points=0)
+        d = derive(
+            self.loss,
+            D=self.D,
+            C=self.C,
+            N=self.N,
+            y=self.y,
+            layout=self.layout,
+            regularizer=regularizer,
+            delta=None,
+            kink=0,
+            all_labels=False,
+            points=0,
+        )
         return text(d.entry(u, v))
 
 
@@ -142,6 +166,7 @@ class Truth:
     reg_grad: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
     upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    generators: list[np.ndarray] = field(default_factory=list)  # one per margin exactly at 0
     notes: list[str] = field(default_factory=list)
 
     def expected(self, c: float) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
@@ -175,11 +200,39 @@ class Truth:
             return
         if not dG.any():
             return
-        X, N = self.probe.X, self.probe.N
+        X, N, y = self.probe.X, self.probe.N, self.probe.y
         Xp, Xn = np.maximum(X, 0), np.minimum(X, 0)
         Gp, Gn = np.maximum(dG, 0), np.minimum(dG, 0)
         self.lower = (Xp.T @ Gn + Xn.T @ Gp) / N
         self.upper = (Xp.T @ Gp + Xn.T @ Gn) / N
+        # the margins at 0, each a direction x_iᵀ(e_v − e_{y_i})·ΔG_iv / N of the subdifferential —
+        # valid when every kink is a margin s_v − s_{y_i} + Δ (ΔG's rows then sum to 0)
+        if np.allclose(dG.sum(axis=1), 0, atol=1e-9):
+            for i, v in zip(*np.nonzero(dG), strict=True):
+                if v != y[i]:
+                    A = np.zeros_like(self.grad_data)
+                    A[:, v] += X[i] * dG[i, v] / N
+                    A[:, y[i]] -= X[i] * dG[i, v] / N
+                    self.generators.append(A)
+
+    def in_subdifferential(self, grad: np.ndarray, c: float, tol: float) -> bool:
+        """Whether ``grad`` is dW0 + Σ_k t_k A_k with every t_k in [0, 1] (within ``tol`` per entry):
+        one subgradient for all entries at once, which the per-entry intervals alone do not ensure
+        (``1[m > 0]`` for class v but ``1[m ≥ 0]`` for the correct class passes every interval)."""
+        if not self.generators:
+            return True
+        r = (grad - self.expected(c)[1]).ravel()
+        A = np.stack([g.ravel() for g in self.generators], axis=1)
+        norms = (A**2).sum(axis=0)
+        t = np.zeros(A.shape[1])
+        for _ in range(500):  # coordinate descent on the box-constrained least squares
+            before = t.copy()
+            for k in range(len(t)):
+                if norms[k]:
+                    t[k] = np.clip(t[k] + A[:, k] @ (r - A @ t) / norms[k], 0.0, 1.0)
+            if np.abs(t - before).max() < 1e-13:
+                break
+        return bool(np.abs(A @ t - r).max() <= tol)
 
     def score_gradient(self, kink: int = 0) -> np.ndarray:
         """G = dL/dS · N (N×C, row i is ∂L_i/∂s_i), from the derived gradient at W̃ = S, X̃ = I."""
