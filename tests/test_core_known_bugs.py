@@ -1,0 +1,91 @@
+"""Core bugs found while writing the core's tests. Each test states the intended behaviour and is
+``xfail(strict=True)``: it fails today, and the suite goes red (XPASS) once the bug is fixed, so
+the marker is removed then. (The click usage-error bug is in test_core_cli.py, and the sympy.Max
+gaps in test_example_crammer_singer.py, next to the tests they belong to.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import symderiv
+from symderiv import Pos, Step, SymderivError
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core bug: Derivation.delta is the class attribute DELTA (symbolic Δ) even when Δ is a number, so "
+    "a formula written with d.delta, as verify_formula's docstring says, is refused as using foreign symbols",
+)
+def test_d_delta_is_the_derivations_margin_when_numeric():
+    d = symderiv.derive("hinge", D=2, C=3, N=1, y=[0], delta=1)
+    assert d.delta == 1
+    formula = Step(d.S[0, 1] - d.S[0, 0] + d.delta) * d.X[0, 1]
+    assert symderiv.verify_formula(d, formula, entry=(1, 1), sample=0).proved
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="core bug: delta=<a user's sympy Symbol> is accepted and proved, but numpy_gradient passes the value "
+    "for symderiv's own Δ, so the generated code receives a SymPy symbol (TypeError in numpy.heaviside)",
+)
+def test_user_symbol_for_delta_evaluates_in_numpy():
+    m = sp.Symbol("m", positive=True)
+    d = symderiv.derive("hinge", D=2, C=3, N=1, y=[0], delta=m, regularizer="none", reduction="sum")
+    assert d.proved
+    W, X = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0]]), np.array([[1.0, 0.0]])
+    grad = d.numpy_gradient(W, X, 0.0, 1.0)  # s = (1, 2, 0), Δ = 1: margins 2 and 0
+    np.testing.assert_array_equal(grad, [[-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=subprocess.TimeoutExpired,
+    reason="core bug: derive(all_labels=True) proves all C**N label patterns with no limit; at C=10, N=5 that is "
+    "10^5 patterns (hours) instead of one clear TooLargeError line",
+)
+def test_all_labels_true_with_too_many_patterns_is_refused_not_a_hang():
+    code = (
+        "import symderiv\n"
+        "try:\n"
+        "    symderiv.derive('hinge', D=1, C=10, N=5, all_labels=True)\n"
+        "except symderiv.TooLargeError as e:\n"
+        "    print('refused:', e)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=10)
+    assert r.stdout.startswith("refused:") and r.stdout.count("\n") == 1
+
+
+def _others(ix):
+    classes: list = []
+    ix.sum_other(lambda k: classes.append(k) or sp.Integer(0))
+    return classes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=NotImplementedError,
+    reason="core bug: a loss written with sympy.Max reaches differentiate._partial, which raises a bare "
+    "NotImplementedError ('cannot differentiate through Max'): not a SymderivError, and Max is not supported",
+)
+def test_a_loss_with_sympy_max_is_derived_or_refused_with_a_symderiv_error():
+    hinge = symderiv.losses.get("hinge")
+    loss = symderiv.Loss(
+        **{
+            **hinge.__dict__,
+            "name": "max-of-others",
+            "sample": lambda s, y, delta, ix: Pos(delta + sp.Max(*[s[k] for k in _others(ix)]) - s[y]),
+        }
+    )
+    try:
+        d = symderiv.derive(loss, D=1, C=3, N=1, y=[0], delta=1)
+    except SymderivError as exc:  # refusing clearly is acceptable too
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(d.proved, bool)
