@@ -7,6 +7,8 @@ import math
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from ..conventions import LAYOUTS
 from ..errors import InputError
 from ..losses import get
@@ -103,6 +105,14 @@ def check_gradient(
             observations.append(diagnose.observe(p, t, outcomes[i], ctx))
     analysis = diagnose.analyse(observations, ctx)
     notes = [n for t in truths for n in t.notes]
+    for t in truths:
+        if t.probe.user_data and t.probe.reg:
+            scale = float(np.abs(t.grad_data + t.reg_grad).max())
+            if float(np.abs(t.reg_grad).max()) < diagnose.RTOL * rtol_scale * scale:
+                notes.append(
+                    f"at λ = {t.probe.reg:g} the regularization gradient of your data is below the tolerance "
+                    "(1e-4 of dW), so a wrong regularization term cannot show here: check without data too"
+                )
     skipped = [p.name for p in chosen[len(outcomes) :]]
     if skipped:
         notes.append("not run (the function had stopped): " + ", ".join(skipped))

@@ -432,32 +432,36 @@ MODELS: list[Model] = [
 ]
 
 
-def _predicts(model: Model, o: Observation, c: float, param: object, ctx: Context) -> tuple[bool, bool]:
-    """(the prediction matches the user's value, the user's value is wrong)"""
+def _predicts(
+    model: Model, o: Observation, c: float, param: object, ctx: Context
+) -> tuple[bool, bool, float]:
+    """(the prediction matches the user's value, the user's value is wrong, the misfit in tolerances)"""
     predicted = model.predict(o.truth, c, param)
     if predicted is None:  # the model says nothing about this probe
-        return True, False
+        return True, False, 0.0
     rtol = rtol_of(o, ctx)
     if model.component == "grad":
         truth = o.truth.grad_data + c * o.truth.reg_grad
-        scale = grad_scale(truth, predicted)
-        match = bool(grad_within(o.grad, predicted, predicted, rtol, scale).all())
+        tol = rtol * grad_scale(truth, predicted) + ATOL
+        misfit = float(np.abs(o.grad - predicted).max()) / tol
         _, _, lo, hi = o.truth.expected(c)
         wrong = not bool(grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi)).all())
     else:
         loss = o.truth.expected(c)[0]
-        match = abs(o.loss - predicted) <= loss_tolerance(o.truth, c, rtol, predicted)
+        misfit = abs(o.loss - predicted) / loss_tolerance(o.truth, c, rtol, predicted)
         wrong = abs(o.loss - loss) > loss_tolerance(o.truth, c, rtol)
-    return match, wrong
+    return misfit <= 1.0, wrong, misfit
 
 
 def explain(
     component: str, obs: list[Observation], names: tuple[str, ...], ctx: Context, other_ok: bool
 ) -> Diagnosis | None:
-    """The first model that reproduces the user's ``component`` on every fitted probe."""
+    """The model that reproduces the user's ``component`` on every fitted probe; when several do
+    (at λ/N below the tolerance, "divided by N" and "missing" both fit), the closest one."""
     fitted = [o for o in obs if o.fits]
     if not fitted:
         return None
+    best: tuple[float, Diagnosis] | None = None
     for model in MODELS:
         if model.component != component or (model.losses and ctx.loss.name not in model.losses):
             continue
@@ -465,10 +469,17 @@ def explain(
             c = COEFFICIENT[name]
             for param in model.params(fitted, c):
                 results = [_predicts(model, o, c, param, ctx) for o in fitted]
-                if all(m for m, _ in results) and any(w for _, w in results):
-                    probes = tuple(o.probe.name for o, (_, w) in zip(fitted, results, strict=True) if w)
-                    return Diagnosis(model.id, model.message(ctx, name, param, other_ok), "", probes)
-    return None
+                if all(m for m, _, _ in results) and any(w for _, w, _ in results):
+                    misfit = max(r for _, _, r in results)
+                    if best is None or misfit < best[0] * 0.5:  # clearly closer; else the earlier rule
+                        probes = tuple(
+                            o.probe.name for o, (_, w, _) in zip(fitted, results, strict=True) if w
+                        )
+                        best = (
+                            misfit,
+                            Diagnosis(model.id, model.message(ctx, name, param, other_ok), "", probes),
+                        )
+    return best[1] if best else None
 
 
 # ---------------------------------------------------------------- patterns

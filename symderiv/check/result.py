@@ -128,7 +128,7 @@ class CheckResult:
             if self.regularizer:
                 lines.append(f"  regularizer {self.regularizer} ({REGULARIZER_TEXT[self.regularizer][0]})")
             for d in self.diagnoses:
-                lines.append(f"  - {d.message}")
+                lines.append(f"  - {d.message} [{d.id}]")
                 if d.where:
                     lines.extend(f"      {w}" for w in d.where.split("\n"))
         ok = sum(p.status == "ok" for p in self.probes)
