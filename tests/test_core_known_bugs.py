@@ -89,3 +89,25 @@ def test_a_loss_with_sympy_max_is_derived_or_refused_with_a_symderiv_error():
         assert "\n" not in str(exc)
     else:
         assert isinstance(d.proved, bool)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core bug: verify_formula compares a formula's Python floats exactly, so a correct dL/dW written with "
+    "1/N = 1/3 as a float is 'refuted' with a counterexample that differs by 2e-16 (35/3 vs 11.666666666666666426)",
+)
+def test_correct_formula_with_float_one_over_n_is_not_refuted():
+    d = symderiv.derive("hinge", D=2, C=2, N=3, y=[0, 1, 1])
+
+    def g(i, j):
+        yi = d.y[i]
+        if j != yi:
+            return Step(d.S[i, j] - d.S[i, yi] + d.delta)
+        return -sum(Step(d.S[i, k] - d.S[i, yi] + d.delta) for k in range(2) if k != yi)
+
+    exact = sp.Matrix(
+        2, 2, lambda u, v: sp.Rational(1, 3) * sum(d.X[i, u] * g(i, v) for i in range(3)) + 2 * d.lam * d.W[u, v]
+    )
+    assert symderiv.verify_formula(d, exact).proved
+    floats = sp.Matrix(2, 2, lambda u, v: (1 / 3) * sum(d.X[i, u] * g(i, v) for i in range(3)) + 2 * d.lam * d.W[u, v])
+    assert symderiv.verify_formula(d, floats).status != "refuted"
