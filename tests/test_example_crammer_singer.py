@@ -192,6 +192,12 @@ def test_symbolic_indices_are_refused_clearly(cs):
         cs.other_classes(SymbolicIndexing())
 
 
+def test_symbolic_size_derive_is_refused_with_one_line(cs):
+    with pytest.raises(NotSupportedError, match="concrete sizes") as info:
+        symderiv.derive("crammer-singer")
+    assert "\n" not in str(info.value)
+
+
 def test_running_max_is_the_max(cs):
     values = [sp.Integer(v) for v in (3, -1, 5, 5, 2)]
     assert [cs.running_max(values[:t])[-1] for t in range(1, 6)] == [3, 3, 5, 5, 5]
