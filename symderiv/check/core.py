@@ -108,7 +108,7 @@ def check_gradient(
     for t in truths:
         if t.probe.user_data and t.probe.reg:
             scale = float(np.abs(t.grad_data + t.reg_grad).max())
-            if float(np.abs(t.reg_grad).max()) < diagnose.RTOL * rtol_scale * scale:
+            if float(np.abs(t.reg_grad).max()) <= diagnose.RTOL * rtol_scale * scale:
                 notes.append(
                     f"at λ = {t.probe.reg:g} the regularization gradient of your data is below the tolerance "
                     "(1e-4 of dW), so a wrong regularization term cannot show here: check without data too"
