@@ -67,7 +67,29 @@ def build_report(d, *, implementation=None) -> Report:
 
     if implementation is not None and not isinstance(implementation, Implementation):
         implementation = from_function(implementation)
-    return build(_concrete(d), implementation=implementation)
+    return build(_concrete(d), implementation=implementation, generic=_generic(d))
+
+
+def _generic(d):
+    """The symbolic-size derivation (index notation) with ``d``'s conventions, or None where the
+    loss has no symbolic form."""
+    if getattr(d, "problem", 1) is None:
+        return d
+    from ..pipeline import derive
+
+    c = d.conventions
+    try:
+        return derive(
+            d.loss,
+            layout=c.layout,
+            regularizer=c.regularizer,
+            reduction=c.reduction,
+            bias=c.bias,
+            delta=c.delta,
+            kink=c.kink,
+        )
+    except Exception:  # noqa: BLE001  (a loss without a symbolic form: the report does without)
+        return None
 
 
 def basename(d) -> str:

@@ -335,15 +335,18 @@ def _times(factor: str, expr: str) -> str:
     sign = ""
     if e.startswith("-"):
         sign, e = "-", e[1:].strip()
+    coef = re.match(r"^(\d+)\s*(\\sum.*)$", e)
+    if coef:
+        sign, e = sign + coef.group(1), coef.group(2)
     if re.search(r"[-+]|\\sum", _top_level(e)):
-        e = rf"\left({e}\right)"
+        e = rf"\left({e.replace(chr(92) + 'sum_', chr(92) + 'textstyle' + chr(92) + 'sum_')}\right)"
     return f"{sign}{e}\\, {factor}"
 
 
 # ---------------------------------------------------------------- the report
 
 
-def build(d, *, implementation=None) -> Report:
+def build(d, *, implementation=None, generic=None) -> Report:
     """The report of derivation ``d`` (concrete size), optionally with a user's implementation
     (:class:`~symderiv.report.code.Implementation`)."""
     from . import code, figures
@@ -355,6 +358,12 @@ def build(d, *, implementation=None) -> Report:
             raise ReportError(f"loss {loss.name!r} has no LaTeX for {key!r}: a report needs all four")
     nt = NOTATION[c.layout]
     evidence = core_evidence(d.claims) + report_evidence(d)
+    index_section = None
+    if generic is not None and getattr(generic, "proved", False):
+        generic_evidence = [Evidence(f"generic{k + 1}", c, "generic") for k, c in enumerate(generic.claims)]
+        index_section = _index_section(generic, generic_evidence)
+        if index_section is not None:
+            evidence += generic_evidence
     scale = _scale(c.reduction)
     reg_latex = notes_latex(c.reg.latex)
     G = loss.weights_name
@@ -424,8 +433,11 @@ def build(d, *, implementation=None) -> Report:
     ]
     sections.append(der)
 
-    # 4. concrete instance
+    # 4. the symbolic-size derivation in index notation, when available; 5. a concrete instance
+    if index_section is not None:
+        sections.append(index_section)
     sections.append(_concrete_section(d))
+    evidence_after = len(sections)
 
     # 5. evidence is rendered from Report.evidence by the templates; 6. code; 7. implementation
     generated = code.generated_numpy(d)
@@ -451,10 +463,142 @@ def build(d, *, implementation=None) -> Report:
         evidence=evidence,
         figure=figure,
         proof_intro=_proof_intro(d),
-        evidence_after=4,
+        evidence_after=evidence_after,
     )
     _number_and_check(report)
     return report
+
+
+#: steps of the symbolic-size derivation, by the start of their title: the words of the claims that
+#: cover them ("definition" for the loss as declared); steps not listed are not shown
+INDEX_STEPS = (
+    ("scores", "definition"),
+    ("per-sample loss", "definition"),
+    ("∂L_i/∂s_ij", ("∂L_i/∂s_ij",)),
+    ("∂s_iq/∂w_uv", ("chain rule",)),
+    ("chain rule", ("chain rule",)),
+    ("case v", ("cases",)),
+    ("full gradient", ("chain rule", "∂R/∂w_uv")),
+    ("bias", ("bias",)),
+)
+
+
+def _index_section(g, evidence: list[Evidence]) -> Section | None:
+    """The steps of the symbolic-size derivation (issue 5), each with the claims covering it."""
+    blocks: list[object] = [
+        "symderiv also derives the gradient at symbolic size, with $N$, $C$, $D$ and the labels left as "
+        "symbols, in index notation (a Kronecker delta is written $" + INDICATOR + "[j = k]$). Its steps, "
+        "each covered by a claim proven at that size (marked ‡ in the evidence below):"
+    ]
+    shown = 0
+    for step in g.steps:
+        latex_text = getattr(step, "latex", None)
+        rule = next((words for start, words in INDEX_STEPS if step.title.startswith(start)), None)
+        if not latex_text or rule is None:
+            continue
+        if rule == "definition":
+            continue  # the definitions are displayed at the top already
+        keys = tuple(e.key for e in evidence if any(w in e.claim.statement for w in rule) and e.claim.holds)
+        if not keys:
+            continue  # a step nothing covers is not shown
+        why = f" {step.why[0].upper()}{step.why[1:]}." if step.why else ""
+        blocks.append(f"**{_plain_why(step.title).strip()}.**" + _plain_why(why))
+        blocks.append(Equation(break_lines(notes_latex(latex_text)), claims=keys))
+        shown += 1
+    return Section("The same derivation in index notation", blocks) if shown else None
+
+
+def _visible(latex_text: str) -> int:
+    """A rough printed width: characters left once commands, braces and sub/superscripts go."""
+    t = re.sub(r"_\{[^{}]*\}|\^\{[^{}]*\}|_.|\^.", "x", latex_text)
+    t = re.sub(r"\\(left|right|mathbf|frac|quad|qquad|,|;)", "", t)
+    t = re.sub(r"\\[A-Za-z]+", "x", t)
+    return len(re.sub(r"[{}\s]", "", t))
+
+
+def _top_terms(rhs: str) -> list[str]:
+    """``rhs`` split before each + or − at the top level (outside braces, brackets, parentheses)."""
+    terms, depth, start = [], 0, 0
+    k = 0
+    while k < len(rhs):
+        if rhs.startswith(r"\left", k) or rhs.startswith(r"\right", k):
+            k += 5 if rhs.startswith(r"\left", k) else 6
+            depth += 1 if rhs[k - 1] == "t" and rhs.startswith("left", k - 4) else -1
+            k += 1  # the delimiter itself
+            continue
+        ch = rhs[k]
+        if ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+        elif ch in "+-" and depth == 0 and rhs[:k].strip() and k > start:
+            terms.append(rhs[start:k].strip())
+            start = k
+        k += 1
+    terms.append(rhs[start:].strip())
+    return [t for t in terms if t]
+
+
+def break_lines(body: str, limit: int = 62) -> str:
+    """A long ``lhs = rhs`` as aligned lines, broken before top-level + and − signs, and inside
+    a long parenthesis when a single term is too wide."""
+    if "&" in body or _visible(body) <= limit:
+        return body
+    depth, cut = 0, -1
+    for k, ch in enumerate(body):
+        depth += ch in "{[("
+        depth -= ch in "}])"
+        if ch == "=" and depth == 0:
+            cut = k
+            break
+    if cut < 0:
+        return body
+    lhs, rhs = body[:cut].strip(), body[cut + 1 :].strip()
+    rhs = re.sub(r"^\\frac\{(\\sum_\{?\w\}?)\s*(.*)\}\{N\}(?=\s*[-+]|$)", r"\\frac{1}{N} \1 \2", rhs)
+    lines: list[str] = []
+    for term in _top_terms(rhs):
+        if lines and _visible(lines[-1] + term) <= limit - 8:
+            lines[-1] += " " + term
+        else:
+            lines.append(term)
+    rows: list[str] = []
+    for line in lines:
+        rows += _break_inside(line) if _visible(line) > limit else [line]
+    if len(rows) == 1:
+        return body
+    return rf"{lhs} &= {rows[0]} \\ " + r" \\ ".join(rf"&\quad {row}" for row in rows[1:])
+
+
+def _break_inside(term: str) -> list[str]:
+    """``p (A + B) x`` as two rows, ``p \\left(A \\right.`` and ``\\left. + B\\right) x``."""
+    start = term.find(r"\left(")
+    if start < 0:
+        return [term]
+    depth, k = 0, start
+    while k < len(term):
+        if term.startswith(r"\left", k):
+            depth += 1
+            k += 5
+        elif term.startswith(r"\right", k):
+            depth -= 1
+            if depth == 0:
+                break
+            k += 6
+        k += 1
+    inner = term[start + len(r"\left(") : k]
+    prefix, after = term[:start], term[k + len(r"\right)") :]
+    terms = _top_terms(inner)
+    if len(terms) < 2:
+        return [term]
+    half = max(1, len(terms) // 2)
+    first, second = " ".join(terms[:half]), " ".join(terms[half:])
+    return [rf"{prefix}\left({first}\right.", rf"\qquad \left. {second}\right){after}"]
+
+
+def _plain_why(text: str) -> str:
+    from .render import plain
+
+    return " " + plain(text.strip()) if text.strip() else ""
 
 
 def _number_and_check(report: Report) -> None:
@@ -559,7 +703,14 @@ def _conventions_paragraph(d, nt: Notation) -> str:
             if c.delta == DELTA
             else f"**Margin:** $\\Delta = {sp.latex(c.delta)}$."
         )
-    if d.loss.kinky:
+    smooth_gradient = r"\mathbb{1}" not in d.loss.latex.get("ds_other", "") + d.loss.latex.get("ds_label", "")
+    if d.loss.kinky and smooth_gradient:
+        out.append(
+            "**At a kink:** the loss is differentiable everywhere: $\\max(0, m)^2$ has derivative "
+            "$2\\max(0, m)$, which is $0$ at $m = 0$ from both sides, so no indicator appears in the gradient "
+            f"and the convention ${INDICATOR}[0] = {sp.latex(c.kink)}$ never enters it."
+        )
+    elif d.loss.kinky:
         k = sp.latex(c.kink)
         words = {
             "0": "as in the notes' $" + INDICATOR + "[m > 0]$",
@@ -614,8 +765,8 @@ def _cases_body(d, nt: Notation, other_name: str, label: str) -> str:
     )
     vec = (
         rf"\\[4pt] \frac{{\partial L_i}}{{\partial {nt.vector}}} &= {_times(xt, other_v)}"
-        rf"\quad (v \ne y_i), \qquad "
-        rf"\frac{{\partial L_i}}{{\partial {nt.vector_label}}} = {_times(xt, label)}"
+        rf"\qquad (v \ne y_i) \\ "
+        rf"\frac{{\partial L_i}}{{\partial {nt.vector_label}}} &= {_times(xt, label)}"
     )
     return first + vec
 

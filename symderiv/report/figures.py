@@ -71,7 +71,7 @@ def margin_figure(d) -> Figure:
         f"({where}): the loss $L_i$ (solid) and its derivative $\\partial L_i/\\partial s_j$ (dashed)."
     )
     if kink is not None:
-        caption += " The dotted line marks the kink, where the margin $s_j - s_{y_i} + \\Delta$ is zero."
+        caption += " The dotted line marks where the margin $s_j - s_{y_i} + \\Delta$ is zero."
     return Figure(caption, curves, kink, float(delta), X_RANGE, (y_bottom, y_top))
 
 

@@ -47,9 +47,14 @@ class ReportLatexPrinter(LatexPrinter):
 
 def latex(expr: object, **settings: object) -> str:
     """``expr`` as LaTeX in the notes' notation."""
-    return ReportLatexPrinter({"order": "none", **settings}).doprint(expr)
+    return _separate(ReportLatexPrinter({"order": "none", **settings}).doprint(expr))
 
 
 def notes_latex(fragment: str) -> str:
     """A LaTeX fragment from a loss definition with the indicator in the report's glyph."""
-    return fragment.replace(r"\mathbb{1}", INDICATOR)
+    return _separate(fragment.replace(r"\mathbb{1}", INDICATOR))
+
+
+def _separate(text: str) -> str:
+    """``2 \\mathbf{1}[…]`` reads as 21: a number before the indicator gets a visible product."""
+    return re.sub(r"(\d)\s*(?=\\mathbf\{1\})", r"\1 \\cdot ", text)

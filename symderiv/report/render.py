@@ -73,6 +73,7 @@ _PLAIN_MATH = [
     ("max(0,·)", r"\max(0,\cdot)"),
     ("1[", r"\mathbf{1}["),
     ("∂", r"\partial "),
+    ("δ", r"\delta "),
     ("Δ", r"\Delta "),
     ("λ", r"\lambda "),
     ("Σ_k", r"\sum_k "),
@@ -81,7 +82,7 @@ _PLAIN_MATH = [
     ("·", r"\cdot "),
     ("²", "^2"),
 ]
-_MATHY = re.compile(r"[_∂Δλ≠·²Σ]|^1\[|^[A-Za-z]{1,2}\(\w\)$|^d[A-Z]/d[A-Z]$|^[b-zB-HJ-Z]$|^[-+=]$|^\S*\]$")
+_MATHY = re.compile(r"[_∂Δδλ≠·²Σ]|^1\[|^[A-Za-z]{1,2}\(\w\)$|^d[A-Z]/d[A-Z]$|^[b-zB-HJ-Z]$|^[-+=]$|^\S*\]$")
 
 
 def _split_word(word: str) -> tuple[str, str, str]:
@@ -96,6 +97,7 @@ def _split_word(word: str) -> tuple[str, str, str]:
 def plain(text: str) -> str:
     """The core's plain-text claim wording (∂L_i/∂s_j, v ≠ y_i, 1[·]) as prose markup: runs of
     mathematical words become one ``$…$``."""
+    text = re.sub(r"δ\(\s*(\w+),\s*(\w+)\s*\)", r"δ(\1,\2)", text)
     words = [_split_word(w) for w in text.split(" ")]
     out: list[str] = []
     run: list[str] = []
@@ -236,7 +238,8 @@ def evidence_rows(report: Report, fmt: str) -> list[dict]:
                 "method": _inline(plain(e.claim.method), fmt),
                 "detail": _inline(plain(e.claim.detail), fmt) if e.claim.detail else "",
                 "covers": ", ".join(f"({n})" for n in covers) if covers else "—",
-                "source": "symderiv derive" if e.source == "derive" else "this report",
+                "source": {"derive": "symderiv derive", "generic": "symbolic size"}.get(e.source, "this report"),
+                "mark": {"derive": "", "generic": "‡"}.get(e.source, "†"),
                 "key": e.key,
             }
         )
