@@ -75,6 +75,8 @@ def environment() -> list[str]:
         f"Python {platform.python_version()}, NumPy {np.__version__}, SymPy {sp.__version__}; "
         f"{platform.machine()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"BLAS: {blas_info()}",
+        "load average at start: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min); "
+        "figures are ratios of interleaved runs, so a busy machine slows both sides alike",
     ]
 
 
