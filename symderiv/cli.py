@@ -127,8 +127,10 @@ def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:
                     f"{name:14s} {layout:6s} {str(bias):5s} {_mark(concrete.proved):9s} "
                     f"{_mark(generic.proved and at.holds):9s} {err:9.1e}  {claims} {'' if ok else '  FAIL'}"
                 )
-    click.echo(f"{'all proved and checked' if not failed else f'{failed} FAILED'}"
-               f" (concrete size D={D}, C={C}, N={N}; NumPy: max |per-element − vectorized| over dW)")
+    click.echo(
+        f"{'all proved and checked' if not failed else f'{failed} FAILED'}"
+        f" (concrete size D={D}, C={C}, N={N}; NumPy: max |per-element − vectorized| over dW)"
+    )
     return 1 if failed else 0
 
 
@@ -137,8 +139,17 @@ def _mark(ok: bool) -> str:
 
 
 def main() -> None:
+    """Entry point: every error symderiv or click reports is one line on stderr and exit status 2."""
     try:
-        cli(prog_name="symderiv")
-    except SymderivError as exc:  # raised outside a command's invoke
-        click.echo(f"symderiv: error: {exc}", err=True)
+        code = cli.main(prog_name="symderiv", standalone_mode=False)
+    except (SymderivError, click.ClickException) as exc:
+        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        click.echo(f"symderiv: error: {message}{hint}", err=True)
         sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("symderiv: aborted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

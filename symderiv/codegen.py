@@ -23,6 +23,14 @@ class SymderivNumPyPrinter(NumPyPrinter):
     def _print_Pos(self, expr: Pos) -> str:
         return f"{self._module_format('numpy.maximum')}({self._print(expr.args[0])}, 0.0)"
 
+    def _print_Max(self, expr: sp.Max) -> str:
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._module_format('numpy.maximum')}.reduce([{args}])"
+
+    def _print_Min(self, expr: sp.Min) -> str:
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._module_format('numpy.minimum')}.reduce([{args}])"
+
 
 @lru_cache(maxsize=8)
 def numpy_printer(kink: float) -> type[SymderivNumPyPrinter]:

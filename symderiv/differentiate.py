@@ -16,6 +16,8 @@ from functools import lru_cache
 import sympy as sp
 
 from .build import Problem
+from .errors import NotSupportedError
+from .functions import from_sympy_builtins
 from .losses import ConcreteIndexing, Loss
 
 
@@ -31,7 +33,7 @@ def sample_gradient(loss: Loss, C: int, label: int, delta: sp.Expr) -> tuple[sp.
     s = generic_scores(C)
     terms = sp.Add.make_args(loss.sample(s, label, delta, ConcreteIndexing(C, label)))
     # d/ds_j of a sum is the sum of the terms' derivatives; terms free of s_j contribute nothing
-    return tuple(sp.Add(*[sp.diff(t, sj) for t in terms if t.has_free(sj)]) for sj in s)
+    return tuple(from_sympy_builtins(sp.Add(*[sp.diff(t, sj) for t in terms if t.has_free(sj)])) for sj in s)
 
 
 def score_gradient(problem: Problem) -> sp.Matrix:
@@ -131,9 +133,9 @@ def _partial(node: sp.Expr, k: int) -> sp.Expr:
         if k == 0:
             return sp.Mul(e, sp.Pow(b, e - 1, evaluate=False), evaluate=False)
         return sp.Mul(node, sp.log(b), evaluate=False)
-    if isinstance(node, sp.Function):
-        return node.fdiff(k + 1)
-    raise NotImplementedError(f"cannot differentiate through {type(node).__name__}")
+    if isinstance(node, sp.core.function.Application) and hasattr(node, "fdiff"):  # exp, log, Max, …
+        return from_sympy_builtins(node.fdiff(k + 1))  # Max' is Heaviside: made an explicit 1[·]
+    raise NotSupportedError(f"cannot differentiate through {type(node).__name__} (no partial derivative rule)")
 
 
 def _in_layout(problem: Problem, entry) -> sp.Matrix:

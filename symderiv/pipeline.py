@@ -13,6 +13,7 @@ from .build import Problem, build, check_labels, check_sizes
 from .conventions import LAMBDA, Conventions
 from .derivation import Derivation
 from .errors import InputError
+from .functions import from_sympy_builtins
 from .losses import ConcreteIndexing, Loss, get
 from .proof import Claim, Evaluator, as_sympy, random_point, same_value
 from .simplify import Normalizer, Poly, add_into, apply_rules, clean, identical, times, valid_rules
@@ -105,19 +106,27 @@ def simplify(G: sp.Matrix, conventions: Conventions) -> sp.Matrix:
 
 
 def closed_score_gradient(problem: Problem) -> sp.Matrix:
-    """The per-element closed form of the notes, ∂L_i/∂s_ij by cases (j ≠ y_i, j = y_i)."""
+    """The per-element closed form of the notes, ∂L_i/∂s_ij by cases (j ≠ y_i, j = y_i). SymPy's
+    Heaviside and Max(0, ·) in a definition are read as 1[· > 0] and max(0, ·), whose value at a
+    kink is the derivation's convention."""
     p = problem
     scores = [[p.S[i, j] for j in range(p.C)] for i in range(p.N)]
-    return sp.Matrix(
-        p.N,
-        p.C,
-        lambda i, j: p.loss.score_gradient(scores[i], p.y[i], j, p.delta, ConcreteIndexing(p.C, p.y[i])),
+    return _explicit(
+        sp.Matrix(
+            p.N,
+            p.C,
+            lambda i, j: p.loss.score_gradient(scores[i], p.y[i], j, p.delta, ConcreteIndexing(p.C, p.y[i])),
+        )
     )
+
+
+def _explicit(M: sp.Matrix) -> sp.Matrix:
+    return M.applyfunc(from_sympy_builtins) if M.has(sp.Heaviside, sp.Max) else M
 
 
 def matrix_weights(problem: Problem) -> sp.Matrix:
     """The weight matrix G of the matrix form (M, P − Y, …), built with matrix operations."""
-    return problem.loss.weights(problem.S, list(problem.y), problem.delta)
+    return _explicit(problem.loss.weights(problem.S, list(problem.y), problem.delta))
 
 
 def matrix_form(problem: Problem) -> sp.Matrix:
@@ -245,7 +254,9 @@ def prove_score_cases(loss: Loss, conventions: Conventions, C: int, labels: Sequ
     for label in labels:
         derived = differentiate.sample_gradient(loss, C, label, conventions.delta)
         for j in range(C):
-            closed = loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label))
+            closed = from_sympy_builtins(
+                loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label))
+            )
             ok &= identical(apply_rules(derived[j], conventions.kink), closed, norm)
     which = (
         f"every label y_i of {C} classes" if len(labels) == C else f"the labels y_i ∈ {{{', '.join(map(str, labels))}}}"

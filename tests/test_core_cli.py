@@ -105,7 +105,6 @@ def test_bad_option_values_exit_2_without_traceback(args, needle):
     assert needle in r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=ONE_LINE_BUG)
 @pytest.mark.parametrize("args,needle", CLICK_VALIDATED.values(), ids=CLICK_VALIDATED.keys())
 def test_bad_option_values_one_line(args, needle):
     check_refused(args, needle)

@@ -240,13 +240,6 @@ def max_weights(S, y, delta):
     return sp.Matrix(N, C, lambda i, j: max_score_gradient([S[i, k] for k in range(C)], y[i], j, delta, Row(C, y[i])))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(NotImplementedError, NameError),
-    reason="core gap: differentiate._partial has no case for sympy.Max (not a sympy.Function: "
-    "NotImplementedError 'cannot differentiate through Max'), and codegen.lambdify prints Max as "
-    "functools.reduce(...) without functools in the namespace (NameError)",
-)
 def test_crammer_singer_with_sympy_max(cs):
     loss = symderiv.Loss(
         **{**cs.CRAMMER_SINGER.__dict__, "name": "cs-max", "sample": max_sample,
