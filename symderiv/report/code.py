@@ -152,28 +152,32 @@ def render(impl: Implementation) -> tuple[str | None, list[str]]:
     if reasons:
         return None, reasons
     try:
+        import tempfile
+
         import latexify
 
-        fn = impl.function if impl.function is not None else _function_from_source(impl)
-        out = latexify.get_latex(fn, use_math_symbols=True)
+        with tempfile.TemporaryDirectory(prefix="symderiv-impl-") as folder:
+            fn = impl.function if impl.function is not None else _function_from_source(impl, folder)
+            out = latexify.get_latex(fn, use_math_symbols=True)
     except Exception as exc:  # latexify's own refusal, or source it cannot find
         return None, [f"latexify failed: {type(exc).__name__}: {exc}"]
     return str(out), []
 
 
-def _function_from_source(impl: Implementation):
+def _function_from_source(impl: Implementation, folder: str):
     """A function from source alone, through a module file (latexify reads the source back)."""
     import sys
-    import tempfile
 
-    tmp = tempfile.mkdtemp(prefix="symderiv-impl-")
-    path = Path(tmp) / "implementation.py"
+    path = Path(folder) / "implementation.py"
     path.write_text("import numpy as np\nimport math\n\n\n" + textwrap.dedent(impl.source), encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(f"_symderiv_impl_{abs(hash(impl.source))}", path)
+    spec = importlib.util.spec_from_file_location(f"_symderiv_impl_{path.stat().st_ino}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
     return getattr(module, impl.name)
 
 
