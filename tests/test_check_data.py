@@ -122,3 +122,28 @@ def test_a_regularization_term_below_the_tolerance_is_reported(dev_set):
     result = symderiv.check_gradient(buggy.reg_half_gradient, "hinge", data=(W, X, y, 5e-6))
     assert result.passed  # the bug is invisible at this λ, and the result says so
     assert any("regularization" in n and "tolerance" in n for n in result.notes)
+
+
+def test_kinks_in_large_user_data_accept_every_subgradient():
+    """The vectorized truth at kink conventions 0 and 1 gives the same subdifferential test."""
+    from symderiv.strategies import margins
+
+    rng = np.random.default_rng(5)
+    W = rng.integers(-1, 2, size=(4, 3)).astype(float)
+    X = rng.integers(-2, 3, size=(200, 4)).astype(float)
+    y = rng.integers(0, 3, 200)
+    assert (margins(W, X, y) == 0).sum() > 20
+    data = (W, X, y, 0.5)
+    for f in (correct.svm_vectorized, correct.svm_vectorized_ge):
+        result = symderiv.check_gradient(f, "hinge", data=data)
+        assert result.passed and "numpy_function" in result.tolerances["truth"], result.report()
+    assert not symderiv.check_gradient(buggy.kink_inconsistent, "hinge", data=data).passed
+
+
+def test_zeros_are_right_when_the_truth_is_zero():
+    """At W = 0 with Δ = 0 every margin is 0: loss 0 and dW = 0 (with 1[m > 0]) is a right answer,
+    not an unfinished template."""
+    rng = np.random.default_rng(6)
+    data = (np.zeros((3, 4)), rng.normal(size=(5, 3)), np.array([0, 1, 2, 3, 3]), 0.4)
+    assert symderiv.check_gradient(buggy.wrong_delta, "hinge", delta=0.0, data=data).passed
+    assert not symderiv.check_gradient(buggy.template_zeros, "hinge", delta=1.0, data=data).passed

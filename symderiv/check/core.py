@@ -104,7 +104,7 @@ def check_gradient(
         if i < len(outcomes):
             observations.append(diagnose.observe(p, t, outcomes[i], ctx))
     analysis = diagnose.analyse(observations, ctx)
-    notes = [n for t in truths for n in t.notes]
+    notes = list(dict.fromkeys(n for t in truths for n in t.notes))
     for t in truths:
         if t.probe.user_data and t.probe.reg:
             scale = float(np.abs(t.grad_data + t.reg_grad).max())

@@ -550,7 +550,11 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
             seen.setdefault(id_, []).append(o)
             details.setdefault(id_, detail)
     numeric = [o for o in obs if o.numeric]
-    if numeric and all(o.loss == 0 and not o.grad.any() for o in numeric):
+    if (
+        numeric
+        and all(o.loss == 0 and not o.grad.any() for o in numeric)
+        and any(not any(_ok(o, n) for n in ctx.candidates) for o in numeric)  # zero is not the answer
+    ):
         seen["zeros"] = numeric
         details["zeros"] = ""
     for id_, group in seen.items():
