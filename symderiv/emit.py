@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .codegen import text
+from .notation import text
 
 if TYPE_CHECKING:
     from .derivation import Derivation
@@ -26,11 +26,8 @@ def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
         f"  ∂L_0/∂s[0,{other}] = {text(d.score_gradient[0, other])}      (j ≠ y_0)",
         f"  ∂L_0/∂s[0,{y0}] = {text(d.score_gradient[0, y0])}      (j = y_0)",
         "",
-        "Closed form (notes):",
-        "  ∂L_i/∂s_j = " + _plain(loss.latex.get("ds_other", "")) + "   for j ≠ y_i",
-        "  ∂L_i/∂s_j = " + _plain(loss.latex.get("ds_label", "")) + "   for j = y_i",
-        "  ∂L_i/∂w_uv = x_iu · ∂L_i/∂s_v   (layout %s)" % d.conventions.layout,
-        "  dW = %s" % _matrix_form(d),
+        "Closed form (the notes' cases, proven equal to the derivation above):",
+        *_closed_form_lines(d),
         "",
         f"Derived ∂L/∂w[{u},{v}]:",
         "  " + text(d.entry(u, v)),
@@ -41,6 +38,21 @@ def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
         f"{'PROVED' if d.proved else 'NOT PROVED'}: {d.summary()}",
     ]
     return "\n".join(lines)
+
+
+def _closed_form_lines(d: Derivation) -> list[str]:
+    """The closed forms in index notation, from the symbolic-size derivation of the same loss."""
+    from .pipeline import derive
+
+    c = d.conventions
+    generic = derive(
+        d.loss, layout=c.layout, regularizer=c.regularizer, reduction=c.reduction, bias=c.bias, delta=c.delta,
+        kink=c.kink,
+    )
+    lines = generic.text().splitlines()
+    start = next(n for n, line in enumerate(lines) if line.strip().startswith("∂L_i/∂s[i,j]"))
+    end = next(n for n, line in enumerate(lines) if line.strip().startswith("matrix form"))
+    return lines[start : end + 1]
 
 
 def _matrix_form(d: Derivation) -> str:

@@ -36,9 +36,13 @@ def notes_order(terms: list[sp.Expr]) -> list[sp.Expr]:
     return sorted(terms, key=rank)
 
 
+def _is_score(e: sp.Expr) -> bool:
+    return isinstance(e, sp.Indexed) or (e.is_Symbol and e.name.startswith("s_{"))
+
+
 def _is_margin(expr: sp.Add) -> bool:
     """A sum with a score in it (s_j − s_{y_i} + Δ), which the notes order scores-first."""
-    return any(isinstance(t.as_coeff_Mul()[1], sp.Indexed) for t in expr.args)
+    return any(_is_score(t.as_coeff_Mul()[1]) for t in expr.args)
 
 
 class NotesLatexPrinter(LatexPrinter):
