@@ -113,3 +113,21 @@ def test_result_object_carries_everything_the_json_has():
     assert worst.error > 0 and worst.index is not None
     assert "∂L/∂w[" in result.diagnoses[0].where  # the symbolic truth of the worst entry
     assert data["tolerances"]["rtol"] == 1e-4
+
+
+def test_regularizer_none_is_checked_when_asked_for():
+    def unregularized(W, X, y, reg):
+        return correct.svm_vectorized(W, X, y, 0.0)
+
+    assert symderiv.check_gradient(unregularized, "hinge", regularizer="none").regularizer == "none"
+    result = symderiv.check_gradient(unregularized, "hinge")
+    assert _ids(result) == ["other-regularizer"] and "ignores reg" in result.diagnoses[0].message
+    half = symderiv.check_gradient(correct.svm_half_l2, "hinge", regularizer="l2")
+    assert _ids(half) == ["other-regularizer"] and "--regularizer half-l2" in half.diagnoses[0].message
+
+
+def test_layout_wx_locations_are_in_the_users_indexing():
+    result = symderiv.check_gradient(buggy.svm_wx_reg_half, "hinge", layout="WX")
+    worst = result.discrepancies[0]
+    assert worst.index is not None and worst.index[0] < 3  # row = class in layout WX (C = 3)
+    assert "(feature" in result.diagnoses[0].where and "class" in result.diagnoses[0].where

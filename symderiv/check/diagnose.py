@@ -577,10 +577,15 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
         diagnoses.append(
             Diagnosis(
                 "other-regularizer",
-                f"your function consistently uses {_reg(other[0])[0]} (regularizer {other[0]}), "
-                "not the requested "
-                f"{' or '.join(_reg(n)[0] for n in names)}: check with --regularizer {other[0]} (or auto) "
-                "if that is meant",
+                (
+                    f"your function ignores reg: neither the loss nor dW has a regularization term (add "
+                    f"{_reg(names[0])[0]} to the loss and {_reg(names[0])[1]} to dW, or check with "
+                    "--regularizer none if that is meant)"
+                    if other[0] == "none"
+                    else f"your function consistently uses {_reg(other[0])[0]} (regularizer {other[0]}), not "
+                    f"the requested {' or '.join(_reg(n)[0] for n in names)}: check with --regularizer "
+                    f"{other[0]} (or auto) if that is meant"
+                ),
                 "",
                 tuple(o.probe.name for o in numeric if o.probe.reg),
             )

@@ -126,7 +126,10 @@ class CheckResult:
         else:
             lines.append(f"FAIL  {head}")
             if self.regularizer:
-                lines.append(f"  regularizer {self.regularizer} ({REGULARIZER_TEXT[self.regularizer][0]})")
+                lines.append(
+                    f"  regularizer: {self.regularizer} ({REGULARIZER_TEXT[self.regularizer][0]}) fits part "
+                    "of what your function returns"
+                )
             for d in self.diagnoses:
                 lines.append(f"  - {d.message} [{d.id}]")
                 if d.where:

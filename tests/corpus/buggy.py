@@ -8,7 +8,7 @@ import os
 import time
 
 import numpy as np
-from correct import softmax_vectorized, svm_vectorized
+from correct import softmax_vectorized, svm_vectorized, svm_wx
 
 
 def _svm_parts(W, X, y, delta=1.0):
@@ -249,6 +249,26 @@ def nan_everywhere(W, X, y, reg):
     return loss, dW * np.nan
 
 
+# ---------------------------------------------------------------- layout WX (W is C×D, X is D×N)
+
+
+def svm_wx_reg_half(W, X, y, reg):
+    loss, dW = svm_wx(W, X, y, reg)
+    return loss, dW - reg * W
+
+
+def svm_wx_not_averaged(W, X, y, reg):
+    loss, dW = svm_wx(W, X, y, reg)
+    return loss, (dW - 2 * reg * W) * X.shape[1] + 2 * reg * W
+
+
+def svm_wx_transposed_product(W, X, y, reg):
+    """dW = Xᵀ-style product of the XW layout, transposed back: right values, but here computed
+    as (M @ X.T).T — the shape of Wᵀ."""
+    loss, dW = svm_wx(W, X, y, reg)
+    return loss, dW.T
+
+
 BUGGY = {
     "reg_half_gradient": ("hinge", "XW", {}, "reg-mismatch"),
     "reg_factor_three": ("hinge", "XW", {}, "reg-grad-factor"),
@@ -279,6 +299,9 @@ BUGGY = {
     "hangs": ("hinge", "XW", {"timeout": 3}, "timeout"),
     "crashes": ("hinge", "XW", {}, "crashed"),
     "nan_everywhere": ("hinge", "XW", {}, "non-finite"),
+    "svm_wx_reg_half": ("hinge", "WX", {}, "reg-mismatch"),
+    "svm_wx_not_averaged": ("hinge", "WX", {}, "grad-not-averaged"),
+    "svm_wx_transposed_product": ("hinge", "WX", {}, "wrong-shape"),
     # a correct XW function checked as layout WX: W arrives C×D
     "svm_vectorized": ("hinge", "WX", {}, "raised"),
 }
