@@ -237,3 +237,20 @@ def test_boxed_equation_marked(reports):
 
 
 import numpy as np  # noqa: E402  (used by the function above, as a user's module would)
+
+
+def test_implementation_with_its_check_result(tmp_path):
+    pytest.importorskip("symderiv.check")
+    path = tmp_path / "svm.py"
+    path.write_text(
+        "import numpy as np\n\n\ndef svm(W, X, y, reg):\n    N = X.shape[0]\n    S = X @ W\n"
+        "    m = np.maximum(0, S - S[np.arange(N), y][:, None] + 1)\n    m[np.arange(N), y] = 0\n"
+        "    M = (m > 0).astype(float)\n    M[np.arange(N), y] = -M.sum(axis=1)\n"
+        "    return m.sum() / N + reg * np.sum(W * W), X.T @ M / N + 2 * reg * W\n"
+    )
+    impl = report_code.load_implementation(str(path))
+    md = render_report(derive_for_report("hinge", delta=1), "md", implementation=impl)
+    section = md.split("## Your implementation")[1]
+    assert section.index("slice `S[np.arange(N), y][:, None]`") < section.index("keyword argument `axis=1`")
+    assert "The result of `symderiv check` on it:" in section and "PASS" in section
+    assert "time:" not in section
