@@ -6,11 +6,12 @@ It is declared exactly as the built-ins in ``symderiv/losses/builtin.py`` are: a
 the closed form of ∂L_i/∂s_j by cases, the weight matrix G of dW = Xᵀ G / N + ∂R/∂W, and a
 hand-written vectorized NumPy reference, all written against the ``Indexing`` protocol.
 
-The inner max. ``sympy.Max`` would be the obvious spelling, but its derivative is SymPy's
-``Heaviside`` (½ at a tie, silently, and ½ to *each* of three tied classes, which is no longer a
-subgradient), and symderiv's direct differentiation route and NumPy printer do not handle ``Max``
-yet. So the inner max is written with symderiv's own max(0, ·), as a running maximum over the
-other classes in increasing class order:
+The inner max. ``sympy.Max`` would be the obvious spelling, and symderiv differentiates it, but
+its derivative is SymPy's ``Heaviside(s_j − Max(others))``: at a tie *every* tied class gets the
+indicator's kink value κ (none for κ = 0, all for κ = 1, ½ each for κ = ½), so the weights do not
+sum to 1 and the result is not a subgradient (tests/test_example_crammer_singer.py shows it). So the
+inner max is written with symderiv's own max(0, ·), as a running maximum over the other classes
+in increasing class order:
 
     M_1 = s_{k_1},   M_t = M_{t−1} + max(0, s_{k_t} − M_{t−1})   (= max(M_{t−1}, s_{k_t}))
 

@@ -206,7 +206,7 @@ def test_running_max_is_the_max(cs):
         assert w == [1 if p == 2 else 0 for p in perm]
 
 
-# -------------------------------------------- the spelling with sympy.Max, once the core supports it
+# ------------------------------------------------------------------ the spelling with sympy.Max
 
 
 def _others(ix):
@@ -251,3 +251,53 @@ def test_crammer_singer_with_sympy_max(cs):
     W, X = rng.normal(size=(2, 3)), rng.normal(size=(2, 2))
     _, grad = cs.cs_reference(W, X, np.array([0, 2]), 1.0, 0.0)
     np.testing.assert_allclose(d.numpy_gradient(W, X, 0.0), grad / 2, rtol=RTOL, atol=ATOL)
+
+
+def _max_spelling(cs, kink):
+    loss = symderiv.Loss(
+        **{**cs.CRAMMER_SINGER.__dict__, "name": "cs-max", "sample": max_sample,
+           "score_gradient": max_score_gradient, "weights": max_weights}
+    )  # fmt: skip
+    return symderiv.derive(loss, D=1, C=4, N=1, y=[0], delta=1, kink=kink, regularizer="none", reduction="sum")
+
+
+def _assert_subgradient_at(d, scores):
+    """At scores with a tie for the max over j ≠ y = 0: g must be a subgradient of the convex L.
+    L(s + t·1) = L(s), so Σ_j g_j = 0 is necessary; and L(V) ≥ L(W) + ⟨g, V − W⟩ for random V."""
+    W, X = np.array([scores]), np.array([[1.0]])
+    g = d.numpy_gradient(W, X)
+    assert g.sum() == 0.0, g.tolist()
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        V = W + rng.normal(size=W.shape)
+        assert d.numpy_loss(V, X) >= d.numpy_loss(W, X) + np.sum(g * (V - W)) - 1e-12
+
+
+TIES = {"two-way": [0.0, 2.0, 2.0, 0.0], "three-way": [0.0, 2.0, 2.0, 2.0]}
+MAX_TIE_BUG = (
+    "core bug: with sympy.Max the derivative Heaviside(s_j − Max(others)) becomes 1[·] with value κ at a tie, "
+    "so every tied class gets κ (κ = 0: none, κ = 1: all, κ = ½: ½ each) — the weights do not sum to 1 and the "
+    "result is no subgradient; the running max of examples/crammer_singer.py does not have this problem"
+)
+
+
+@pytest.mark.parametrize(
+    "kink,tie",
+    [
+        pytest.param("0", "two-way", marks=pytest.mark.xfail(strict=True, reason=MAX_TIE_BUG)),
+        pytest.param("0", "three-way", marks=pytest.mark.xfail(strict=True, reason=MAX_TIE_BUG)),
+        pytest.param("1", "two-way", marks=pytest.mark.xfail(strict=True, reason=MAX_TIE_BUG)),
+        pytest.param("1", "three-way", marks=pytest.mark.xfail(strict=True, reason=MAX_TIE_BUG)),
+        ("1/2", "two-way"),  # ½ + ½ = 1: a subgradient by luck of the count
+        pytest.param("1/2", "three-way", marks=pytest.mark.xfail(strict=True, reason=MAX_TIE_BUG)),
+    ],
+)
+def test_sympy_max_spelling_gives_a_subgradient_at_ties(cs, kink, tie):
+    _assert_subgradient_at(_max_spelling(cs, kink), TIES[tie])
+
+
+@pytest.mark.parametrize("kink", ["0", "1/2", "1"])
+@pytest.mark.parametrize("tie", TIES)
+def test_running_max_spelling_gives_a_subgradient_at_ties(cs, kink, tie):
+    d = symderiv.derive("crammer-singer", D=1, C=4, N=1, y=[0], delta=1, kink=kink, regularizer="none", reduction="sum")
+    _assert_subgradient_at(d, TIES[tie])
