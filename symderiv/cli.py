@@ -111,6 +111,7 @@ def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:
             for bias in (False, True):
                 opts = {**options, "layout": layout, "bias": bias}
                 concrete = run(name, D=D, C=C, N=N, y=y, **opts)
+                concrete.check_numeric()
                 generic = run(name, **opts)
                 at = generic.cross_check(concrete)
                 p = concrete.problem

@@ -11,7 +11,7 @@ import sympy as sp
 
 from . import codegen
 from .build import Problem
-from .conventions import DELTA, LAMBDA, Conventions
+from .conventions import LAMBDA, Conventions
 from .errors import InputError
 from .losses import Loss
 from .proof import Claim
@@ -113,8 +113,22 @@ class Derivation:
     def S(self) -> sp.Matrix:
         return self._concrete().S
 
-    delta = DELTA
+    @property
+    def delta(self) -> sp.Expr:
+        """Δ of this derivation: the symbol Δ, or the number it was fixed to."""
+        return self.conventions.delta
+
     lam = LAMBDA
+
+    def _repr_latex_(self) -> str:
+        from .report import repr_latex
+
+        return repr_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from .report import repr_markdown
+
+        return repr_markdown(self)
 
     def entry(self, u: int, v: int) -> sp.Expr:
         """∂L/∂w_uv (feature u, class v), derived and simplified, in the score symbols."""
@@ -146,7 +160,7 @@ class Derivation:
         xs = [x for x in p.X if isinstance(x, sp.Symbol)]
         args: list = [list(p.W), xs, LAMBDA]
         if self.conventions.delta.free_symbols:
-            args.append(DELTA)
+            args.append(self.conventions.delta)
         return args
 
     @cached_property
@@ -176,6 +190,37 @@ class Derivation:
         elif delta is not None and float(delta) != float(self.conventions.delta):
             raise InputError(f"this derivation fixed Δ = {self.conventions.delta}; derive again for Δ = {delta}")
         return args
+
+    def check_numeric(self, seed: int = 0, rtol: float = 1e-9) -> Claim:
+        """Floating-point evidence: the generated NumPy gradient (float64) against the direct
+        derivative evaluated exactly, at a random point. The claim is appended to ``claims``."""
+        import random
+
+        from .proof import Evaluator, random_point
+
+        p = self._concrete()
+        rng = random.Random(seed)
+        xs = [x for x in p.X if isinstance(x, sp.Symbol)]
+        point = random_point([*p.W, *xs, LAMBDA, *self.conventions.delta.free_symbols], rng)
+        point[LAMBDA] = abs(point[LAMBDA])
+        W = np.array([[float(point[w]) for w in row] for row in p.W.tolist()])
+        X = np.array([[float(point.get(x, 1)) for x in row] for row in p.X.tolist()])
+        if self.conventions.bias:  # the constant-1 feature is appended by numpy_gradient
+            X = X[:, :-1] if self.conventions.layout == "XW" else X[:-1, :]
+        delta = float(point[self.conventions.delta]) if self.conventions.delta.free_symbols else None
+        got = self.numpy_gradient(W, X, float(point[LAMBDA]), delta)
+        ev = Evaluator(point, self.conventions.kink)
+        assert self.gradient_direct is not None
+        want = np.array([float(ev(e)) for e in self.gradient_direct]).reshape(p.W.shape)
+        ok = bool(np.allclose(got, want, rtol=rtol, atol=rtol * max(1.0, float(np.abs(want).max()))))
+        claim = Claim(
+            "the generated NumPy gradient (float64) equals the exact derivative at a random point",
+            ok,
+            f"floating point, rtol {rtol:g}",
+            f"max |difference| {float(np.abs(got - want).max()):.1e}",
+        )
+        self.claims.append(claim)
+        return claim
 
     # ---------------------------------------------------------------- display
     def summary(self) -> str:

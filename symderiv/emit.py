@@ -44,11 +44,27 @@ def _closed_form_lines(d: Derivation) -> list[str]:
     """The closed forms in index notation, from the symbolic-size derivation of the same loss."""
     from .pipeline import derive
 
+    from .errors import SymderivError
+
     c = d.conventions
-    generic = derive(
-        d.loss, layout=c.layout, regularizer=c.regularizer, reduction=c.reduction, bias=c.bias, delta=c.delta,
-        kink=c.kink,
-    )
+    try:
+        generic = derive(
+            d.loss,
+            layout=c.layout,
+            regularizer=c.regularizer,
+            reduction=c.reduction,
+            bias=c.bias,
+            delta=c.delta,
+            kink=c.kink,
+        )
+    except SymderivError:  # a loss without a symbolic-size form: the definition's own words
+        loss = d.loss
+        return [
+            "  ∂L_i/∂s_j = " + _plain(loss.latex.get("ds_other", "(see the definition)")) + "   for j ≠ y_i",
+            "  ∂L_i/∂s_j = " + _plain(loss.latex.get("ds_label", "(see the definition)")) + "   for j = y_i",
+            "  ∂L_i/∂w_uv = x_iu · ∂L_i/∂s_v",
+            "  dW = %s" % _matrix_form(d),
+        ]
     lines = generic.text().splitlines()
     start = next(n for n, line in enumerate(lines) if line.strip().startswith("∂L_i/∂s[i,j]"))
     end = next(n for n, line in enumerate(lines) if line.strip().startswith("matrix form"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .conventions import LAMBDA, Conventions
 from .derivation import Derivation, DerivationStep
@@ -212,12 +213,28 @@ def _softmax_parts(e: sp.Expr):
     if not e.is_Mul:
         return None
     norm = next(
-        (f for f in e.args if f.is_Pow and f.exp == -1 and isinstance(f.base, sp.Sum)
-         and f.base.function == sp.exp(s[i, f.base.limits[0][0]]) and f.base.limits[0][1:] == (0, C - 1)),
+        (
+            f
+            for f in e.args
+            if f.is_Pow
+            and f.exp == -1
+            and isinstance(f.base, sp.Sum)
+            and f.base.function == sp.exp(s[i, f.base.limits[0][0]])
+            and f.base.limits[0][1:] == (0, C - 1)
+        ),
         None,
     )
-    num = next((f for f in e.args if isinstance(f, sp.exp) and isinstance(f.args[0], sp.Indexed)
-                and f.args[0].base == s and f.args[0].indices[0] == i), None)
+    num = next(
+        (
+            f
+            for f in e.args
+            if isinstance(f, sp.exp)
+            and isinstance(f.args[0], sp.Indexed)
+            and f.args[0].base == s
+            and f.args[0].indices[0] == i
+        ),
+        None,
+    )
     return (norm, num) if norm is not None and num is not None else None
 
 
@@ -225,8 +242,9 @@ SOFTMAX_PROBABILITY = RewriteRule(
     "softmax-probability",
     "e^{s_ia} / Σ_k e^{s_ik} = p_ia, the softmax probability of class a",
     lambda e: _softmax_parts(e) is not None,
-    lambda e: p[i, _softmax_parts(e)[1].args[0].indices[1]]
-    * sp.Mul(*[f for f in e.args if f not in _softmax_parts(e)]),
+    lambda e: (
+        p[i, _softmax_parts(e)[1].args[0].indices[1]] * sp.Mul(*[f for f in e.args if f not in _softmax_parts(e)])
+    ),
 )
 
 
@@ -351,7 +369,9 @@ class GenericDerivation(Derivation):
             f"  ∂L/∂w[u,v] = {scale} ∂L_i/∂w[u,v]{reg}",
         ]
         if any(e.has(p) for e in self.cases.values()):
-            lines.append(f"  where {text(SOFTMAX_DEFINITION.lhs)} = {text(SOFTMAX_DEFINITION.rhs)} (softmax probabilities)")
+            lines.append(
+                f"  where {text(SOFTMAX_DEFINITION.lhs)} = {text(SOFTMAX_DEFINITION.rhs)} (softmax probabilities)"
+            )
         if self.bias_entry is not None:
             lines.append(f"  bias (u = D, x_iD = 1): ∂L/∂w[D,v] = {scale} ∂L_i/∂s[i,v]{reg.replace('[u,v]', '[D,v]')}")
         from .emit import _matrix_form
@@ -421,6 +441,8 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         bias_entry_check = full.xreplace(bias_feature).xreplace({u: D})
         reg_ok = reg_ok and norm(canonical(bias_entry_check, rules)) == norm(canonical(bias_entry, rules))
 
+    # 7. the matrix form: SymPy's matrix algebra gives the (u, v) entry of scale·XᵀG + 2cλW
+    matrix_ok = norm(canonical(_matrix_entry(c, closed, scale, reg, feature_hi), rules)) == norm(canonical(full, rules))
     matrix = _matrix_latex(loss, c)
     claims = [
         Claim(
@@ -435,6 +457,11 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         ),
         Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on δ(v, y_i)"),
         Claim("∂R/∂w_uv = %s" % text(reg * weight), reg_ok, "symbolic: double delta summation"),
+        Claim(
+            f"dL/dW = {_matrix_text(c, loss)}: the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
+            matrix_ok,
+            "symbolic: SymPy's matrix-expression entry, normal forms after the index rules",
+        ),
     ]
     cases = {name: SOFTMAX_PROBABILITY(excluded_sums(e)) for name, e in cases.items()}  # Σ_{k≠y_i}, p_ij
     steps = _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, feature_hi)
@@ -452,6 +479,35 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         bias_entry=bias_entry,
         generic_steps=steps,
     )
+
+
+def _matrix_entry(c: Conventions, closed: sp.Expr, scale: sp.Expr, reg: sp.Expr, feature_hi: sp.Expr) -> sp.Expr:
+    """The (u, v) entry of scale·XᵀG + 2cλW (XW) or scale·GᵀXᵀ + 2cλW (WX), by SymPy's matrix
+    algebra, written back in index notation with G_iv the closed form."""
+    F = feature_hi + 1
+    Gm = sp.MatrixSymbol("G", N, C)
+    if c.layout == "XW":
+        Xm, Wm = sp.MatrixSymbol("X", N, F), sp.MatrixSymbol("W", F, C)
+        entry = (scale * Xm.T * Gm + reg * Wm)[u, v]
+    else:
+        Xm, Wm = sp.MatrixSymbol("X", F, N), sp.MatrixSymbol("W", C, F)
+        entry = (scale * Gm.T * Xm.T + reg * Wm)[v, u]
+    entry = entry.xreplace({d: i for d in entry.atoms(sp.Dummy)})  # the product's summation index
+
+    def element(e: MatrixElement) -> sp.Expr:
+        if e.parent == Gm:
+            return closed.xreplace({i: e.i}).xreplace({j: e.j})
+        return (x if e.parent == Xm else w)[e.i, e.j]
+
+    return entry.replace(lambda e: isinstance(e, MatrixElement), element)
+
+
+def _matrix_text(c: Conventions, loss: Loss) -> str:
+    from .emit import _matrix_form
+
+    from types import SimpleNamespace
+
+    return _matrix_form(SimpleNamespace(conventions=c, loss=loss))  # type: ignore[arg-type]
 
 
 def _matrix_expr(loss: Loss, c: Conventions) -> sp.Expr:

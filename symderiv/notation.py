@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
@@ -67,6 +69,11 @@ class NotesLatexPrinter(LatexPrinter):
         base = self._print(expr.base.label)
         indices = "".join(self._print(i) if i.is_Symbol else self._print(i) for i in expr.indices)
         return f"{base}_{{{indices}}}"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        out = super()._print_Mul(expr)
+        # a number before an indicator would read as one number: "2 𝟙[·]" → "2 \cdot 𝟙[·]"
+        return re.sub(r"(\d) \\mathbb\{1\}", r"\1 \\cdot \\mathbb{1}", out)
 
     def _print_Step(self, expr, exp=None) -> str:
         out = r"\mathbb{1}\left[%s > 0\right]" % self._print(expr.args[0])

@@ -12,7 +12,7 @@ from . import differentiate
 from .build import Problem, build, check_labels, check_sizes
 from .conventions import LAMBDA, Conventions
 from .derivation import Derivation
-from .errors import InputError
+from .errors import InputError, TooLargeError
 from .functions import from_sympy_builtins
 from .losses import ConcreteIndexing, Loss, get
 from .proof import Claim, Evaluator, as_sympy, random_point, same_value
@@ -20,6 +20,8 @@ from .simplify import Normalizer, Poly, add_into, apply_rules, clean, identical,
 
 #: when C**N is at most this, derive(all_labels="auto") proves every label pattern
 ALL_LABELS_LIMIT = 64
+#: derive(all_labels=True) refuses more label patterns than this
+MAX_LABEL_PATTERNS = 4096
 SYMBOLIC = "symbolic: polynomial identity in the atoms 1[·], max(0,·), exp, modulo the named rewrite rules"
 
 
@@ -66,6 +68,11 @@ def derive(
         all_labels = C**N <= ALL_LABELS_LIMIT
     elif not isinstance(all_labels, bool):
         raise InputError(f"all_labels must be True, False or 'auto', not {all_labels!r}")
+    elif all_labels and C**N > MAX_LABEL_PATTERNS:
+        raise TooLargeError(
+            f"all_labels=True would prove C^N = {C}^{N} = {C**N} label patterns (the limit is {MAX_LABEL_PATTERNS}); "
+            "the per-label proof already covers every pattern of any N — use all_labels='auto'"
+        )
     if not isinstance(points, int) or points < 0:
         raise InputError(f"points must be a whole number ≥ 0, not {points!r}")
 

@@ -86,7 +86,7 @@ def verify_formula(
     targets, claimed, labels = _pairs(d, formula, entry, sample)
     kink = d.conventions.kink
     subs = p.score_definitions
-    claimed = [apply_rules(from_sympy_builtins(c).xreplace(subs), kink) for c in claimed]
+    claimed = [apply_rules(from_sympy_builtins(_rational(c)).xreplace(subs), kink) for c in claimed]
     targets = [t.xreplace(subs) for t in targets]
 
     if all(identical(t, c) for t, c in zip(targets, claimed, strict=True)):
@@ -110,14 +110,16 @@ def verify_formula(
         labels=labels,
     )
     if counterexample:
-        return FormulaVerdict(
-            "refuted", "counterexample at a random rational point", len(targets), counterexample
-        )
+        return FormulaVerdict("refuted", "counterexample at a random rational point", len(targets), counterexample)
     if all(equal_by_cases(t, c, kink) for t, c in zip(targets, claimed, strict=True)):
         return FormulaVerdict("proved", "symbolic: case split on the sign of every margin", len(targets))
-    return FormulaVerdict(
-        "unproven", f"no proof found; equal at {points} random rational points", len(targets)
-    )
+    return FormulaVerdict("unproven", f"no proof found; equal at {points} random rational points", len(targets))
+
+
+def _rational(expr: sp.Expr) -> sp.Expr:
+    """Python floats in a formula (1/N written 1 / 3) read as the simple rational they stand for,
+    to 12 digits; a float that is no such rational stays as it is and is compared as a float."""
+    return expr.replace(lambda e: e.is_Float, lambda e: sp.nsimplify(e, tolerance=1e-12, rational=True))
 
 
 def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, list[str]]:
@@ -134,9 +136,7 @@ def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, l
     entries = [(u, v) for u in range(p.features) for v in range(p.C)]
     if isinstance(formula, sp.MatrixBase):
         if formula.shape != p.W.shape:
-            raise InputError(
-                f"the formula is a {formula.shape[0]}×{formula.shape[1]} matrix; W is {p.W.shape}"
-            )
+            raise InputError(f"the formula is a {formula.shape[0]}×{formula.shape[1]} matrix; W is {p.W.shape}")
 
         def claimed(u: int, v: int) -> sp.Expr:
             return formula[u, v] if d.conventions.layout == "XW" else formula[v, u]
@@ -150,9 +150,7 @@ def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, l
             raise InputError("a single expression needs entry=(u, v): which ∂/∂w_uv it claims")
         u, v = entry
         if not (0 <= u < p.features and 0 <= v < p.C):
-            raise InputError(
-                f"entry {entry} is outside W: features 0 … {p.features - 1}, classes 0 … {p.C - 1}"
-            )
+            raise InputError(f"entry {entry} is outside W: features 0 … {p.features - 1}, classes 0 … {p.C - 1}")
         entries = [(u, v)]
         expr = sp.sympify(formula)
 

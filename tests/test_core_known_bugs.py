@@ -1,7 +1,6 @@
-"""Core bugs found while writing the core's tests. Each test states the intended behaviour and is
-``xfail(strict=True)``: it fails today, and the suite goes red (XPASS) once the bug is fixed, so
-the marker is removed then. (The click usage-error bug is in test_core_cli.py, and the sympy.Max
-gaps in test_example_crammer_singer.py, next to the tests they belong to.)"""
+"""Regression tests for core bugs found while writing the core's tests (each was an
+``xfail(strict=True)`` until fixed): Derivation.delta, a user's symbol for Δ in generated NumPy,
+all_labels=True refused beyond a limit, losses written with sympy.Max, floats in hand formulas."""
 
 from __future__ import annotations
 
@@ -16,11 +15,6 @@ import symderiv
 from symderiv import Pos, Step, SymderivError
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: Derivation.delta is the class attribute DELTA (symbolic Δ) even when Δ is a number, so "
-    "a formula written with d.delta, as verify_formula's docstring says, is refused as using foreign symbols",
-)
 def test_d_delta_is_the_derivations_margin_when_numeric():
     d = symderiv.derive("hinge", D=2, C=3, N=1, y=[0], delta=1)
     assert d.delta == 1
@@ -28,12 +22,6 @@ def test_d_delta_is_the_derivations_margin_when_numeric():
     assert symderiv.verify_formula(d, formula, entry=(1, 1), sample=0).proved
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="core bug: delta=<a user's sympy Symbol> is accepted and proved, but numpy_gradient passes the value "
-    "for symderiv's own Δ, so the generated code receives a SymPy symbol (TypeError in numpy.heaviside)",
-)
 def test_user_symbol_for_delta_evaluates_in_numpy():
     m = sp.Symbol("m", positive=True)
     d = symderiv.derive("hinge", D=2, C=3, N=1, y=[0], delta=m, regularizer="none", reduction="sum")
@@ -44,12 +32,6 @@ def test_user_symbol_for_delta_evaluates_in_numpy():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=subprocess.TimeoutExpired,
-    reason="core bug: derive(all_labels=True) proves all C**N label patterns with no limit; at C=10, N=5 that is "
-    "10^5 patterns (hours) instead of one clear TooLargeError line",
-)
 def test_all_labels_true_with_too_many_patterns_is_refused_not_a_hang():
     code = (
         "import symderiv\n"
@@ -68,12 +50,6 @@ def _others(ix):
     return classes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotImplementedError,
-    reason="core bug: a loss written with sympy.Max reaches differentiate._partial, which raises a bare "
-    "NotImplementedError ('cannot differentiate through Max'): not a SymderivError, and Max is not supported",
-)
 def test_a_loss_with_sympy_max_is_derived_or_refused_with_a_symderiv_error():
     hinge = symderiv.losses.get("hinge")
     loss = symderiv.Loss(
@@ -91,11 +67,6 @@ def test_a_loss_with_sympy_max_is_derived_or_refused_with_a_symderiv_error():
         assert isinstance(d.proved, bool)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: verify_formula compares a formula's Python floats exactly, so a correct dL/dW written with "
-    "1/N = 1/3 as a float is 'refuted' with a counterexample that differs by 2e-16 (35/3 vs 11.666666666666666426)",
-)
 def test_correct_formula_with_float_one_over_n_is_not_refuted():
     d = symderiv.derive("hinge", D=2, C=2, N=3, y=[0, 1, 1])
 
