@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from symderiv.strategies import margins, problems
+from symderiv.strategies import Problem, margins, problems
 from symderiv.testing import assert_gradient
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
@@ -49,6 +49,14 @@ def test_kinks_follow_delta(problem):
 
 @SLOW
 @given(problems(kinks=True, D=st.integers(1, 3), C=3, N=st.integers(1, 4)))
+@example(  # found by Hypothesis: whole-number data once made a right dW look "truncated"
+    Problem(
+        np.array([[-1.0, -2.0, 1.0], [-2.0, 0.0, 0.0], [-1.0, 1.0, 0.0]]),
+        np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, -2.0], [-2.0, -1.0, 2.0]]),
+        np.array([2, 0, 2]),
+        1.0,
+    )
+)
 def test_both_indicator_conventions_pass_on_kinks(problem):
     assert_gradient(correct.svm_vectorized, loss="hinge", data=problem)
     assert_gradient(correct.svm_vectorized_ge, loss="hinge", data=problem)

@@ -154,15 +154,16 @@ def observe(probe: Probe, truth: Truth, outcome: Outcome, ctx: Context) -> Obser
     o.loss = loss
     o.grad = grad if ctx.layout == "XW" else grad.T
     compare(o, ctx)
-    if b.dtype.kind in "biu" and not all(o.grad_ok.values()):
+    wrong = not any(o.grad_ok[n] for n in ctx.candidates)
+    if b.dtype.kind in "biu" and wrong:
         o.issues.append(("integer-dtype", f"dW has dtype {b.dtype}"))
     elif (
-        not all(o.grad_ok.values())
-        and not probe.kink
+        wrong
         and grad.any()
         and np.all(grad == np.round(grad))
+        and np.any(probe.X % 1)  # whole numbers out of real-valued data: truncated
         and np.any(o.truth.grad_data % 1)
-    ):  # whole numbers from random real data: truncated
+    ):
         o.issues.append(("integer-dtype", "every entry of your dW is a whole number"))
     return o
 
