@@ -612,7 +612,7 @@ class _Emitter:
         prod = f"{X}ᵀ G" if self.xw else f"Gᵀ {X}ᵀ"
         prod += " / N" if c.reduction == "mean" else ""
         reg = {"l2": " + 2 λ W", "half-l2": " + λ W", "none": ""}[c.regularizer]
-        return prod + reg
+        return prod + reg + ("" if self.xw else "  (G_ij = ∂L_i/∂s_ij is N×C; the code holds Gᵀ, C×N, in G)")
 
     # -- input checks, one helper per module
     def _checker(self) -> list[str]:
