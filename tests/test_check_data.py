@@ -147,3 +147,17 @@ def test_zeros_are_right_when_the_truth_is_zero():
     data = (np.zeros((3, 4)), rng.normal(size=(5, 3)), np.array([0, 1, 2, 3, 3]), 0.4)
     assert symderiv.check_gradient(buggy.wrong_delta, "hinge", delta=0.0, data=data).passed
     assert not symderiv.check_gradient(buggy.template_zeros, "hinge", delta=1.0, data=data).passed
+
+
+@pytest.mark.parametrize(
+    ("name", "loss"),
+    [
+        ("svm_float32", "hinge"),
+        ("softmax_float32", "softmax"),
+        ("svm_naive", "hinge"),
+        ("softmax_naive", "softmax"),
+        ("svm_half_l2", "hinge"),
+    ],
+)
+def test_correct_styles_pass_on_cs231n_sized_data(dev_set, name, loss):
+    assert symderiv.check_gradient(getattr(correct, name), loss, data=dev_set).passed

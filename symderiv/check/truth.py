@@ -95,6 +95,14 @@ class DerivedSource:
         grad = grad if self.layout == "XW" else grad.T
         return loss, grad[:D]
 
+    def kink_matters(self) -> bool:
+        """Whether the derived gradient still holds an indicator 1[m > 0] (the squared hinge's does
+        not: max(0, m)·1[m > 0] is max(0, m), continuous, so its kinks need no second derivation)."""
+        from ..functions import Step
+
+        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, 0)
+        return bool(d.gradient.has(Step))
+
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
         """The symbolic ∂L/∂w_uv, as the derivation states it (regularizer as matched)."""
         from ..codegen import text
@@ -131,6 +139,9 @@ class VectorizedSource:
             return float(loss), np.asarray(grad, dtype=float).T
         loss, grad = f(W, X, self.y, reg)
         return float(loss), np.asarray(grad, dtype=float)
+
+    def kink_matters(self) -> bool:
+        return True  # two evaluations of the vectorized function cost less than finding out
 
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
         return None
@@ -195,6 +206,8 @@ class Truth:
         return self
 
     def _widen_at_kinks(self) -> None:
+        if not self.source.kink_matters():
+            return
         try:
             dG = self.score_gradient(kink=1) - self.score_gradient(kink=0)
         except NotSupportedError as exc:
