@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 import sympy as sp
 
 import symderiv
@@ -31,7 +30,6 @@ def test_user_symbol_for_delta_evaluates_in_numpy():
     np.testing.assert_array_equal(grad, [[-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
 
 
-@pytest.mark.slow
 def test_all_labels_true_with_too_many_patterns_is_refused_not_a_hang():
     code = (
         "import symderiv\n"
