@@ -131,3 +131,16 @@ def test_layout_wx_locations_are_in_the_users_indexing():
     worst = result.discrepancies[0]
     assert worst.index is not None and worst.index[0] < 3  # row = class in layout WX (C = 3)
     assert "(feature" in result.diagnoses[0].where and "class" in result.diagnoses[0].where
+
+
+def test_a_consistent_sum_over_samples_passes_with_reduction_sum_only():
+    def summed(W, X, y, reg):
+        N = X.shape[0]
+        loss, dW = correct.svm_vectorized(W, X, y, 0.0)
+        return N * loss + reg * np.sum(W * W), N * dW + 2 * reg * W
+
+    result = symderiv.check_gradient(summed, "hinge", reduction="sum")
+    assert result.passed and result.conventions["reduction"] == "sum"
+    assert {"grad-not-averaged", "loss-summed"} <= set(_ids(symderiv.check_gradient(summed, "hinge")))
+    averaged = symderiv.check_gradient(correct.svm_vectorized, "hinge", reduction="sum")
+    assert {"grad-averaged", "loss-averaged"} <= set(_ids(averaged))

@@ -29,6 +29,13 @@ from ..errors import InputError
 )
 @click.option("--delta", type=float, default=1.0, show_default=True, help="margin Δ")
 @click.option(
+    "--reduction",
+    type=click.Choice(["mean", "sum"]),
+    default="mean",
+    show_default=True,
+    help="mean (cs231n): L = (1/N) Σ L_i + R(W); sum: L = Σ L_i + R(W)",
+)
+@click.option(
     "--data",
     "data_file",
     default=None,
@@ -43,13 +50,20 @@ from ..errors import InputError
     help="seconds your function may run, all calls together",
 )
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the report")
-def check_command(target, loss, layout, regularizer, delta, data_file, timeout, as_json):
+def check_command(target, loss, layout, regularizer, delta, reduction, data_file, timeout, as_json):
     """Check a hand-written gradient f(W, X, y, reg) -> (loss, dW) against the derivation."""
     from .core import check_gradient
 
     data = _load_npz(data_file) if data_file else None
     result = check_gradient(
-        target, loss, layout=layout, regularizer=regularizer, delta=delta, data=data, timeout=timeout
+        target,
+        loss,
+        layout=layout,
+        regularizer=regularizer,
+        delta=delta,
+        reduction=reduction,
+        data=data,
+        timeout=timeout,
     )
     click.echo(result.to_json() if as_json else result.report())
     sys.exit(0 if result.passed else 1)

@@ -28,6 +28,7 @@ def check_gradient(
     layout: str = "XW",
     regularizer: str = "auto",
     delta: float = 1.0,
+    reduction: str = "mean",
     data: tuple | dict | None = None,
     timeout: float = 10.0,
     seed: int = 0,
@@ -38,7 +39,8 @@ def check_gradient(
     ``f`` is a callable or ``"FILE.py::FUNCTION"``. ``loss`` is a registered loss ("hinge",
     "squared-hinge", "softmax"); the loss is the mean over samples plus a regularizer: with
     ``regularizer="auto"`` both λΣW² ("l2") and ½λΣW² ("half-l2") are accepted and the one that
-    matched is reported; "l2", "half-l2" or "none" insist on one. ``delta`` is the margin Δ,
+    matched is reported; "l2", "half-l2" or "none" insist on one. ``reduction`` is "mean" (cs231n:
+    L = (1/N) Σ L_i + R) or "sum". ``delta`` is the margin Δ,
     ``layout`` "XW" (X is N×D, W is D×C) or "WX" (W is C×D, X is D×N).
 
     Without ``data`` the function is called on the standard probes (shapes with D < C, D = C,
@@ -69,6 +71,8 @@ def check_gradient(
         raise InputError(f"the margin Δ must be a number, not {delta!r}") from None
     if not math.isfinite(delta):
         raise InputError(f"the margin Δ must be finite, not {delta}")
+    if reduction not in ("mean", "sum"):
+        raise InputError(f"unknown reduction {reduction!r}: choose mean (cs231n) or sum")
     if not (isinstance(timeout, int | float) and timeout > 0):
         raise InputError(f"timeout must be a positive number of seconds, not {timeout!r}")
     target: runner.Target
@@ -91,14 +95,16 @@ def check_gradient(
     # 2. the user's function runs in a child process while the truth is derived here
     running = runner.Running(target, calls, timeout)
     try:
-        truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta)
+        truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction)
     except BaseException:
         running.finish_quietly()
         raise
     outcomes, printed = running.finish()
     user_seconds = sum(o.seconds for o in outcomes)
     # 3. compare and diagnose
-    ctx = diagnose.Context(definition, layout, delta, diagnose.CANDIDATES[regularizer], timeout, rtol_scale)
+    ctx = diagnose.Context(
+        definition, layout, delta, diagnose.CANDIDATES[regularizer], timeout, rtol_scale, reduction
+    )
     observations = []
     for i, (p, t) in enumerate(zip(chosen, truths, strict=True)):
         if i < len(outcomes):
@@ -131,6 +137,7 @@ def check_gradient(
         delta=delta,
         regularizer=analysis.regularizer,
         regularizer_requested=regularizer,
+        reduction=reduction,
         diagnoses=analysis.diagnoses,
         discrepancies=analysis.discrepancies,
         probes=analysis.probes,

@@ -47,6 +47,7 @@ class Context:
     candidates: tuple[str, ...]
     timeout: float
     rtol_scale: float = 1.0
+    reduction: str = "mean"
 
 
 @dataclass
@@ -246,6 +247,7 @@ class Model:
     message: Callable[[Context, str, object, bool], str]  # (ctx, regularizer name, param, other part ok)
     params: Callable[[list[Observation], float], Iterable[object]] = lambda obs, c: (None,)
     losses: tuple[str, ...] | None = None  # the losses it applies to (None: all)
+    reductions: tuple[str, ...] = ("mean", "sum")  # the conventions it is a bug of
 
 
 def _reg(name: str) -> tuple[str, str]:
@@ -287,7 +289,7 @@ def _fit_factor(component: str) -> Callable[[list[Observation], float], Iterable
 
 def _correct_class_flipped(t: Truth, c: float, _: object) -> np.ndarray:
     G = t.score_gradient()
-    X, N = t.probe.X, t.probe.N
+    X, N = t.probe.X, t.samples_scale
     return t.grad_data - 2 * X.T @ (G * t.correct_class) / N + c * t.reg_grad
 
 
@@ -325,6 +327,7 @@ MODELS: list[Model] = [
             f"the regularization gradient is divided by N: add {_reg(r)[1]} after dividing "
             "dW by N, not before"
         ),
+        reductions=("mean",),
     ),
     Model(
         "reg-grad-factor",
@@ -348,6 +351,27 @@ MODELS: list[Model] = [
             "gradient not divided by N: the loss averages over the N samples, so dW must be divided by N too"
         ),
         lambda obs, c: (1.0, "N"),
+        reductions=("mean",),
+    ),
+    Model(
+        "grad-averaged",
+        "grad",
+        lambda t, c, k: t.grad_data / t.probe.N + c * t.reg_grad,
+        lambda ctx, r, k, ok: (
+            "dW is divided by N, but the sum over samples was asked for (--reduction mean "
+            "if averaging is meant)"
+        ),
+        reductions=("sum",),
+    ),
+    Model(
+        "loss-averaged",
+        "loss",
+        lambda t, c, k: t.loss_data / t.probe.N + c * t.reg_loss,
+        lambda ctx, r, k, ok: (
+            "the loss is divided by N, but the sum over samples was asked for (--reduction mean "
+            "if averaging is meant)"
+        ),
+        reductions=("sum",),
     ),
     Model(
         "correct-class-sign",
@@ -410,6 +434,7 @@ MODELS: list[Model] = [
             if ok
             else "the loss is not divided by N"
         ),
+        reductions=("mean",),
     ),
     Model(
         "loss-includes-correct-class",
@@ -465,6 +490,8 @@ def explain(
     best: tuple[float, Diagnosis] | None = None
     for model in MODELS:
         if model.component != component or (model.losses and ctx.loss.name not in model.losses):
+            continue
+        if ctx.reduction not in model.reductions:
             continue
         for name in names:
             c = COEFFICIENT[name]

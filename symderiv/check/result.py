@@ -64,6 +64,7 @@ class CheckResult:
     delta: float
     regularizer: str | None
     regularizer_requested: str
+    reduction: str = "mean"
     diagnoses: list[Diagnosis] = field(default_factory=list)
     discrepancies: list[Discrepancy] = field(default_factory=list)
     probes: list[ProbeReport] = field(default_factory=list)
@@ -85,7 +86,7 @@ class CheckResult:
             "layout": self.layout,
             "regularizer": self.regularizer,
             "delta": self.delta,
-            "reduction": "mean",
+            "reduction": self.reduction,
         }
 
     def to_dict(self) -> dict:
@@ -121,7 +122,8 @@ class CheckResult:
             lines.append(f"PASS  {head}")
             lines.append(
                 f"  conventions matched: regularizer {self.regularizer} ({reg[0]}, gradient {reg[1]}), "
-                "loss and dW averaged over the N samples"
+                "loss and dW "
+                + ("averaged over the N samples" if self.reduction == "mean" else "summed over the samples")
             )
         else:
             lines.append(f"FAIL  {head}")

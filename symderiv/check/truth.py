@@ -46,12 +46,15 @@ MAX_GENERATOR_ENTRIES = 2_000_000
 
 
 @lru_cache(maxsize=128)
-def derivation(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int):
-    """A proved derivation (symbolic Δ, regularizer λΣW², mean over samples), cached."""
+def derivation(
+    loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int, reduction: str = "mean"
+):
+    """A proved derivation (symbolic Δ, regularizer λΣW², ``reduction`` over samples), cached."""
     from ..pipeline import derive
 
     d = derive(
         loss,
+        reduction=reduction,
         D=D,
         C=C,
         N=N,
@@ -80,9 +83,10 @@ class DerivedSource:
     C: int
     N: int
     y: tuple[int, ...]
+    reduction: str = "mean"
 
     def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
-        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, kink)
+        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, kink, self.reduction)
         D = W.shape[0]
         Wp = np.zeros((self.D, self.C))
         Wp[:D] = W
@@ -100,7 +104,7 @@ class DerivedSource:
         not: max(0, m)·1[m > 0] is max(0, m), continuous, so its kinks need no second derivation)."""
         from ..functions import Step
 
-        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, 0)
+        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, 0, self.reduction)
         return bool(d.gradient.has(Step))
 
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
@@ -116,6 +120,7 @@ class DerivedSource:
             y=self.y,
             layout=self.layout,
             regularizer=regularizer,
+            reduction=self.reduction,
             delta=None,
             kink=0,
             all_labels=False,
@@ -131,9 +136,10 @@ class VectorizedSource:
     loss: str
     layout: str
     y: np.ndarray
+    reduction: str = "mean"
 
     def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
-        f = _vectorized(self.loss, self.layout, float(delta), kink)
+        f = _vectorized(self.loss, self.layout, float(delta), kink, self.reduction)
         if self.layout == "WX":
             loss, grad = f(W.T, X.T, self.y, reg)
             return float(loss), np.asarray(grad, dtype=float).T
@@ -148,10 +154,10 @@ class VectorizedSource:
 
 
 @lru_cache(maxsize=32)
-def _vectorized(loss: str, layout: str, delta: float, kink: int):
+def _vectorized(loss: str, layout: str, delta: float, kink: int, reduction: str):
     from .. import numpy_function  # the vectorized form generated from the derivation
 
-    options = dict(layout=layout, regularizer="l2", reduction="mean", bias=False, delta=delta)
+    options = dict(layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta)
     if kink == 0:
         return numpy_function(loss, **options)
     try:
@@ -215,14 +221,14 @@ class Truth:
             return
         if not dG.any():
             return
-        X, N, y = self.probe.X, self.probe.N, self.probe.y
+        X, N, y = self.probe.X, self.samples_scale, self.probe.y
         Xp, Xn = np.maximum(X, 0), np.minimum(X, 0)
         Gp, Gn = np.maximum(dG, 0), np.minimum(dG, 0)
         self.lower = (Xp.T @ Gn + Xn.T @ Gp) / N
         self.upper = (Xp.T @ Gp + Xn.T @ Gn) / N
         # the margins at 0, each a direction x_iᵀ(e_v − e_{y_i})·ΔG_iv / N of the subdifferential —
         # valid when every kink is a margin s_v − s_{y_i} + Δ (ΔG's rows then sum to 0)
-        kinks = int(np.count_nonzero(dG)) - int(np.count_nonzero(dG[np.arange(N), y]))
+        kinks = int(np.count_nonzero(dG)) - int(np.count_nonzero(dG[np.arange(self.probe.N), y]))
         if kinks * self.grad_data.size > MAX_GENERATOR_ENTRIES:
             self.notes.append(
                 f"{kinks} margins are exactly 0: too many to test for one consistent subgradient; each entry "
@@ -271,10 +277,15 @@ class Truth:
         if isinstance(source, DerivedSource) and source.D < p.N:  # pragma: no cover — shapes are chosen so
             raise NotSupportedError("the derivation has fewer features than samples")
         _, grad = source.evaluate(S, identity, 0.0, self.delta, kink)
-        G = grad[: p.N] * p.N
+        G = grad[: p.N] * self.samples_scale
         if kink == 0:
             self.__dict__["_G0"] = G
         return G
+
+    @property
+    def samples_scale(self) -> int:
+        """N for the mean over samples (dW = Xᵀ G / N), 1 for the sum."""
+        return self.probe.N if self.source.reduction == "mean" else 1
 
     @cached_property
     def correct_class(self) -> np.ndarray:
@@ -288,20 +299,26 @@ class Truth:
         return self._eval(self.probe.W, 0.0, delta=delta)
 
 
-def compute_truths(loss, probes: list[Probe], layout: str, delta: float) -> tuple[list[Truth], float]:
+def compute_truths(
+    loss, probes: list[Probe], layout: str, delta: float, reduction: str = "mean"
+) -> tuple[list[Truth], float]:
     """The truth at every probe, and the seconds it took."""
     start = time.perf_counter()
     out = []
     for p in probes:
-        out.append(Truth(p, source_for(loss, p, layout), float(delta), loss.kinky).compute())
+        out.append(Truth(p, source_for(loss, p, layout, reduction), float(delta), loss.kinky).compute())
     return out, time.perf_counter() - start
 
 
-def source_for(loss, p: Probe, layout: str) -> DerivedSource | VectorizedSource:
+def source_for(loss, p: Probe, layout: str, reduction: str = "mean") -> DerivedSource | VectorizedSource:
     from .probes import D_MAX
 
     if not p.user_data:
-        return DerivedSource(loss.name, layout, max(D_MAX, p.N), p.C, p.N, tuple(int(v) for v in p.y))
+        return DerivedSource(
+            loss.name, layout, max(D_MAX, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction
+        )
     if max(p.D, p.N) * p.C * p.N <= SMALL:  # the derivation has max(D, N) features (see score_gradient)
-        return DerivedSource(loss.name, layout, max(p.D, p.N), p.C, p.N, tuple(int(v) for v in p.y))
-    return VectorizedSource(loss.name, layout, p.y)
+        return DerivedSource(
+            loss.name, layout, max(p.D, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction
+        )
+    return VectorizedSource(loss.name, layout, p.y, reduction)
