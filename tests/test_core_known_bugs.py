@@ -1,6 +1,7 @@
 """Regression tests for core bugs found while writing the core's tests (each was an
 ``xfail(strict=True)`` until fixed): Derivation.delta, a user's symbol for Δ in generated NumPy,
-all_labels=True refused beyond a limit, losses written with sympy.Max, floats in hand formulas."""
+all_labels=True refused beyond a limit, losses written with sympy.Max, floats in hand formulas.
+Bugs still open are ``xfail(strict=True)`` below: the suite goes red (XPASS) when one is fixed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import sympy as sp
 
 import symderiv
@@ -80,3 +82,19 @@ def test_correct_formula_with_float_one_over_n_is_not_refuted():
     assert symderiv.verify_formula(d, exact).proved
     floats = sp.Matrix(2, 2, lambda u, v: (1 / 3) * sum(d.X[i, u] * g(i, v) for i in range(3)) + 2 * d.lam * d.W[u, v])
     assert symderiv.verify_formula(d, floats).status != "refuted"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="core bug (minor): numpy_gradient/numpy_loss call float(reg) unchecked, so reg=None or a string is a "
+    "bare TypeError rather than an InputError",
+)
+def test_numpy_gradient_bad_reg_is_an_input_error():
+    d = symderiv.derive("hinge", D=1, C=2, N=1, y=[0], delta=1)
+    try:
+        d.numpy_gradient(np.zeros((1, 2)), np.zeros((1, 1)), None)
+    except symderiv.InputError as exc:
+        assert "\n" not in str(exc)
+    else:
+        raise AssertionError("reg=None was accepted")
