@@ -72,3 +72,20 @@ def test_a_regularization_bug_is_caught_on_every_problem_with_weights(problem):
         assert "[reg-mismatch]" in str(exc) or "[reg-grad-factor]" in str(exc)
     else:
         raise AssertionError("a factor-2 regularization bug passed")
+
+
+@SLOW
+@given(problems(D=st.integers(1, 4), C=st.integers(2, 4), N=st.integers(1, 4)), st.sampled_from(["XW", "WX"]))
+def test_correct_implementations_never_cry_wolf(problem, layout):
+    W, X, y, reg = problem
+    if layout == "WX":
+        problem = Problem(W.T.copy(), X.T.copy(), y, reg)
+        pairs = [(correct.svm_wx, "hinge"), (correct.softmax_wx, "softmax")]
+    else:
+        pairs = [
+            (correct.svm_naive, "hinge"),
+            (correct.squared_hinge_vectorized, "squared-hinge"),
+            (correct.softmax_float32, "softmax"),
+        ]
+    for f, loss in pairs:
+        assert_gradient(f, loss=loss, layout=layout, data=problem)
