@@ -17,6 +17,16 @@ from .losses import Loss
 from .proof import Claim
 
 
+def _number(name: str, value: object) -> float:
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, not {value!r}") from None
+    if not np.isfinite(out):
+        raise InputError(f"{name} must be finite, not {value!r}")
+    return out
+
+
 @dataclass(frozen=True)
 class DerivationStep:
     """One step of a derivation as the notes would write it: what was done, the result, and why."""
@@ -173,8 +183,11 @@ class Derivation:
 
     def _arrays(self, W, X) -> tuple[np.ndarray, np.ndarray]:
         p = self._concrete()
-        W = np.asarray(W, dtype=float)
-        X = np.asarray(X, dtype=float)
+        try:
+            W = np.asarray(W, dtype=float)
+            X = np.asarray(X, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError("W and X must be numeric arrays") from None
         if W.shape != p.W.shape:
             raise InputError(f"W has shape {W.shape}, but this derivation's W is {p.W.shape[0]}×{p.W.shape[1]}")
         want = (p.N, p.D) if self.conventions.layout == "XW" else (p.D, p.N)
@@ -184,7 +197,9 @@ class Derivation:
         return W, X
 
     def _args(self, W: np.ndarray, X: np.ndarray, reg, delta) -> list:
-        args: list = [list(W.ravel()), list(X.ravel()), float(reg)]
+        reg = _number("reg (the value of λ)", reg)
+        delta = None if delta is None else _number("delta (the value of Δ)", delta)
+        args: list = [list(W.ravel()), list(X.ravel()), reg]
         if self.conventions.delta.free_symbols:
             args.append(1.0 if delta is None else float(delta))
         elif delta is not None and float(delta) != float(self.conventions.delta):

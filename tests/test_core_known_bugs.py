@@ -84,12 +84,6 @@ def test_correct_formula_with_float_one_over_n_is_not_refuted():
     assert symderiv.verify_formula(d, floats).status != "refuted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="core bug (minor): numpy_gradient/numpy_loss call float(reg) unchecked, so reg=None or a string is a "
-    "bare TypeError rather than an InputError",
-)
 def test_numpy_gradient_bad_reg_is_an_input_error():
     d = symderiv.derive("hinge", D=1, C=2, N=1, y=[0], delta=1)
     try:
