@@ -122,3 +122,14 @@ def test_cli_unusable_input_exits_2_with_one_line(args, message):
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and message in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_verdicts_do_not_depend_on_the_probe_seed(seed):
+    for name in ("svm_vectorized_ge", "svm_float32", "softmax_float32", "svm_wx"):
+        loss, layout, _ = correct.CORRECT[name]
+        assert symderiv.check_gradient(getattr(correct, name), loss, layout=layout, seed=seed).passed, name
+    for name in ("kink_inconsistent", "repeated_labels", "classes_from_wrong_axis", "correct_class_sign"):
+        loss, layout, options, want = buggy.BUGGY[name]
+        result = symderiv.check_gradient(getattr(buggy, name), loss, layout=layout, seed=seed, **options)
+        assert want in [d.id for d in result.diagnoses], name
