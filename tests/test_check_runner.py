@@ -144,3 +144,13 @@ def test_a_consistent_sum_over_samples_passes_with_reduction_sum_only():
     assert {"grad-not-averaged", "loss-summed"} <= set(_ids(symderiv.check_gradient(summed, "hinge")))
     averaged = symderiv.check_gradient(correct.svm_vectorized, "hinge", reduction="sum")
     assert {"grad-averaged", "loss-averaged"} <= set(_ids(averaged))
+
+
+def test_conventions_of_a_derivation_can_be_passed_through():
+    """The report passes a Derivation's conventions (layout, regularizer, reduction, bias) as they are."""
+    result = symderiv.check_gradient(
+        correct.svm_wx, "hinge", layout="WX", regularizer="l2", reduction="mean", bias=False
+    )
+    assert result.passed
+    with pytest.raises(symderiv.NotSupportedError, match="bias trick"):
+        symderiv.check_gradient(correct.svm_wx, "hinge", bias=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..conventions import LAYOUTS
-from ..errors import InputError
+from ..errors import InputError, NotSupportedError
 from ..losses import get
 from . import diagnose, probes, runner, truth
 from .result import CheckResult
@@ -29,6 +29,7 @@ def check_gradient(
     regularizer: str = "auto",
     delta: float = 1.0,
     reduction: str = "mean",
+    bias: bool = False,
     data: tuple | dict | None = None,
     timeout: float = 10.0,
     seed: int = 0,
@@ -40,7 +41,8 @@ def check_gradient(
     "squared-hinge", "softmax"); the loss is the mean over samples plus a regularizer: with
     ``regularizer="auto"`` both λΣW² ("l2") and ½λΣW² ("half-l2") are accepted and the one that
     matched is reported; "l2", "half-l2" or "none" insist on one. ``reduction`` is "mean" (cs231n:
-    L = (1/N) Σ L_i + R) or "sum". ``delta`` is the margin Δ,
+    L = (1/N) Σ L_i + R) or "sum"; ``bias=True`` (symderiv appending the constant-1 feature) is not
+    supported — X with its ones column is just data. ``delta`` is the margin Δ,
     ``layout`` "XW" (X is N×D, W is D×C) or "WX" (W is C×D, X is D×N).
 
     Without ``data`` the function is called on the standard probes (shapes with D < C, D = C,
@@ -73,6 +75,11 @@ def check_gradient(
         raise InputError(f"the margin Δ must be finite, not {delta}")
     if reduction not in ("mean", "sum"):
         raise InputError(f"unknown reduction {reduction!r}: choose mean (cs231n) or sum")
+    if bias:
+        raise NotSupportedError(
+            "checking with the bias trick appended by symderiv is not supported: append the constant-1 "
+            "feature to X yourself (as cs231n does) and check with bias=False"
+        )
     if not (isinstance(timeout, int | float) and timeout > 0):
         raise InputError(f"timeout must be a positive number of seconds, not {timeout!r}")
     target: runner.Target
