@@ -83,7 +83,7 @@ def environment() -> list[str]:
 def _format(value) -> str:
     if isinstance(value, float):
         if value == 0 or 0.01 <= abs(value) < 1000:
-            return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+            return f"{value:#.3g}" if abs(value) < 10 else f"{value:.1f}"
         return f"{value:.3g}"
     return str(value)
 

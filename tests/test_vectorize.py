@@ -447,3 +447,26 @@ def test_a_loss_without_symbolic_form_is_refused_in_one_line():
         assert "this loss needs concrete sizes" in result.output and "Traceback" not in result.output
     finally:
         losses._REGISTRY.pop(loss.name, None)
+
+
+# ------------------------------------------------------------------ the benchmark's own comparisons
+
+
+def test_the_benchmark_compares_equal_computations():
+    """bench/bench_codegen.py times generated against its own hand-written functions: they must agree."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_codegen.py"
+    spec = importlib.util.spec_from_file_location("bench_codegen_under_test", path)
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rng = np.random.default_rng(14)
+    W, X = arrays(rng, "XW", 6, 5, 9)
+    y = rng.integers(0, 5, 9)
+    for name, hand in bench.HAND.items():
+        loss, dW = symderiv.numpy_function(name)(W, X, y, 0.3)
+        ref_loss, ref_dW = hand(W, X, y, 0.3)
+        assert_close(loss, ref_loss, what=f"{name} loss")
+        assert_close(dW, ref_dW, what=f"{name} dW")
