@@ -36,11 +36,21 @@ from sympy.printing.precedence import precedence
 
 from . import codegen
 from .conventions import DELTA, LAYOUTS, Conventions
-from .errors import InputError, NotSupportedError
+from .errors import NotSupportedError
 from .functions import Pos, Step
 from .losses import Loss, get
 
-__all__ = ["numpy_function", "source", "source_from_forms", "IndexForms", "REWRITES"]
+__all__ = [
+    "ArrayPrinter",
+    "IndexForms",
+    "REWRITES",
+    "RowMax",
+    "RowSum",
+    "Total",
+    "numpy_function",
+    "source",
+    "source_from_forms",
+]
 
 
 # ------------------------------------------------------------------------ 1. forms
@@ -64,58 +74,10 @@ class IndexForms:
     origin: str = "symderiv.generic (proven at symbolic size)"
 
 
-class _SymbolicIndexing:
-    """The loss definitions' :class:`~symderiv.losses.Indexing` at symbolic size: Σ over k with the
-    exclusion k ≠ y_i written 1 − δ(k, y_i), and cases as δ(j, y_i)."""
-
-    def __init__(self, k: sp.Symbol, C: sp.Symbol, label: sp.Expr) -> None:
-        self.k, self.C, self.label = k, C, label
-
-    def sum_all(self, f):
-        return sp.Sum(f(self.k), (self.k, 0, self.C - 1))
-
-    def sum_other(self, f):
-        return sp.Sum(f(self.k) * (1 - sp.KroneckerDelta(self.k, self.label)), (self.k, 0, self.C - 1))
-
-    def cases(self, j, other, label):
-        d = sp.KroneckerDelta(j, self.label)
-        return other * (1 - d) + label * d
-
-
-class _Row:
-    """s[j] → s[i, j] for the loss definitions, which index one sample's score vector."""
-
-    def __init__(self, s: sp.IndexedBase, i: sp.Symbol) -> None:
-        self.s, self.i = s, i
-
-    def __getitem__(self, j):
-        return self.s[self.i, j]
-
-
-def declared_forms(loss: Loss, conventions: Conventions) -> IndexForms:
-    """L_i and G_ij at symbolic size, as the loss definition declares them (not proven here).
-
-    Used only while ``symderiv.generic`` is unavailable; the generated source says so."""
-    i, j, k = sp.symbols("i j k", integer=True)
-    N, C = sp.symbols("N C", integer=True, positive=True)
-    s, y = sp.IndexedBase("s"), sp.IndexedBase("y")
-    row, label = _Row(s, i), y[i]
-    ix = _SymbolicIndexing(k, C, label)
-    ix_j = _SymbolicIndexing(sp.Symbol("k", integer=True), C, label)
-    return IndexForms(
-        i=i, j=j, k=k, N=N, C=C, s=s, y=y, delta=DELTA, lam=sp.Symbol("lambda"),
-        sample=loss.sample(row, label, DELTA, ix),
-        score_gradient=loss.score_gradient(row, label, j, DELTA, ix_j),
-        origin="the loss definition's declared closed form (symderiv.generic unavailable: not proven here)",
-    )  # fmt: skip
-
-
 def forms_for(loss: Loss, conventions: Conventions) -> Any:
-    """The symbolic-size forms from ``symderiv.generic``, or the declared ones until it exists."""
-    try:
-        from .generic import generic_forms  # type: ignore[attr-defined]
-    except ImportError:
-        return declared_forms(loss, conventions)
+    """L_i and the proven closed form of G_ij at symbolic size, from ``symderiv.generic``."""
+    from .generic import generic_forms
+
     return generic_forms(loss, conventions)
 
 
@@ -845,6 +807,3 @@ def numpy_function(
         layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
     )
     return _compiled(definition, conventions)
-
-
-__all__ += ["InputError", "RowSum", "RowMax", "Total", "ArrayPrinter"]
