@@ -434,12 +434,12 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
     full = scale * sp.Sum(element, (i, 0, N - 1)) + reg * weight
 
     # 6. the bias: feature u = D is the constant 1
-    bias_entry = None
+    bias_entry, bias_ok = None, True
     if c.bias:
         bias_feature = {x[i, u]: 1} if c.layout == "XW" else {x[u, i]: 1}
         bias_entry = scale * sp.Sum(closed.xreplace({j: v}), (i, 0, N - 1)) + reg * weight.xreplace({u: D})
         bias_entry_check = full.xreplace(bias_feature).xreplace({u: D})
-        reg_ok = reg_ok and norm(canonical(bias_entry_check, rules)) == norm(canonical(bias_entry, rules))
+        bias_ok = norm(canonical(bias_entry_check, rules)) == norm(canonical(bias_entry, rules))
 
     # 7. the matrix form: SymPy's matrix algebra gives the (u, v) entry of scale·XᵀG + 2cλW
     matrix_ok = norm(canonical(_matrix_entry(c, closed, scale, reg, feature_hi), rules)) == norm(canonical(full, rules))
@@ -463,6 +463,14 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
             "symbolic: SymPy's matrix-expression entry, normal forms after the index rules",
         ),
     ]
+    if c.bias:
+        claims.append(
+            Claim(
+                "bias trick: with x_iD = 1 the gradient of the bias w_Dv is the column sum of G (plus ∂R/∂w_Dv)",
+                bias_ok,
+                "symbolic: the full gradient at u = D",
+            )
+        )
     cases = {name: SOFTMAX_PROBABILITY(excluded_sums(e)) for name, e in cases.items()}  # Σ_{k≠y_i}, p_ij
     steps = _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, feature_hi)
     return GenericDerivation(

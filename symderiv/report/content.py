@@ -485,6 +485,7 @@ INDEX_STEPS = (
     ("case v", ("cases",)),
     ("full gradient", ("chain rule", "∂R/∂w_uv")),
     ("bias", ("bias",)),
+    ("matrix form", ("matrix expression",)),
 )
 
 
