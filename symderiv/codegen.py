@@ -38,9 +38,22 @@ def numpy_printer(kink: float) -> type[SymderivNumPyPrinter]:
 
 
 def lambdify(args: Sequence[object], expr: object, kink: sp.Expr):
-    """``sympy.lambdify`` to NumPy with common subexpressions eliminated and our printer."""
+    """``sympy.lambdify`` to NumPy with common subexpressions eliminated and our printer.
+
+    Symbols are renamed to plain identifiers first (w_{0,1} is no Python name): otherwise
+    lambdify replaces them by dummies itself, one ``xreplace`` of the whole expression per
+    argument group, which is most of its time."""
+    names: dict[sp.Symbol, sp.Symbol] = {}
+
+    def rename(a):
+        if isinstance(a, sp.Symbol):
+            return names.setdefault(a, sp.Symbol(f"a{len(names)}", **a.assumptions0))
+        return [rename(b) for b in a]
+
+    plain_args = [rename(a) for a in args]
     printer = numpy_printer(float(kink))({"fully_qualified_modules": True, "inline": True})
-    return sp.lambdify(args, expr, modules="numpy", printer=printer, cse=True)
+    renamed = sp.sympify(expr).xreplace(names)
+    return sp.lambdify(plain_args, renamed, modules="numpy", printer=printer, cse=True, dummify=False)
 
 
 class TextPrinter(StrPrinter):
