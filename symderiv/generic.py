@@ -456,7 +456,11 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
             "symbolic: index rules",
         ),
         Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on δ(v, y_i)"),
-        Claim("∂R/∂w_uv = %s" % text(reg * weight), reg_ok, "symbolic: double delta summation"),
+        Claim(
+            "∂R/∂w_uv = " + {"l2": "2λ w_uv", "half-l2": "λ w_uv", "none": "0"}[c.regularizer],
+            reg_ok,
+            "symbolic: double delta summation",
+        ),
         Claim(
             f"dL/dW = {_matrix_text(c, loss)}: the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
             matrix_ok,
