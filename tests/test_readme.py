@@ -44,7 +44,7 @@ def test_readme_python_block_runs(n, capsys, tmp_path):
 def test_readme_starts_with_the_two_commands():
     first = re.search(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S).group(1)
     lines = [line for line in first.splitlines() if line.strip()]
-    assert lines[0].startswith("pip install -e . && symderiv derive --all")
+    assert lines[0].startswith("pip install -e . && symderiv derive --all && symderiv report --all")
     assert lines[1].startswith("pip install -e '.[test]' && python -m pytest")
     ci = (README.parent / ".ci" / "run").read_text()
     assert "python -m pytest" in ci
