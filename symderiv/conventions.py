@@ -30,9 +30,7 @@ REGULARIZERS: dict[str, Regularizer] = {
     r.name: r
     for r in (
         Regularizer("l2", sp.Integer(1), r"\lambda \sum_{k,l} W_{k,l}^2", "λ Σ W², gradient 2λW (cs231n)"),
-        Regularizer(
-            "half-l2", sp.Rational(1, 2), r"\tfrac{1}{2}\lambda \sum_{k,l} W_{k,l}^2", "½ λ Σ W², gradient λW"
-        ),
+        Regularizer("half-l2", sp.Rational(1, 2), r"\tfrac{1}{2}\lambda \sum_{k,l} W_{k,l}^2", "½ λ Σ W², gradient λW"),
         Regularizer("none", sp.Integer(0), "0", "no regularization"),
     )
 }
@@ -46,9 +44,7 @@ def _as_kink(value: object) -> sp.Rational:
     try:
         k = sp.Rational(str(Fraction(str(value))))
     except (ValueError, ZeroDivisionError) as exc:
-        raise InputError(
-            f"the indicator's value at a kink must be a number in [0, 1], not {value!r}"
-        ) from exc
+        raise InputError(f"the indicator's value at a kink must be a number in [0, 1], not {value!r}") from exc
     if not 0 <= k <= 1:
         raise InputError(f"the indicator's value at a kink must lie in [0, 1] (a subgradient), not {value}")
     return k
@@ -88,9 +84,7 @@ class Conventions:
         if self.layout not in LAYOUTS:
             raise InputError(f"unknown layout {self.layout!r}: choose one of {', '.join(LAYOUTS)}")
         if self.regularizer not in REGULARIZERS:
-            raise InputError(
-                f"unknown regularizer {self.regularizer!r}: choose one of {', '.join(REGULARIZERS)}"
-            )
+            raise InputError(f"unknown regularizer {self.regularizer!r}: choose one of {', '.join(REGULARIZERS)}")
         if self.reduction not in REDUCTIONS:
             raise InputError(f"unknown reduction {self.reduction!r}: choose 'mean' or 'sum'")
         object.__setattr__(self, "delta", _as_delta(self.delta))
@@ -100,6 +94,13 @@ class Conventions:
     @property
     def reg(self) -> Regularizer:
         return REGULARIZERS[self.regularizer]
+
+    def as_options(self) -> dict[str, object]:
+        """These conventions as keyword arguments of :func:`symderiv.derive`."""
+        return {
+            "layout": self.layout, "bias": self.bias, "regularizer": self.regularizer,
+            "reduction": self.reduction, "delta": self.delta, "kink": self.kink,
+        }  # fmt: skip
 
     def with_(self, **changes: object) -> Conventions:
         return replace(self, **changes)  # type: ignore[arg-type]

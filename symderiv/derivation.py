@@ -58,6 +58,13 @@ class Derivation:
         assert self.score_gradient is not None
         return chain_rule(self._concrete(), self.score_gradient)
 
+    def symbolic(self) -> Derivation:
+        """The symbolic-size derivation of the same loss with the same conventions (raises
+        NotSupportedError for a loss without a symbolic-size form)."""
+        from .pipeline import derive
+
+        return derive(self.loss, **self.conventions.as_options())  # type: ignore[arg-type]
+
     @cached_property
     def closed_form(self) -> sp.Matrix:
         """The per-element closed form of the notes, in W's shape (proven equal to ``gradient``)."""

@@ -42,21 +42,10 @@ def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
 
 def _closed_form_lines(d: Derivation) -> list[str]:
     """The closed forms in index notation, from the symbolic-size derivation of the same loss."""
-    from .pipeline import derive
-
     from .errors import SymderivError
 
-    c = d.conventions
     try:
-        generic = derive(
-            d.loss,
-            layout=c.layout,
-            regularizer=c.regularizer,
-            reduction=c.reduction,
-            bias=c.bias,
-            delta=c.delta,
-            kink=c.kink,
-        )
+        generic = d.symbolic()
     except SymderivError:  # a loss without a symbolic-size form: the definition's own words
         loss = d.loss
         return [

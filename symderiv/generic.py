@@ -284,26 +284,15 @@ class GenericDerivation(Derivation):
     def gradient(self) -> sp.Expr:  # type: ignore[override]
         return self.full
 
+    def symbolic(self) -> GenericDerivation:
+        return self
+
     def at(self, *, D: int, C: int, N: int, y=None, **options) -> Derivation:
         """The concrete-size derivation with the same loss and conventions, with one more claim:
         this symbolic-size closed form, instantiated, equals the concrete derivation's ∂L_i/∂s_ij."""
         from .pipeline import derive
 
-        c = self.conventions
-        concrete = derive(
-            self.loss,
-            D=D,
-            C=C,
-            N=N,
-            y=y,
-            layout=c.layout,
-            regularizer=c.regularizer,
-            reduction=c.reduction,
-            bias=c.bias,
-            delta=c.delta,
-            kink=c.kink,
-            **options,
-        )
+        concrete = derive(self.loss, D=D, C=C, N=N, y=y, **{**self.conventions.as_options(), **options})
         concrete.claims.append(self.cross_check(concrete))
         return concrete
 

@@ -48,16 +48,7 @@ def _concrete(d):
     report's size with the same conventions)."""
     if getattr(d, "problem", None) is not None:
         return d
-    c = d.conventions
-    return derive_for_report(
-        d.loss,
-        layout=c.layout,
-        regularizer=c.regularizer,
-        reduction=c.reduction,
-        bias=c.bias,
-        delta=c.delta,
-        kink=c.kink,
-    )
+    return derive_for_report(d.loss, **d.conventions.as_options())
 
 
 def build_report(d, *, implementation=None) -> Report:
@@ -75,20 +66,11 @@ def _generic(d):
     loss has no symbolic form."""
     if getattr(d, "problem", 1) is None:
         return d
-    from ..pipeline import derive
+    from ..errors import SymderivError
 
-    c = d.conventions
     try:
-        return derive(
-            d.loss,
-            layout=c.layout,
-            regularizer=c.regularizer,
-            reduction=c.reduction,
-            bias=c.bias,
-            delta=c.delta,
-            kink=c.kink,
-        )
-    except Exception:  # noqa: BLE001  (a loss without a symbolic form: the report does without)
+        return d.symbolic()
+    except SymderivError:  # a loss without a symbolic form: the report does without
         return None
 
 
