@@ -504,9 +504,9 @@ def _matrix_entry(c: Conventions, closed: sp.Expr, scale: sp.Expr, reg: sp.Expr,
 
 
 def _matrix_text(c: Conventions, loss: Loss) -> str:
-    from .emit import _matrix_form
-
     from types import SimpleNamespace
+
+    from .emit import _matrix_form
 
     return _matrix_form(SimpleNamespace(conventions=c, loss=loss))  # type: ignore[arg-type]
 

@@ -95,7 +95,7 @@ class NotesLatexPrinter(LatexPrinter):
         return rf"\sum_{{{self._print(expr.index)} \ne {self._print(expr.excluded)}}} {inner}"
 
     def _print_Sum(self, expr: sp.Sum) -> str:
-        (k, lo, hi), body = expr.limits[0], expr.function
+        (k, _lo, _hi), body = expr.limits[0], expr.function
         excluded = exclusion(body, k)
         if excluded is not None:
             body, a = excluded
@@ -140,7 +140,7 @@ class NotesTextPrinter(TextPrinter):
         return f"Σ_{{{self._print(expr.index)}≠{self._print(expr.excluded)}}} ({self._print(expr.body)})"
 
     def _print_Sum(self, expr: sp.Sum) -> str:
-        (k, lo, hi), body = expr.limits[0], expr.function
+        (k, _lo, _hi), body = expr.limits[0], expr.function
         excluded = exclusion(body, k)
         if excluded is not None:
             body, a = excluded
