@@ -171,17 +171,43 @@ def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, see
             same_closed,
             SYMBOLIC,
             "compared as ∂L_i/∂s_iv, through the shared chain rule",
+            None if same_closed else _score_counterexample(p, G, closed),
         ),
         Claim(
             f"dL/dW equals the matrix form with G = {p.loss.weights_name}",
             same_matrix,
             SYMBOLIC,
             "compared as G entry by entry, through the shared chain rule",
+            None if same_matrix else _score_counterexample(p, G, matrix),
         ),
     ]
     if points:
         claims.append(_at_points(p, direct, points, seed))
     return claims
+
+
+def _score_counterexample(p: Problem, derived: sp.Matrix, claimed: sp.Matrix, tries: int = 20) -> dict | None:
+    """A point (exact rational W, X, Δ) where a claimed G_ij differs from the derived one."""
+    import random
+
+    rng = random.Random(1)
+    symbols = sorted(set(p.W) | {x for x in p.X if x.is_Symbol} | p.delta.free_symbols, key=sp.default_sort_key)
+    for _ in range(tries):
+        point = random_point(symbols, rng, positive=p.delta.free_symbols)
+        ev = Evaluator(point, p.conventions.kink)
+        scores = {p.S[i, j]: as_sympy(ev(p.S_def[i, j])) for i in range(p.N) for j in range(p.C)}
+        evs = Evaluator({**point, **scores}, p.conventions.kink)
+        for i in range(p.N):
+            for j in range(p.C):
+                a, b = evs(derived[i, j]), evs(claimed[i, j])
+                if not same_value(a, b):
+                    return {
+                        "entry": f"∂L_{i}/∂s[{i},{j}]",
+                        "derived": as_sympy(a),
+                        "claimed": as_sympy(b),
+                        "point": {str(s): v for s, v in point.items()},
+                    }
+    return None
 
 
 def _chain_rule_nf(p: Problem, rows: list[list[Poly]], norm: Normalizer) -> dict[tuple[int, int], Poly]:

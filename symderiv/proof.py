@@ -31,7 +31,12 @@ class Claim:
 
     def line(self) -> str:
         mark = "proved" if self.holds else "FAILED"
-        return f"{mark:6s}  {self.statement}  [{self.method}{'; ' + self.detail if self.detail else ''}]"
+        out = f"{mark:6s}  {self.statement}  [{self.method}{'; ' + self.detail if self.detail else ''}]"
+        if self.counterexample:
+            ce = self.counterexample
+            point = ", ".join(f"{k} = {v}" for k, v in ce["point"].items())
+            out += f"\n        counterexample at {ce['entry']}: derived {ce['derived']}, claimed {ce['claimed']}; at {point}"
+        return out
 
 
 class Evaluator:

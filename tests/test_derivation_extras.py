@@ -30,3 +30,34 @@ def test_jupyter_display_is_a_report():
     assert "$$" in md and "hinge" in md.lower()
     tex = d._repr_latex_()
     assert "\\frac{\\partial L" in tex or "\\partial" in tex
+
+
+def test_a_false_closed_form_gets_a_counterexample_with_exact_values():
+    import sympy as sp
+
+    from symderiv.proof import Evaluator
+
+    h = symderiv.losses.get("hinge")
+    wrong = symderiv.Loss(  # the label case without its minus sign
+        name="hinge-label-sign",
+        title="wrong",
+        sample=h.sample,
+        weights=h.weights,
+        reference=h.reference,
+        score_gradient=lambda s, y, j, d, ix: ix.cases(
+            j, other=symderiv.Step(s[j] - s[y] + d), label=ix.sum_other(lambda k: symderiv.Step(s[k] - s[y] + d))
+        ),
+    )
+    d = symderiv.derive(wrong, D=2, C=3, N=2, y=[1, 2], all_labels=False)
+    failed = [c for c in d.claims if not c.holds]
+    assert not d.proved and any("per-element closed form" in c.statement for c in failed)
+    ce = next(c.counterexample for c in failed if c.counterexample)
+    assert all(isinstance(v, sp.Rational) for v in ce["point"].values())  # exact values
+    assert ce["derived"] == -ce["claimed"] != 0
+    # re-evaluate the derived ∂L_i/∂s_ij at the point independently of the pipeline
+    point = {sp.Symbol(k, real=True): v for k, v in ce["point"].items()}
+    i, j = map(int, ce["entry"].split("[")[1].rstrip("]").split(","))
+    scores = {d.S[a, b]: d.problem.S_def[a, b].xreplace(point) for a in range(2) for b in range(3)}
+    value = Evaluator({**point, **scores}, d.conventions.kink)(d.score_gradient[i, j])
+    assert value == ce["derived"]
+    assert "counterexample at" in str(d)
