@@ -35,7 +35,8 @@ class Claim:
         if self.counterexample:
             ce = self.counterexample
             point = ", ".join(f"{k} = {v}" for k, v in ce["point"].items())
-            out += f"\n        counterexample at {ce['entry']}: derived {ce['derived']}, claimed {ce['claimed']}; at {point}"
+            out += f"\n        counterexample at {ce['entry']}: derived {ce['derived']}, claimed {ce['claimed']}"
+            out += f"; at {point}"
         return out
 
 
