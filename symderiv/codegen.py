@@ -74,5 +74,7 @@ class TextPrinter(StrPrinter):
 
 
 def text(expr: object) -> str:
-    """``expr`` as one line of plain text."""
-    return TextPrinter({"order": "none"}).doprint(expr)
+    """``expr`` as one line of plain text, in the notes' notation (see :mod:`symderiv.notation`)."""
+    from .notation import text as notes_text
+
+    return notes_text(expr)

@@ -342,7 +342,7 @@ def test_unsupported_index_structure_is_refused():
         i=i, j=j, k=k, N=N, C=C, s=s, y=y, delta=sp.Integer(1), lam=sp.Symbol("lambda"),
         sample=sp.Sum(s[i, k] * s[i, j], (k, 0, C - 1)), score_gradient=s[i, j],
     )  # fmt: skip
-    with pytest.raises(NotSupportedError, match=r"cannot place s\[i, j\]"):
+    with pytest.raises(NotSupportedError, match=r"cannot place s\[i,j\]"):
         vectorize.source_from_forms(forms, Conventions(delta=1))
 
 
