@@ -1,6 +1,6 @@
 """Stage 2, differentiate: ∂L/∂w_uv for every entry, by two independent routes.
 
-* :func:`through_scores` — the notes' way: ∂L_i/∂s_ij per sample with SymPy's ``diff`` on the
+* :func:`score_gradient` and :func:`chain_rule` — the notes' way: ∂L_i/∂s_ij per sample with SymPy's ``diff`` on the
   small per-sample loss, then the chain rule dL/dW = Xᵀ · dL/dS (+ ∂R/∂W).
 * :func:`direct` — reverse-mode differentiation of the whole expression L(W) with the scores
   substituted, node by node with SymPy's own partial derivatives (``fdiff``). It never sees the
@@ -58,12 +58,6 @@ def chain_rule(problem: Problem, G: sp.Matrix) -> sp.Matrix:
         return p.scale * data + reg * p.weight(u, v)
 
     return _in_layout(p, entry)
-
-
-def through_scores(problem: Problem) -> tuple[sp.Matrix, sp.Matrix]:
-    """Route 1: (G, dL/dW) with G = dL_i/ds_ij and dL/dW in the score symbols."""
-    G = score_gradient(problem)
-    return G, chain_rule(problem, G)
 
 
 def direct(problem: Problem) -> sp.Matrix:

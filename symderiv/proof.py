@@ -11,7 +11,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from .functions import Pos, Step, at_kink
+from .functions import Pos, Step
 
 MP = mpmath.MPContext()  # a context of our own: the global mpmath precision is the user's
 MP.dps = 40
@@ -166,7 +166,3 @@ def agree_at_points(
                     "point": {str(s): v for s, v in point.items()},
                 }
     return points, None
-
-
-def with_kink(expr: sp.Expr, kink: sp.Expr) -> sp.Expr:
-    return at_kink(expr, kink)
