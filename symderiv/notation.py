@@ -25,6 +25,14 @@ def exclusion(body: sp.Expr, k: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
     return None
 
 
+def _as_excluded(expr: sp.Sum):
+    """Σ_k f(k)(1 − δ(k, t)) as the ExcludedSum Σ_{k≠t} f(k), or None for any other sum."""
+    from .functions import ExcludedSum, excluded_sums
+
+    shown = excluded_sums(expr)
+    return shown if isinstance(shown, ExcludedSum) else None
+
+
 def notes_order(terms: list[sp.Expr]) -> list[sp.Expr]:
     """Order the terms of a sum as the notes write a margin: s_j − s_{y_i} + Δ — scores with a plus
     sign first, then scores with a minus sign, then the rest (Δ, constants)."""
@@ -95,17 +103,12 @@ class NotesLatexPrinter(LatexPrinter):
         return rf"\sum_{{{self._print(expr.index)} \ne {self._print(expr.excluded)}}} {inner}"
 
     def _print_Sum(self, expr: sp.Sum) -> str:
-        (k, _lo, _hi), body = expr.limits[0], expr.function
-        excluded = exclusion(body, k)
-        if excluded is not None:
-            body, a = excluded
-            sub = rf"{self._print(k)} \ne {self._print(a)}"
-        else:
-            sub = self._print(k)
-        inner = self._print(body)
-        if body.is_Add:
-            inner = rf"\left({inner}\right)"
-        return rf"\sum_{{{sub}}} {inner}"
+        shown = _as_excluded(expr)
+        if shown is not None:
+            return self._print(shown)
+        body = expr.function
+        inner = rf"\left({self._print(body)}\right)" if body.is_Add else self._print(body)
+        return rf"\sum_{{{self._print(expr.limits[0][0])}}} {inner}"
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         name = expr.name
@@ -140,14 +143,10 @@ class NotesTextPrinter(TextPrinter):
         return f"Σ_{{{self._print(expr.index)}≠{self._print(expr.excluded)}}} ({self._print(expr.body)})"
 
     def _print_Sum(self, expr: sp.Sum) -> str:
-        (k, _lo, _hi), body = expr.limits[0], expr.function
-        excluded = exclusion(body, k)
-        if excluded is not None:
-            body, a = excluded
-            sub = f"{self._print(k)}≠{self._print(a)}"
-        else:
-            sub = self._print(k)
-        return f"Σ_{{{sub}}} ({self._print(body)})"
+        shown = _as_excluded(expr)
+        if shown is not None:
+            return self._print(shown)
+        return f"Σ_{{{self._print(expr.limits[0][0])}}} ({self._print(expr.function)})"
 
 
 def latex(expr: object) -> str:
