@@ -74,6 +74,13 @@ class Problem:
         return self.X[i, u] if self.conventions.layout == "XW" else self.X[u, i]
 
     @property
+    def data_symbols(self) -> list[sp.Symbol]:
+        """The symbols of L besides λ, in W's then X's order: the weights, the features (not the
+        constant-1 bias feature) and Δ when it is symbolic."""
+        xs = [x for x in self.X if isinstance(x, sp.Symbol)]
+        return [*self.W, *xs, *self.delta.free_symbols]
+
+    @property
     def score_definitions(self) -> dict[sp.Symbol, sp.Expr]:
         return {self.S[i, j]: self.S_def[i, j] for i in range(self.N) for j in range(self.C)}
 

@@ -174,7 +174,7 @@ class Derivation:
     @cached_property
     def _symbols(self) -> list:
         p = self._concrete()
-        xs = [x for x in p.X if isinstance(x, sp.Symbol)]
+        xs = [x for x in p.X if isinstance(x, sp.Symbol)]  # lambdify takes W and X as separate lists
         args: list = [list(p.W), xs, LAMBDA]
         if self.conventions.delta.free_symbols:
             args.append(self.conventions.delta)
@@ -222,8 +222,7 @@ class Derivation:
 
         p = self._concrete()
         rng = random.Random(seed)
-        xs = [x for x in p.X if isinstance(x, sp.Symbol)]
-        point = random_point([*p.W, *xs, LAMBDA, *self.conventions.delta.free_symbols], rng)
+        point = random_point([*p.data_symbols, LAMBDA], rng)
         point[LAMBDA] = abs(point[LAMBDA])
         W = np.array([[float(point[w]) for w in row] for row in p.W.tolist()])
         X = np.array([[float(point.get(x, 1)) for x in row] for row in p.X.tolist()])

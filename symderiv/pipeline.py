@@ -186,17 +186,23 @@ def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, see
     return claims
 
 
+def _evaluators(p: Problem, point: dict) -> tuple[Evaluator, Evaluator]:
+    """Evaluators at ``point`` (values of W, X, Δ, λ): one for expressions in W and X, and one that
+    also knows the scores s_ij, computed exactly from their definitions."""
+    ev = Evaluator(point, p.conventions.kink)
+    scores = {p.S[i, j]: as_sympy(ev(p.S_def[i, j])) for i in range(p.N) for j in range(p.C)}
+    return ev, Evaluator({**point, **scores}, p.conventions.kink)
+
+
 def _score_counterexample(p: Problem, derived: sp.Matrix, claimed: sp.Matrix, tries: int = 20) -> dict | None:
     """A point (exact rational W, X, Δ) where a claimed G_ij differs from the derived one."""
     import random
 
     rng = random.Random(1)
-    symbols = sorted(set(p.W) | {x for x in p.X if x.is_Symbol} | p.delta.free_symbols, key=sp.default_sort_key)
+    symbols = sorted(p.data_symbols, key=sp.default_sort_key)
     for _ in range(tries):
         point = random_point(symbols, rng, positive=p.delta.free_symbols)
-        ev = Evaluator(point, p.conventions.kink)
-        scores = {p.S[i, j]: as_sympy(ev(p.S_def[i, j])) for i in range(p.N) for j in range(p.C)}
-        evs = Evaluator({**point, **scores}, p.conventions.kink)
+        _, evs = _evaluators(p, point)
         for i in range(p.N):
             for j in range(p.C):
                 a, b = evs(derived[i, j]), evs(claimed[i, j])
@@ -231,15 +237,11 @@ def _at_points(p: Problem, direct: sp.Matrix, points: int, seed: int) -> Claim:
     import random
 
     rng = random.Random(seed)
-    symbols = sorted(
-        set(p.W) | {x for x in p.X if x.is_Symbol} | {LAMBDA} | p.delta.free_symbols, key=sp.default_sort_key
-    )
+    symbols = sorted({*p.data_symbols, LAMBDA}, key=sp.default_sort_key)
     G = matrix_weights(p)
     for k in range(points):
         point = random_point(symbols, rng, positive=[LAMBDA, *p.delta.free_symbols])
-        ev = Evaluator(point, p.conventions.kink)
-        scores = {p.S[i, j]: as_sympy(ev(p.S_def[i, j])) for i in range(p.N) for j in range(p.C)}
-        evs = Evaluator({**point, **scores}, p.conventions.kink)
+        ev, evs = _evaluators(p, point)
         weights = [[evs(G[i, v]) for v in range(p.C)] for i in range(p.N)]
         for idx, (u, v) in enumerate(_entries(p)):
             claimed = sum((ev(p.feature(i, u)) * weights[i][v] for i in range(p.N)), Fraction(0))

@@ -91,10 +91,7 @@ def verify_formula(
 
     if all(identical(t, c) for t, c in zip(targets, claimed, strict=True)):
         return FormulaVerdict("proved", "symbolic: polynomial identity in the atoms", len(targets))
-    symbols = sorted(
-        set(p.W) | {x for x in p.X if isinstance(x, sp.Symbol)} | {LAMBDA} | p.delta.free_symbols,
-        key=sp.default_sort_key,
-    )
+    symbols = sorted({*p.data_symbols, LAMBDA}, key=sp.default_sort_key)
     unknown = set().union(*(c.free_symbols for c in claimed)) - set(symbols)
     if unknown:
         names = ", ".join(sorted(text(s) for s in unknown))
