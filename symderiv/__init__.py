@@ -7,15 +7,16 @@ notes, and check hand-written gradients against the derivation.
 True
 """
 
+from . import report  # noqa: F401  (fills Derivation's rich display in Jupyter)
+from .algebra.functions import Pos, Step
 from .check import check_gradient
+from .codegen.vectorize import numpy_function
 from .conventions import Conventions
-from .derivation import Derivation, DerivationStep
+from .derive.result import Derivation, DerivationStep
 from .errors import InputError, NotSupportedError, ProofError, SymderivError, TooLargeError
-from .functions import Pos, Step
 from .losses import Loss, register
-from .pipeline import derive
-from .vectorize import numpy_function
-from .verify import verify_formula
+from .pipeline import derive, verify_formula
+from .version import __version__
 
 __all__ = [
     "Conventions",
@@ -34,5 +35,5 @@ __all__ = [
     "numpy_function",
     "register",
     "verify_formula",
+    "__version__",
 ]
-__version__ = "0.1.0"

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import pytest
 
+from .testing import assert_gradient
+
 #: the options the marker and the fixture accept (those of symderiv.check_gradient)
 OPTIONS = ("loss", "layout", "regularizer", "delta", "data", "timeout", "seed")
 
@@ -45,8 +47,6 @@ def check_gradient(request: pytest.FixtureRequest):
 
     Options (``loss``, ``layout``, ``regularizer``, ``delta``, ``data``, ``timeout``, ``seed``) come
     from the call, then the nearest ``@pytest.mark.symderiv(...)``, then the command line."""
-    from .testing import assert_gradient
-
     defaults: dict = {}
     for option, name in (("timeout", "--symderiv-timeout"), ("seed", "--symderiv-seed")):
         value = request.config.getoption(name)

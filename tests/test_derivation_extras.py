@@ -35,7 +35,7 @@ def test_jupyter_display_is_a_report():
 def test_a_false_closed_form_gets_a_counterexample_with_exact_values():
     import sympy as sp
 
-    from symderiv.proof import Evaluator
+    from symderiv.algebra.evaluate import Evaluator
 
     h = symderiv.losses.get("hinge")
     wrong = symderiv.Loss(  # the label case without its minus sign

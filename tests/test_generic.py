@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import symderiv
-from symderiv import generic as g
+from symderiv.derive import generic as g
 from symderiv.losses import get
 
 LOSSES = ["hinge", "squared-hinge", "softmax"]
@@ -67,7 +67,7 @@ def test_hinge_cases_are_the_notes_formulas_without_deltas():
     for case in d.cases.values():
         assert not case.has(sp.KroneckerDelta) and not case.has(sp.Sum)
     label = d.cases["label"]
-    (excluded,) = label.atoms(symderiv.functions.ExcludedSum)
+    (excluded,) = label.atoms(symderiv.algebra.functions.ExcludedSum)
     assert excluded.excluded == y[i] and excluded.body == symderiv.Step(s[i, g.k] - s[i, y[i]] + delta)
     assert label == -x[i, u] * excluded
     # shown as Σ_{k≠y_i}, it is still the derived sum: expanding it back gives the proven form

@@ -10,12 +10,12 @@ import pytest
 import sympy as sp
 
 import symderiv
-from symderiv.functions import Pos, Step
+from symderiv.algebra.functions import Pos, Step
+from symderiv.render.latex import latex
 from symderiv.report import build_report, derive_for_report, render_report, repr_latex, repr_markdown
 from symderiv.report import code as report_code
-from symderiv.report.content import Equation, ReportError, build
-from symderiv.report.printer import latex
-from symderiv.report.render import plain
+from symderiv.report.content import build
+from symderiv.report.document import Equation, ReportError, plain
 
 LOSSES = ["hinge", "squared-hinge", "softmax"]
 CONVENTIONS = [

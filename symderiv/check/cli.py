@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 
 from ..errors import InputError
+from .core import check_gradient
 
 
 @click.command("check")
@@ -52,8 +54,6 @@ from ..errors import InputError
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the report")
 def check_command(target, loss, layout, regularizer, delta, reduction, data_file, timeout, as_json):
     """Check a hand-written gradient f(W, X, y, reg) -> (loss, dW) against the derivation."""
-    from .core import check_gradient
-
     data = _load_npz(data_file) if data_file else None
     result = check_gradient(
         target,
@@ -70,8 +70,6 @@ def check_command(target, loss, layout, regularizer, delta, reduction, data_file
 
 
 def _load_npz(path: str) -> dict:
-    import numpy as np
-
     if not Path(path).is_file():
         raise InputError(f"no such data file: {path}")
     try:

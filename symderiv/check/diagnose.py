@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -179,8 +180,6 @@ def _raised(o: Observation, ctx: Context) -> str:
 
 
 def _short_path(path: str) -> str:
-    from pathlib import Path
-
     try:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:

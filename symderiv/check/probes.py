@@ -15,6 +15,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..errors import InputError
+
 C = 3
 D_MAX = 4
 LABELS = {4: (0, 2, 1, 2), 3: (2, 0, 1), 1: (1,)}
@@ -140,7 +142,6 @@ def large_scores_probe(rng: np.random.Generator) -> Probe:
 def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
     """The user's own data, in the user's layout, as probes: at their λ and, when λ > 0, at λ = 0
     too (so a wrong regularization term is told apart from a wrong data term)."""
-    from ..errors import InputError
 
     try:
         W = np.asarray(W, dtype=float)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,8 +174,6 @@ def _collect(receiver, child, count: int, deadline: float) -> list[Outcome]:
 
 @contextlib.contextmanager
 def _quiet_fork_warning():
-    import warnings
-
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
         yield

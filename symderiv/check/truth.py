@@ -32,8 +32,12 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from ..algebra.functions import Step
+from ..codegen.vectorize import numpy_function
 from ..errors import NotSupportedError, ProofError
-from .probes import Probe
+from ..pipeline import derive
+from ..render.notation import text
+from .probes import D_MAX, Probe
 
 #: derive at concrete size when max(D, N)·C·N of the user's own data is at most this; above, use
 #: the vectorized generated function
@@ -50,8 +54,6 @@ def derivation(
     loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int, reduction: str = "mean"
 ):
     """A proved derivation (symbolic Δ, regularizer λΣW², ``reduction`` over samples), cached."""
-    from ..pipeline import derive
-
     d = derive(
         loss,
         reduction=reduction,
@@ -102,16 +104,11 @@ class DerivedSource:
     def kink_matters(self) -> bool:
         """Whether the derived gradient still holds an indicator 1[m > 0] (the squared hinge's does
         not: max(0, m)·1[m > 0] is max(0, m), continuous, so its kinks need no second derivation)."""
-        from ..functions import Step
-
         d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, 0, self.reduction)
         return bool(d.gradient.has(Step))
 
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
         """The symbolic ∂L/∂w_uv, as the derivation states it (regularizer as matched)."""
-        from ..codegen import text
-        from ..pipeline import derive
-
         d = derive(
             self.loss,
             D=self.D,
@@ -155,8 +152,6 @@ class VectorizedSource:
 
 @lru_cache(maxsize=32)
 def _vectorized(loss: str, layout: str, delta: float, kink: int, reduction: str):
-    from .. import numpy_function  # the vectorized form generated from the derivation
-
     options = dict(layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta)
     if kink == 0:
         return numpy_function(loss, **options)
@@ -311,8 +306,6 @@ def compute_truths(
 
 
 def source_for(loss, p: Probe, layout: str, reduction: str = "mean") -> DerivedSource | VectorizedSource:
-    from .probes import D_MAX
-
     if not p.user_data:
         return DerivedSource(
             loss.name, layout, max(D_MAX, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction

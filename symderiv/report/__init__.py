@@ -16,8 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import PROOF_SIZE, Report, ReportError, build
-from .render import render
+from ..conventions import DELTA
+from ..derive.result import DISPLAY
+from ..errors import SymderivError
+from ..pipeline import derive
+from . import figures
+from .code import Implementation, from_function
+from .content import PROOF_SIZE, build
+from .document import Report, ReportError
+from .render import render, svg_name
 from .writers import (
     FORMATS,
     Output,
@@ -38,8 +45,6 @@ REPORT_LABELS = (1, 0)
 
 def derive_for_report(loss, **conventions):
     """Derive ``loss`` at the report's size (D=3, C=3, N=2, every label pattern proven)."""
-    from ..pipeline import derive
-
     return derive(loss, **PROOF_SIZE, y=list(REPORT_LABELS), **conventions)
 
 
@@ -54,8 +59,6 @@ def _concrete(d):
 def build_report(d, *, implementation=None) -> Report:
     """The :class:`Report` of a derivation; ``implementation`` is a user's function or an
     :class:`~symderiv.report.code.Implementation`."""
-    from .code import Implementation, from_function
-
     if implementation is not None and not isinstance(implementation, Implementation):
         implementation = from_function(implementation)
     return build(_concrete(d), implementation=implementation, generic=_generic(d))
@@ -66,8 +69,6 @@ def _generic(d):
     loss has no symbolic form."""
     if getattr(d, "problem", 1) is None:
         return d
-    from ..errors import SymderivError
-
     try:
         return d.symbolic()
     except SymderivError:  # a loss without a symbolic form: the report does without
@@ -76,8 +77,6 @@ def _generic(d):
 
 def basename(d) -> str:
     """File name stem of a report: the loss, then every convention that is not the default."""
-    from ..conventions import DELTA
-
     c = d.conventions
     parts = [d.loss.name]
     if c.layout != "XW":
@@ -116,9 +115,6 @@ class Planned:
 
 def plan(d, out_dir: Path, formats=FORMATS, *, implementation=None) -> Planned:
     """Every file the report of ``d`` consists of, rendered in memory."""
-    from . import figures
-    from .render import svg_name
-
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ReportError(f"unknown format(s) {', '.join(sorted(unknown))}: choose from {', '.join(FORMATS)}")
@@ -211,6 +207,9 @@ def repr_markdown(d) -> str:
     report.inline_svg = True
     return render(report, "md")
 
+
+DISPLAY["latex"] = repr_latex
+DISPLAY["markdown"] = repr_markdown
 
 __all__ = [
     "FORMATS",

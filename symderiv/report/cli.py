@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from .. import losses
+from . import derive_for_report, stale, write_report
+from .code import load_implementation
 from .writers import FORMATS
 
 REGENERATE = "python -m symderiv report --all --out reports --force"
@@ -52,10 +55,6 @@ def report_command(
 ):
     """Write the derivation report of LOSS (LaTeX, PDF, Markdown, HTML), or of every built-in
     loss with --all. With --check, verify that --out holds them, current, instead."""
-    from .. import losses
-    from . import derive_for_report, stale, write_report
-    from .code import load_implementation
-
     chosen = _formats(formats)
     if all_ == (loss is not None):
         raise click.UsageError("name one loss (one of: %s) or pass --all" % ", ".join(losses.names()))

@@ -9,11 +9,17 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
+from ..check import check_gradient
+from ..codegen.vectorize import numpy_function, source
+from ..conventions import DELTA
+from ..errors import InputError, SymderivError
+from .document import Listing, MathBlock, Section
 
 #: NumPy functions latexify renders as the same mathematics (positional arguments only)
 FAITHFUL_CALLS = {"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "abs", "sum"}
@@ -154,9 +160,7 @@ def render(impl: Implementation) -> tuple[str | None, list[str]]:
     if reasons:
         return None, reasons
     try:
-        import tempfile
-
-        import latexify
+        import latexify  # imported on first use: a slow import that most reports never need
 
         with tempfile.TemporaryDirectory(prefix="symderiv-impl-") as folder:
             fn = impl.function if impl.function is not None else _function_from_source(impl, folder)
@@ -168,8 +172,6 @@ def render(impl: Implementation) -> tuple[str | None, list[str]]:
 
 def _function_from_source(impl: Implementation, folder: str):
     """A function from source alone, through a module file (latexify reads the source back)."""
-    import sys
-
     path = Path(folder) / "implementation.py"
     path.write_text("import numpy as np\nimport math\n\n\n" + textwrap.dedent(impl.source), encoding="utf-8")
     spec = importlib.util.spec_from_file_location(f"_symderiv_impl_{path.stat().st_ino}", path)
@@ -185,8 +187,6 @@ def _function_from_source(impl: Implementation, folder: str):
 
 def implementation_section(d, impl: Implementation):
     """The report section for a user's implementation, with its check result when available."""
-    from .content import Listing, MathBlock, Section
-
     rendered, reasons = render(impl)
     blocks: list[object] = []
     where = f" (`{impl.path}`)" if impl.path else ""
@@ -212,9 +212,6 @@ def check_result(d, impl: Implementation) -> str | None:
     """``symderiv.check_gradient`` on the implementation, as text; None when unavailable."""
     if impl.function is None:
         return None
-    from ..check import check_gradient
-    from ..errors import SymderivError
-
     c = d.conventions
     try:
         result = check_gradient(
@@ -233,8 +230,6 @@ def check_result(d, impl: Implementation) -> str | None:
 
 def vectorize_options(d) -> dict:
     """The derivation's conventions as ``symderiv.vectorize`` takes them (Δ an argument if symbolic)."""
-    from ..conventions import DELTA
-
     c = d.conventions
     return dict(
         layout=c.layout,
@@ -249,10 +244,6 @@ def vectorize_options(d) -> dict:
 def generated_numpy(d) -> str | None:
     """Source of the vectorized NumPy loss and gradient from ``symderiv.vectorize``, if available."""
     try:
-        from ..vectorize import source
-    except ImportError:
-        return None
-    try:
         out = source(d.loss, **vectorize_options(d))
     except Exception:  # another stage's limits (a loss it cannot vectorize): leave the section out
         return None
@@ -261,10 +252,6 @@ def generated_numpy(d) -> str | None:
 
 def vectorized_function(d):
     """``symderiv.vectorize.numpy_function`` for the derivation's loss and conventions, or None."""
-    try:
-        from ..vectorize import numpy_function
-    except ImportError:
-        return None
     try:
         return numpy_function(d.loss, **vectorize_options(d))
     except Exception:

@@ -8,95 +8,22 @@ were not proven, so a report never shows an equation symderiv did not prove."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
 from ..conventions import DELTA, LAMBDA
-from ..errors import SymderivError
-from ..proof import Claim
-from .printer import INDICATOR, latex, notes_latex
+from ..derive.result import Claim
+from ..render.latex import INDICATOR, latex, notes_latex
+from . import code, figures
+from .code import vectorized_function
+from .document import Equation, Evidence, Listing, Report, ReportError, Section, plain
 
 #: the size at which the report's claims are proven (every label pattern)
 PROOF_SIZE = {"D": 3, "C": 3, "N": 2}
 FLOAT_POINTS = 5
 FLOAT_TOLERANCE = 1e-9
-
-
-class ReportError(SymderivError):
-    """A report could not be built (an equation without a proof, a missing field)."""
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One claim as the report shows it: a short key, the claim, and where it came from."""
-
-    key: str
-    claim: Claim
-    source: str  # "derive" (symderiv's proof) or "report" (checked while building the report)
-
-
-@dataclass(frozen=True)
-class Equation:
-    """A displayed equation: the body of an ``aligned`` block, its number, and its evidence."""
-
-    body: str
-    claims: tuple[str, ...] = ()  # Evidence keys; empty only for definitions
-    definition: bool = False
-    boxed: bool = False
-    number: int = 0
-
-
-@dataclass
-class Section:
-    title: str
-    blocks: list[object] = field(default_factory=list)  # str paragraphs (inline $…$), Equation, Figure…
-
-
-@dataclass(frozen=True)
-class Listing:
-    """Verbatim code."""
-
-    code: str
-    language: str = "python"
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class MathBlock:
-    """Display math that is not a claim about the gradient (a rendering of the user's code)."""
-
-    body: str
-
-
-@dataclass
-class Report:
-    """A derivation report, ready for any of the templates."""
-
-    name: str
-    title: str
-    subtitle: str
-    sections: list[Section]
-    evidence: list[Evidence]
-    figure: object | None = None  # figures.Figure
-    proof_intro: str = ""
-    evidence_after: int = 0  # the proof section follows this section (1-based)
-    inline_svg: bool = False  # Markdown with the figure inline (Jupyter) instead of a file
-
-    @property
-    def equations(self) -> list[Equation]:
-        return [b for s in self.sections for b in s.blocks if isinstance(b, Equation)]
-
-    def evidence_for(self, key: str) -> Evidence:
-        for e in self.evidence:
-            if e.key == key:
-                return e
-        raise KeyError(key)
-
-    def covers(self, key: str) -> list[int]:
-        """Numbers of the equations that evidence ``key`` covers."""
-        return [eq.number for eq in self.equations if key in eq.claims]
 
 
 # ---------------------------------------------------------------- claims of the derivation
@@ -130,7 +57,7 @@ def report_evidence(d) -> list[Evidence]:
     """Claims the report checks itself, at the derivation's size: the score derivative (SymPy
     differentiates every score in every weight), the regularizer's gradient, and floating point
     (the generated NumPy gradient against the loss's hand-written NumPy reference)."""
-    p = d._concrete()
+    p = d.concrete()
     ok = True
     for i in range(p.N):
         for j in range(p.C):
@@ -174,7 +101,7 @@ def _coef_text(coef: sp.Expr) -> str:
 def float_claim(d, points: int = FLOAT_POINTS, seed: int = 0) -> Claim:
     """The gradient lambdified from the derivation against the loss's hand-written NumPy
     reference, in float64 at random points."""
-    p = d._concrete()
+    p = d.concrete()
     c = d.conventions
     rng = np.random.default_rng(seed)
     y = np.array(p.y)
@@ -205,7 +132,7 @@ def float_claim(d, points: int = FLOAT_POINTS, seed: int = 0) -> Claim:
 
 
 def _random_inputs(d, rng):
-    p = d._concrete()
+    p = d.concrete()
     c = d.conventions
     reg = float(rng.uniform(0.1, 1.0))
     W = rng.normal(size=tuple(p.W.shape))
@@ -221,14 +148,12 @@ def _difference(worst: float) -> str:
 def vectorized_claim(d, points: int = FLOAT_POINTS, seed: int = 1) -> Claim | None:
     """The vectorized NumPy function of ``symderiv.vectorize`` against the gradient lambdified from
     the derivation, in float64 at random points; None when that generator is unavailable."""
-    from .code import vectorized_function
-
     f = vectorized_function(d)
     if f is None:
         return None
     c = d.conventions
     rng = np.random.default_rng(seed)
-    y = np.array(d._concrete().y)
+    y = np.array(d.concrete().y)
     worst = 0.0
     for _ in range(points):
         W, X, reg = _random_inputs(d, rng)
@@ -354,8 +279,6 @@ def _times(factor: str, expr: str) -> str:
 def build(d, *, implementation=None, generic=None) -> Report:
     """The report of derivation ``d`` (concrete size), optionally with a user's implementation
     (:class:`~symderiv.report.code.Implementation`)."""
-    from . import code, figures
-
     loss, c = d.loss, d.conventions
     L = loss.latex
     for key in ("sample", "ds_other", "ds_label", "weights"):
@@ -602,8 +525,6 @@ def _break_inside(term: str) -> list[str]:
 
 
 def _plain_why(text: str) -> str:
-    from .render import plain
-
     return " " + plain(text.strip()) if text.strip() else ""
 
 
@@ -790,7 +711,7 @@ def _matrix_words(d, nt: Notation) -> str:
 
 
 def _concrete_section(d) -> Section:
-    p = d._concrete()
+    p = d.concrete()
     i = 0
     yi = p.y[i]
     row = ", ".join(rf"\frac{{\partial L_{{{i}}}}}{{\partial s_{{{i},{j}}}}}" for j in range(p.C))
@@ -813,7 +734,7 @@ def _concrete_section(d) -> Section:
 
 
 def _proof_intro(d) -> str:
-    p = d._concrete()
+    p = d.concrete()
     c = d.conventions
     symbols = "$X$, $W$, $\\lambda$" + (" and $\\Delta$" if d.loss.uses_delta and c.delta == DELTA else "")
     labels = ", ".join(str(k) for k in range(p.C))

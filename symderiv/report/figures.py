@@ -9,7 +9,7 @@ from html import escape
 
 import sympy as sp
 
-from .. import codegen
+from ..codegen.lambdify import lambdify
 from ..conventions import DELTA
 from ..losses import ConcreteIndexing
 
@@ -50,8 +50,8 @@ def margin_figure(d) -> Figure:
     kink = -float(delta) if loss.kinky else None
     if kink is not None and kink not in xs:
         xs = sorted([*xs, kink])
-    f = codegen.lambdify([t], value, c.kink)
-    g = codegen.lambdify([t], slope, c.kink)
+    f = lambdify([t], value, c.kink)
+    g = lambdify([t], slope, c.kink)
     loss_pts = [(x, float(f(x))) for x in xs]
     slope_pts = [(x, float(g(x))) for x in xs]
     curves = (

@@ -1,18 +1,20 @@
-"""Stage 6 (terminal): a derivation as text a person reads in a terminal."""
+"""A derivation as text a person reads in a terminal.
+
+This module sits below :mod:`symderiv.derive` (whose results print through it), so it reads a
+derivation through its public attributes only and imports none of the derive stage."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
+from ..conventions import Conventions
+from ..errors import SymderivError
 from .notation import text
 
-if TYPE_CHECKING:
-    from .derivation import Derivation
 
-
-def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
+def text_report(d: Any, entry: tuple[int, int] | None = None) -> str:
     """The per-element derivative of one entry, the closed forms, and the proof status."""
-    p = d._concrete()
+    p = d.concrete()
     loss = d.loss
     y0 = p.y[0]
     u, v = entry if entry is not None else (0, y0 if p.C > 1 else 0)
@@ -40,10 +42,8 @@ def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
     return "\n".join(lines)
 
 
-def _closed_form_lines(d: Derivation) -> list[str]:
+def _closed_form_lines(d: Any) -> list[str]:
     """The closed forms in index notation, from the symbolic-size derivation of the same loss."""
-    from .errors import SymderivError
-
     try:
         generic = d.symbolic()
     except SymderivError:  # a loss without a symbolic-size form: the definition's own words
@@ -52,7 +52,7 @@ def _closed_form_lines(d: Derivation) -> list[str]:
             "  ∂L_i/∂s_j = " + _plain(loss.latex.get("ds_other", "(see the definition)")) + "   for j ≠ y_i",
             "  ∂L_i/∂s_j = " + _plain(loss.latex.get("ds_label", "(see the definition)")) + "   for j = y_i",
             "  ∂L_i/∂w_uv = x_iu · ∂L_i/∂s_v",
-            "  dW = %s" % _matrix_form(d),
+            "  dW = %s" % matrix_form_text(d.conventions, d.loss.weights_name),
         ]
     lines = generic.text().splitlines()
     start = next(n for n, line in enumerate(lines) if line.strip().startswith("∂L_i/∂s[i,j]"))
@@ -60,13 +60,12 @@ def _closed_form_lines(d: Derivation) -> list[str]:
     return lines[start : end + 1]
 
 
-def _matrix_form(d: Derivation) -> str:
-    c = d.conventions
+def matrix_form_text(c: Conventions, weights_name: str) -> str:
+    """The matrix form dW = … as one line of text, for a loss whose weight matrix is ``weights_name``."""
     scale = "/N" if c.reduction == "mean" else ""
     reg = {"l2": " + 2λW", "half-l2": " + λW", "none": ""}[c.regularizer]
-    G = d.loss.weights_name
-    G = f"({G})" if " " in G else G
-    core = f"Xᵀ{G}{scale}" if c.layout == "XW" else f"{G}ᵀXᵀ{scale}".replace("(P - Y)ᵀ", "(P - Y)ᵀ")
+    G = f"({weights_name})" if " " in weights_name else weights_name
+    core = f"Xᵀ{G}{scale}" if c.layout == "XW" else f"{G}ᵀXᵀ{scale}"
     return core + reg
 
 

@@ -8,27 +8,12 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .codegen import TextPrinter
-
-
-def exclusion(body: sp.Expr, k: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
-    """If ``body`` is f(k)·(1 − δ(k, a)), return (f(k), a): the sum runs over k ≠ a."""
-    for factor in sp.Mul.make_args(body):
-        if factor.is_Add and len(factor.args) == 2 and sp.Integer(1) in factor.args:
-            other = factor.args[0] if factor.args[1] == 1 else factor.args[1]
-            if other.is_Mul and len(other.args) == 2 and other.args[0] == -1:
-                delta = other.args[1]
-                if isinstance(delta, sp.KroneckerDelta) and k in delta.args:
-                    a = delta.args[0] if delta.args[1] == k else delta.args[1]
-                    rest = sp.Mul(*[f for f in sp.Mul.make_args(body) if f is not factor])
-                    return rest, a
-    return None
+from ..algebra.functions import ExcludedSum, excluded_sums
+from .text import TextPrinter
 
 
 def _as_excluded(expr: sp.Sum):
     """Σ_k f(k)(1 − δ(k, t)) as the ExcludedSum Σ_{k≠t} f(k), or None for any other sum."""
-    from .functions import ExcludedSum, excluded_sums
-
     shown = excluded_sums(expr)
     return shown if isinstance(shown, ExcludedSum) else None
 

@@ -73,6 +73,21 @@ def from_sympy_builtins(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.Heaviside), lambda e: Step(e.args[0]))
 
 
+def exclusion(body: sp.Expr, k: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """If ``body`` is f(k)·(1 − δ(k, a)), return (f(k), a): the sum runs over k ≠ a."""
+    for factor in sp.Mul.make_args(body):
+        if factor.is_Add and len(factor.args) == 2 and sp.Integer(1) in factor.args:
+            other = factor.args[0] if factor.args[1] == 1 else factor.args[1]
+            if other.is_Mul and len(other.args) == 2 and other.args[0] == -1:
+                delta = other.args[1]
+                if isinstance(delta, sp.KroneckerDelta) and k in delta.args:
+                    a = delta.args[0] if delta.args[1] == k else delta.args[1]
+                    rest = sp.Mul(*[f for f in sp.Mul.make_args(body) if f is not factor])
+                    return rest, a
+    return None
+
+
+
 class ExcludedSum(sp.Expr):
     """Σ_{k ≠ t} f(k) over k = 0 … upper, the notes' sum over the other classes. It is how results
     are shown; the derivation itself works with Σ_k f(k)(1 − δ(k, t)), which :meth:`doit` returns."""
@@ -105,8 +120,6 @@ class ExcludedSum(sp.Expr):
 
 def excluded_sums(expr: sp.Expr) -> sp.Expr:
     """Show every Σ_k f(k)(1 − δ(k, t)) in ``expr`` as :class:`ExcludedSum` Σ_{k ≠ t} f(k)."""
-    from .notation import exclusion
-
     def convert(e: sp.Sum) -> sp.Expr:
         (k, lo, hi), body = e.limits[0], e.function
         found = exclusion(body, k)

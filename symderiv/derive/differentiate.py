@@ -15,10 +15,10 @@ from functools import lru_cache
 
 import sympy as sp
 
+from ..algebra.functions import from_sympy_builtins
+from ..errors import NotSupportedError
+from ..losses import ConcreteIndexing, Loss
 from .build import Problem
-from .errors import NotSupportedError
-from .functions import from_sympy_builtins
-from .losses import ConcreteIndexing, Loss
 
 
 def generic_scores(C: int) -> list[sp.Symbol]:

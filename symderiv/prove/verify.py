@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .codegen import text
-from .conventions import LAMBDA
-from .derivation import Derivation
-from .errors import InputError
-from .functions import from_sympy_builtins
-from .proof import agree_at_points
-from .simplify import apply_rules, equal_by_cases, identical
+from ..algebra.evaluate import agree_at_points
+from ..algebra.functions import from_sympy_builtins
+from ..algebra.normal_form import apply_rules, equal_by_cases, identical
+from ..conventions import LAMBDA
+from ..derive.result import Derivation
+from ..errors import InputError
+from ..render.notation import text
 
 
 @dataclass(frozen=True)
@@ -45,44 +45,19 @@ class FormulaVerdict:
         )
 
 
-def verify_formula(
-    derivation: Derivation | str,
+def check_formula(
+    derivation: Derivation,
     formula: object,
     *,
     entry: tuple[int, int] | None = None,
     sample: int | None = None,
     points: int = 20,
     seed: int = 0,
-    **derive_options: object,
 ) -> FormulaVerdict:
-    """Prove a hand-derived formula equal to the derivation's, or refute it with a counterexample.
-
-    ``formula`` is, in the derivation's symbols (``d.W``, ``d.X``, ``d.S``, ``d.delta``,
-    ``d.lam``, and :class:`~symderiv.Step` for 1[m > 0], or SymPy's Max/Heaviside):
-
-    * a Matrix of W's shape — all of dL/dW;
-    * a callable ``f(u, v)`` returning ∂/∂w_uv (feature u, class v);
-    * one expression, with ``entry=(u, v)``.
-
-    With ``sample=i`` the formula is for ∂L_i/∂w_uv (one sample's loss, no averaging, no
-    regularizer), as the notes write it. ``derivation`` may be a loss name, derived with
-    ``derive_options``.
-
-    >>> import symderiv
-    >>> d = symderiv.derive("hinge", D=2, C=3, N=1, y=[0])
-    >>> s, x = d.S, d.X
-    >>> symderiv.verify_formula(d, symderiv.Step(s[0, 1] - s[0, 0] + d.delta) * x[0, 1],
-    ...                         entry=(1, 1), sample=0).status
-    'proved'
-    """
-    if isinstance(derivation, str):
-        from .pipeline import derive
-
-        derivation = derive(derivation, **derive_options)  # type: ignore[arg-type]
-    elif derive_options:
-        raise InputError(f"options {sorted(derive_options)} apply only when a loss name is given")
+    """Prove ``formula`` equal to the derivation's, or refute it: :func:`symderiv.verify_formula`
+    for a derivation already made (that function's docstring says what ``formula`` may be)."""
     d = derivation
-    p = d._concrete()
+    p = d.concrete()
     targets, claimed, labels = _pairs(d, formula, entry, sample)
     kink = d.conventions.kink
     subs = p.score_definitions
@@ -120,7 +95,7 @@ def _rational(expr: sp.Expr) -> sp.Expr:
 
 
 def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, list[str]]:
-    p = d._concrete()
+    p = d.concrete()
     if sample is not None and not (isinstance(sample, int) and 0 <= sample < p.N):
         raise InputError(f"sample must be one of 0 … {p.N - 1}, not {sample!r}")
 

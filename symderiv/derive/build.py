@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .conventions import LAMBDA, Conventions
-from .errors import InputError, TooLargeError
-from .losses import ConcreteIndexing, Loss
+from ..conventions import LAMBDA, Conventions
+from ..errors import InputError, TooLargeError
+from ..losses import ConcreteIndexing, Loss
 
 #: derive() refuses concrete sizes beyond this D·C·N (the generic-size derivation has no limit)
 MAX_ENTRIES = 20_000

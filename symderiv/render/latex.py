@@ -11,7 +11,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..functions import Pos, Step
+from ..algebra.functions import Pos, Step
 
 INDICATOR = r"\mathbf{1}"
 

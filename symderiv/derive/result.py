@@ -1,20 +1,57 @@
-"""The result of a derivation: ordered steps, the derived and closed-form gradients, the claims
-proven about them, and NumPy functions generated from the symbolic result."""
+"""The result of a derivation, as data: ordered steps, the derived and closed-form gradients, the
+claims proven about them, and NumPy functions generated from the symbolic result.
+
+This module imports no stage above :mod:`symderiv.derive`. What a result needs from above is given
+to it: the pipeline attaches ``derive_fn`` (for :meth:`Derivation.symbolic` and ``.at``) and
+``compile_numpy`` (the code generator behind :meth:`Derivation.numpy_gradient`); rich display in
+Jupyter goes through :data:`DISPLAY`, which :mod:`symderiv.report` fills when it is imported."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from . import codegen
+from ..algebra.evaluate import Evaluator, random_point
+from ..conventions import LAMBDA, Conventions
+from ..errors import InputError, NotSupportedError
+from ..losses import Loss
+from ..render.text_report import text_report
 from .build import Problem
-from .conventions import LAMBDA, Conventions
-from .errors import InputError
-from .losses import Loss
-from .proof import Claim
+from .closed_form import closed_score_gradient, matrix_form
+from .differentiate import chain_rule
+
+#: rich display of a derivation, by format ("latex", "markdown"): filled by :mod:`symderiv.report`
+DISPLAY: dict[str, Callable[[Any], str]] = {}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One proven (or refuted) statement, with how it was established."""
+
+    statement: str
+    holds: bool
+    method: str
+    detail: str = ""
+    counterexample: Mapping[str, object] | None = field(default=None, compare=False)
+
+    def line(self) -> str:
+        mark = "proved" if self.holds else "FAILED"
+        out = f"{mark:6s}  {self.statement}  [{self.method}{'; ' + self.detail if self.detail else ''}]"
+        if self.counterexample:
+            ce = self.counterexample
+            point = ", ".join(f"{k} = {v}" for k, v in ce["point"].items())
+            out += f"\n        counterexample at {ce['entry']}: derived {ce['derived']}, claimed {ce['claimed']}"
+            out += f"; at {point}"
+        return out
+
+
+
 
 
 def _number(name: str, value: object) -> float:
@@ -49,41 +86,42 @@ class Derivation:
     score_gradient: sp.Matrix | None = None  # G_ij = ∂L_i/∂s_ij, derived and simplified
     gradient_direct: sp.Matrix | None = None  # dL/dW from L(W) directly, in W and X
     label_patterns: int = 1  # how many label patterns the proof covered
+    #: ``symderiv.derive`` (attached by the pipeline): derives this loss again, for ``.symbolic()``
+    derive_fn: Callable[..., Derivation] | None = field(default=None, repr=False, compare=False)
+    #: the code generator (attached by the pipeline): (arguments, expression, kink) -> NumPy function
+    compile_numpy: Callable[[list, object, sp.Expr], Callable] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def gradient(self) -> sp.Matrix:
         """dL/dW in W's shape, derived through the scores (chain rule on G), in the score symbols."""
-        from .differentiate import chain_rule
-
         assert self.score_gradient is not None
-        return chain_rule(self._concrete(), self.score_gradient)
+        return chain_rule(self.concrete(), self.score_gradient)
 
     def symbolic(self) -> Derivation:
         """The symbolic-size derivation of the same loss with the same conventions (raises
         NotSupportedError for a loss without a symbolic-size form)."""
-        from .pipeline import derive
+        return self.derive_again()
 
-        return derive(self.loss, **self.conventions.as_options())  # type: ignore[arg-type]
+    def derive_again(self, **options: object) -> Derivation:
+        """``symderiv.derive`` of this loss with this derivation's conventions, changed by ``options``."""
+        if self.derive_fn is None:
+            raise NotSupportedError("this derivation was not made by symderiv.derive: derive it with that")
+        return self.derive_fn(self.loss, **{**self.conventions.as_options(), **options})
 
     @cached_property
     def closed_form(self) -> sp.Matrix:
         """The per-element closed form of the notes, in W's shape (proven equal to ``gradient``)."""
-        from .differentiate import chain_rule
-        from .pipeline import closed_score_gradient
-
-        return chain_rule(self._concrete(), closed_score_gradient(self._concrete()))
+        return chain_rule(self.concrete(), closed_score_gradient(self.concrete()))
 
     @cached_property
     def matrix_form(self) -> sp.Matrix:
         """scale · Xᵀ G + ∂R/∂W with the loss's weight matrix G (proven equal to ``gradient``)."""
-        from .pipeline import matrix_form
-
-        return matrix_form(self._concrete())
+        return matrix_form(self.concrete())
 
     @cached_property
     def steps(self) -> list[DerivationStep]:
         """The derivation as the notes reason: scores, per-sample loss, ∂L_i/∂s_j, chain rule."""
-        p = self._concrete()
+        p = self.concrete()
         assert self.score_gradient is not None
         why = "∂L/∂w_uv = scale · Σ_i x_iu ∂L_i/∂s_iv + ∂R/∂w_uv, since s_iv is linear in w_uv"
         return [
@@ -104,31 +142,31 @@ class Derivation:
 
     @property
     def D(self) -> int:
-        return self._concrete().D
+        return self.concrete().D
 
     @property
     def C(self) -> int:
-        return self._concrete().C
+        return self.concrete().C
 
     @property
     def N(self) -> int:
-        return self._concrete().N
+        return self.concrete().N
 
     @property
     def y(self) -> tuple[int, ...]:
-        return self._concrete().y
+        return self.concrete().y
 
     @property
     def W(self) -> sp.Matrix:
-        return self._concrete().W
+        return self.concrete().W
 
     @property
     def X(self) -> sp.Matrix:
-        return self._concrete().X
+        return self.concrete().X
 
     @property
     def S(self) -> sp.Matrix:
-        return self._concrete().S
+        return self.concrete().S
 
     @property
     def delta(self) -> sp.Expr:
@@ -137,26 +175,24 @@ class Derivation:
 
     lam = LAMBDA
 
-    def _repr_latex_(self) -> str:
-        from .report import repr_latex
+    def _repr_latex_(self) -> str | None:
+        show = DISPLAY.get("latex")
+        return None if show is None else show(self)
 
-        return repr_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from .report import repr_markdown
-
-        return repr_markdown(self)
+    def _repr_markdown_(self) -> str | None:
+        show = DISPLAY.get("markdown")
+        return None if show is None else show(self)
 
     def entry(self, u: int, v: int) -> sp.Expr:
         """∂L/∂w_uv (feature u, class v), derived and simplified, in the score symbols."""
-        p = self._concrete()
+        p = self.concrete()
         if not (0 <= u < p.features and 0 <= v < p.C):
             raise InputError(f"no weight w[{u},{v}]: features are 0 … {p.features - 1}, classes 0 … {p.C - 1}")
         return self.gradient[u, v] if self.conventions.layout == "XW" else self.gradient[v, u]
 
     def in_weights(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with the score symbols replaced by their definitions in W and X."""
-        return sp.sympify(expr).xreplace(self._concrete().score_definitions)
+        return sp.sympify(expr).xreplace(self.concrete().score_definitions)
 
     # ---------------------------------------------------------------- NumPy
     def numpy_gradient(self, W, X, reg=0.0, delta=None) -> np.ndarray:
@@ -173,23 +209,28 @@ class Derivation:
 
     @cached_property
     def _symbols(self) -> list:
-        p = self._concrete()
+        p = self.concrete()
         xs = [x for x in p.X if isinstance(x, sp.Symbol)]  # lambdify takes W and X as separate lists
         args: list = [list(p.W), xs, LAMBDA]
         if self.conventions.delta.free_symbols:
             args.append(self.conventions.delta)
         return args
 
+    def _compile(self, expr: object) -> Callable:
+        if self.compile_numpy is None:
+            raise NotSupportedError("this derivation was not made by symderiv.derive: derive it with that")
+        return self.compile_numpy(self._symbols, expr, self.conventions.kink)
+
     @cached_property
     def _gradient_fn(self):
-        return codegen.lambdify(self._symbols, self.in_weights(self.gradient), self.conventions.kink)
+        return self._compile(self.in_weights(self.gradient))
 
     @cached_property
     def _loss_fn(self):
-        return codegen.lambdify(self._symbols, self._concrete().loss_in_weights(), self.conventions.kink)
+        return self._compile(self.concrete().loss_in_weights())
 
     def _arrays(self, W, X) -> tuple[np.ndarray, np.ndarray]:
-        p = self._concrete()
+        p = self.concrete()
         try:
             W = np.asarray(W, dtype=float)
             X = np.asarray(X, dtype=float)
@@ -216,11 +257,7 @@ class Derivation:
     def check_numeric(self, seed: int = 0, rtol: float = 1e-9) -> Claim:
         """Floating-point evidence: the generated NumPy gradient (float64) against the direct
         derivative evaluated exactly, at a random point. The claim is appended to ``claims``."""
-        import random
-
-        from .proof import Evaluator, random_point
-
-        p = self._concrete()
+        p = self.concrete()
         rng = random.Random(seed)
         point = random_point([*p.data_symbols, LAMBDA], rng)
         point[LAMBDA] = abs(point[LAMBDA])
@@ -246,7 +283,7 @@ class Derivation:
     # ---------------------------------------------------------------- display
     def summary(self) -> str:
         """One line: loss, size, conventions, proof status."""
-        p = self._concrete()
+        p = self.concrete()
         status = "proved" if self.proved else "NOT PROVED"
         return (
             f"{self.loss.name}: D={p.D} C={p.C} N={p.N} y={list(p.y)} layout={self.conventions.layout}"
@@ -256,11 +293,10 @@ class Derivation:
         )
 
     def __str__(self) -> str:
-        from .emit import text_report
-
         return text_report(self)
 
-    def _concrete(self) -> Problem:
+    def concrete(self) -> Problem:
+        """The concrete-size problem (W, X, S, labels) this derivation is of."""
         if self.problem is None:
             raise InputError("this derivation is at symbolic size: instantiate it with .at(D=..., C=..., N=...)")
         return self.problem

@@ -3,7 +3,7 @@ writes — two matrix products and a handful of broadcasting operations on the N
 
 The pipeline reads as its steps (:func:`source`):
 
-1. **forms** — L_i and G_ij = ∂L_i/∂s_ij in index notation (``symderiv.generic.generic_forms``);
+1. **forms** — L_i and G_ij = ∂L_i/∂s_ij in index notation (``symderiv.derive.generic.generic_forms``);
 2. **rewrite** — named rewrite rules on the index notation (:data:`REWRITES`): exclusion sums
    Σ_k f(k)(1 − δ(k, y_i)) = Σ_k f(k) − f(y_i), and the max-shift of softmax and log-sum-exp;
 3. **label column** — G_ij = A_ij + δ(j, y_i)·B_i, so G is A with B added on the label column
@@ -34,11 +34,13 @@ from sympy.codegen.rewriting import ReplaceOptim
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
-from . import codegen
-from .conventions import DELTA, LAYOUTS, Conventions
-from .errors import NotSupportedError
-from .functions import Pos, Step
-from .losses import Loss, get
+from ..algebra.functions import Pos, Step
+from ..conventions import DELTA, LAYOUTS, Conventions
+from ..derive.generic import generic_forms
+from ..errors import NotSupportedError
+from ..losses import Loss, get
+from ..render.notation import text
+from ..render.text import TextPrinter
 
 __all__ = [
     "ArrayPrinter",
@@ -58,7 +60,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class IndexForms:
-    """The fields of ``symderiv.generic.GenericForms`` this module reads (any object with them will do)."""
+    """The fields of ``symderiv.derive.generic.GenericForms`` this module reads (any object with them will do)."""
 
     i: sp.Symbol
     j: sp.Symbol
@@ -75,9 +77,7 @@ class IndexForms:
 
 
 def forms_for(loss: Loss, conventions: Conventions) -> Any:
-    """L_i and the proven closed form of G_ij at symbolic size, from ``symderiv.generic``."""
-    from .generic import generic_forms
-
+    """L_i and the proven closed form of G_ij at symbolic size, from ``symderiv.derive.generic``."""
     return generic_forms(loss, conventions)
 
 
@@ -274,15 +274,15 @@ class _ToArrays:
             if e.base == ctx.m and e.indices == (f.i,):
                 return self._use(M_MAX)
             raise NotSupportedError(
-                f"vectorized codegen cannot place {codegen.text(e)} (index {col} is the class axis)"
+                f"vectorized codegen cannot place {text(e)} (index {col} is the class axis)"
             )
         if isinstance(e, sp.KroneckerDelta):
             if col is not None and ctx.is_delta(e, col):
                 return self._use(Y_HOT)
-            raise NotSupportedError(f"vectorized codegen supports δ(class, y_i) only, not {codegen.text(e)}")
+            raise NotSupportedError(f"vectorized codegen supports δ(class, y_i) only, not {text(e)}")
         if isinstance(e, sp.Sum):
             if not ctx.full_range(e):
-                raise NotSupportedError(f"only sums over all classes 0 … C−1 are vectorized, not {codegen.text(e)}")
+                raise NotSupportedError(f"only sums over all classes 0 … C−1 are vectorized, not {text(e)}")
             k = e.limits[0][0]
             if col is not None and e.function.has(col):
                 raise NotSupportedError(f"a sum over {k} that also depends on {col} is not vectorized")
@@ -413,7 +413,7 @@ class ArrayPrinter(NumPyPrinter):
         return f"np.maximum({self._print(e.args[0])}, 0)"
 
 
-class _IndexText(codegen.TextPrinter):
+class _IndexText(TextPrinter):
     """Index notation in comments: s[i,j], δ(j, y_i), Σ_k (...)."""
 
     def _print_Indexed(self, e: sp.Indexed) -> str:

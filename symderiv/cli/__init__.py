@@ -1,12 +1,20 @@
-"""The command line: ``symderiv derive``, and the other stages' commands."""
+"""The command line: ``symderiv derive``, and the other stages' commands (the top layer)."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+import numpy as np
 
-from .errors import SymderivError
+from .. import losses
+from ..check.cli import check_command
+from ..codegen.vectorize import numpy_function
+from ..errors import SymderivError
+from ..pipeline import derive as run
+from ..render.text_report import text_report
+from ..report.cli import report_command
+from .codegen import codegen_command
 
 LAYOUT = click.Choice(["XW", "WX"])
 REGULARIZER = click.Choice(["l2", "half-l2", "none"])
@@ -56,10 +64,6 @@ def _labels(value: str | None) -> list[int] | None:
 @click.option("--steps", is_flag=True, help="with --generic: show every step of the derivation")
 def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, entry, all_, generic, steps):
     """Derive dL/dW for LOSS, prove the closed forms, and print them."""
-    from . import losses
-    from .emit import text_report
-    from .pipeline import derive as run
-
     options = dict(layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink)
     if all_:
         sys.exit(_derive_all(D, C, N, _labels(y), options))
@@ -81,28 +85,14 @@ def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, 
     sys.exit(0 if d.proved else 1)
 
 
-from .codegen_cli import codegen_command  # noqa: E402
-
 cli.add_command(codegen_command)
-
-from .report.cli import report_command  # noqa: E402
-
 cli.add_command(report_command)
-
-from .check.cli import check_command  # noqa: E402
-
 cli.add_command(check_command)
 
 
 def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:
     """The main job: every built-in loss in every layout, with and without the bias trick, derived
     and proved at concrete and at symbolic size, and the generated NumPy checked against each other."""
-    import numpy as np
-
-    from . import losses
-    from .pipeline import derive as run
-    from .vectorize import numpy_function
-
     rng = np.random.default_rng(0)
     failed = 0
     click.echo(f"{'loss':14s} {'layout':6s} {'bias':5s} {'concrete':9s} {'symbolic':9s} {'NumPy':>9s}  claims")

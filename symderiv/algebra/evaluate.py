@@ -1,11 +1,11 @@
-"""The claims a derivation proves, and the evidence: symbolic identities (normal forms in the
-atoms), exact rational evaluation at random points, and counterexamples when a claim is false."""
+"""Exact evaluation: expressions at a point, exactly (``Fraction``) where everything is rational and
+to 30 digits through exp and log; random rational points; agreement of two lists of expressions at
+such points, with a counterexample when they differ."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import mpmath
@@ -17,27 +17,6 @@ MP = mpmath.MPContext()  # a context of our own: the global mpmath precision is 
 MP.dps = 40
 
 DIGITS = 30  # precision where a value is not rational (exp, log): compared to 1e-25 relative
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One proven (or refuted) statement, with how it was established."""
-
-    statement: str
-    holds: bool
-    method: str
-    detail: str = ""
-    counterexample: Mapping[str, object] | None = field(default=None, compare=False)
-
-    def line(self) -> str:
-        mark = "proved" if self.holds else "FAILED"
-        out = f"{mark:6s}  {self.statement}  [{self.method}{'; ' + self.detail if self.detail else ''}]"
-        if self.counterexample:
-            ce = self.counterexample
-            point = ", ".join(f"{k} = {v}" for k, v in ce["point"].items())
-            out += f"\n        counterexample at {ce['entry']}: derived {ce['derived']}, claimed {ce['claimed']}"
-            out += f"; at {point}"
-        return out
 
 
 class Evaluator:

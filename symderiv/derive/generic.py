@@ -11,19 +11,21 @@ rules; the result instantiated at concrete sizes is checked against the concrete
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from .conventions import LAMBDA, Conventions
-from .derivation import Derivation, DerivationStep
-from .functions import excluded_sums
-from .losses import Loss
-from .notation import latex, text
-from .proof import Claim
-from .simplify import Normalizer, RewriteRule, valid_rules
+from ..algebra.functions import excluded_sums
+from ..algebra.normal_form import Normalizer, RewriteRule, valid_rules
+from ..conventions import LAMBDA, Conventions
+from ..losses import Loss
+from ..render.notation import latex, text
+from ..render.text_report import matrix_form_text
+from .build import s_symbol
+from .result import Claim, Derivation, DerivationStep
 
 # ------------------------------------------------------------------------------------ symbols
 i, j, k, l, u, v, a, b, q = sp.symbols("i j k l u v a b q", integer=True, nonnegative=True)
@@ -290,16 +292,12 @@ class GenericDerivation(Derivation):
     def at(self, *, D: int, C: int, N: int, y=None, **options) -> Derivation:
         """The concrete-size derivation with the same loss and conventions, with one more claim:
         this symbolic-size closed form, instantiated, equals the concrete derivation's ∂L_i/∂s_ij."""
-        from .pipeline import derive
-
-        concrete = derive(self.loss, D=D, C=C, N=N, y=y, **{**self.conventions.as_options(), **options})
+        concrete = self.derive_again(D=D, C=C, N=N, y=y, **options)
         concrete.claims.append(self.cross_check(concrete))
         return concrete
 
     def instantiate(self, sample: int, cls: int, C_value: int, labels) -> sp.Expr:
         """G_ij of the closed form at sample i = ``sample``, class j = ``cls``, C = ``C_value``."""
-        from .build import s_symbol
-
         assert self.forms is not None
         e = self.forms.score_gradient.xreplace({i: sp.Integer(sample)})
         e = e.xreplace({y[sample]: sp.Integer(labels[sample]), j: sp.Integer(cls), C: sp.Integer(C_value)})
@@ -310,7 +308,7 @@ class GenericDerivation(Derivation):
         )
 
     def cross_check(self, concrete: Derivation) -> Claim:
-        p = concrete._concrete()
+        p = concrete.concrete()
         norm = Normalizer(rules=valid_rules(self.conventions.kink))
         assert concrete.score_gradient is not None
         ok = all(
@@ -363,10 +361,8 @@ class GenericDerivation(Derivation):
             )
         if self.bias_entry is not None:
             lines.append(f"  bias (u = D, x_iD = 1): ∂L/∂w[D,v] = {scale} ∂L_i/∂s[i,v]{reg.replace('[u,v]', '[D,v]')}")
-        from .emit import _matrix_form
-
         G = self.loss.weights_name
-        lines.append(f"  matrix form: dW = {_matrix_form(self)},   {G} = [∂L_i/∂s[i,j]] (N×C, the cases above)")
+        lines.append(f"  matrix form: dW = {matrix_form_text(c, G)},   {G} = [∂L_i/∂s[i,j]] (N×C, the cases above)")
         if steps:
             lines += ["", "Steps:"]
             for step in self.generic_steps:
@@ -451,7 +447,7 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
             "symbolic: double delta summation",
         ),
         Claim(
-            f"dL/dW = {_matrix_text(c, loss)}: the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
+            f"dL/dW = {matrix_form_text(c, loss.weights_name)}: the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
             matrix_ok,
             "symbolic: SymPy's matrix-expression entry, normal forms after the index rules",
         ),
@@ -503,26 +499,22 @@ def _matrix_entry(c: Conventions, closed: sp.Expr, scale: sp.Expr, reg: sp.Expr,
     return entry.replace(lambda e: isinstance(e, MatrixElement), element)
 
 
-def _matrix_text(c: Conventions, loss: Loss) -> str:
-    from types import SimpleNamespace
-
-    from .emit import _matrix_form
-
-    return _matrix_form(SimpleNamespace(conventions=c, loss=loss))  # type: ignore[arg-type]
-
-
 def _matrix_expr(loss: Loss, c: Conventions) -> sp.Expr:
     """dW as a SymPy matrix expression (for text): scale·XᵀG + 2cλW, or scale·GᵀXᵀ + 2cλW."""
     F = D + 1 if c.bias else D
     Xm = sp.MatrixSymbol("X", N, F) if c.layout == "XW" else sp.MatrixSymbol("X", F, N)
-    G = sp.MatrixSymbol("M", N, C) if loss.weights_name == "M" else None
-    if loss.weights_name == "P - Y":
-        G = sp.MatrixSymbol("P", N, C) - sp.MatrixSymbol("Y", N, C)
-    G = G if G is not None else sp.MatrixSymbol(loss.weights_name.replace(" ", ""), N, C)
+    G = weights_matrix(loss.weights_name)
     Wm = sp.MatrixSymbol("W", F, C) if c.layout == "XW" else sp.MatrixSymbol("W", C, F)
     scale = sp.Integer(1) / N if c.reduction == "mean" else sp.Integer(1)
     product = Xm.T * G if c.layout == "XW" else G.T * Xm.T
     return sp.Eq(sp.Symbol("dW"), scale * product + 2 * c.reg.coefficient * LAMBDA * Wm, evaluate=False)
+
+
+def weights_matrix(name: str) -> sp.Expr:
+    """The weight matrix G of the matrix form as a SymPy matrix expression (N×C): ``name`` is a
+    loss's ``weights_name``, a matrix or an expression in matrices such as "M" or "P - Y"."""
+    words = set(re.findall(r"[A-Za-z_]\w*", name))
+    return sp.sympify(name, locals={w: sp.MatrixSymbol(w, N, C) for w in words})
 
 
 def _matrix_latex(loss: Loss, c: Conventions) -> str:

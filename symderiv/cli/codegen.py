@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..codegen.vectorize import source
+
 LAYOUT = click.Choice(["XW", "WX"])
 REGULARIZER = click.Choice(["l2", "half-l2", "none"])
 
@@ -18,8 +20,6 @@ REGULARIZER = click.Choice(["l2", "half-l2", "none"])
 @click.option("--kink", default="0", show_default=True, help="value of 1[m > 0] at m = 0")
 def codegen_command(loss, layout, regularizer, reduction, bias, delta, kink):
     """Print vectorized NumPy for LOSS: f(W, X, y, reg) -> (loss, dW), with its derivation in comments."""
-    from .vectorize import source
-
     click.echo(
         source(loss, layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink),
         nl=False,

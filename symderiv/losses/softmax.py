@@ -1,0 +1,62 @@
+"""SM
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from .base import Loss, register
+
+# ------------------------------------------------------------------- softmax cross-entropy
+
+
+def softmax_sample(s, y, delta, ix):
+    return -s[y] + sp.log(ix.sum_all(lambda j: sp.exp(s[j])))
+
+
+def softmax_score_gradient(s, y, j, delta, ix):
+    p_j = sp.exp(s[j]) / ix.sum_all(lambda k: sp.exp(s[k]))
+    return ix.cases(j, other=p_j, label=p_j - 1)
+
+
+def softmax_weights(S, y, delta):
+    N, C = S.shape
+    E = S.applyfunc(sp.exp)
+    P = sp.Matrix(N, C, lambda i, j: E[i, j] / sum(E.row(i)))
+    Y = sp.Matrix(N, C, lambda i, j: 1 if j == y[i] else 0)
+    return P - Y
+
+
+def softmax_reference(W, X, y, delta, kink):
+    N = X.shape[0]
+    S = X @ W
+    S = S - S.max(axis=1, keepdims=True)  # the max-shift trick: exp never overflows
+    log_norm = np.log(np.exp(S).sum(axis=1))
+    loss = (log_norm - S[np.arange(N), y]).sum()
+    P = np.exp(S - log_norm[:, None])
+    P[np.arange(N), y] -= 1
+    return float(loss), X.T @ P
+
+
+SOFTMAX = register(
+    Loss(
+        name="softmax",
+        title="Softmax cross-entropy loss",
+        description="cross-entropy of the softmax: L_i = −s_{y_i} + log Σ_j exp(s_j)",
+        sample=softmax_sample,
+        score_gradient=softmax_score_gradient,
+        weights=softmax_weights,
+        reference=softmax_reference,
+        uses_delta=False,
+        kinky=False,
+        weights_name="P - Y",
+        latex={
+            "sample": r"L_i = -s_{y_i} + \log \sum_{j} e^{s_j}",
+            "ds_other": r"p_j = \frac{e^{s_j}}{\sum_k e^{s_k}}",
+            "ds_label": r"p_{y_i} - 1",
+            "weights": r"P_{ij} = \frac{e^{s_{ij}}}{\sum_k e^{s_{ik}}},\quad Y_{ij} = \mathbb{1}\left[j = y_i\right]",
+        },
+    )
+)
+

@@ -1,0 +1,65 @@
+"""SQ
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..algebra.functions import Pos
+from .base import Loss, register
+from .hinge import numpy_margins
+
+# ---------------------------------------------------------------------- squared hinge (L2-SVM)
+
+
+def squared_hinge_sample(s, y, delta, ix):
+    return ix.sum_other(lambda j: Pos(s[j] - s[y] + delta) ** 2)
+
+
+def squared_hinge_score_gradient(s, y, j, delta, ix):
+    return ix.cases(
+        j,
+        other=2 * Pos(s[j] - s[y] + delta),
+        label=-2 * ix.sum_other(lambda k: Pos(s[k] - s[y] + delta)),
+    )
+
+
+def squared_hinge_weights(S, y, delta):
+    N, C = S.shape
+    M = sp.zeros(N, C)
+    for i in range(N):
+        for j in range(C):
+            M[i, j] = 2 * Pos(S[i, j] - S[i, y[i]] + delta) if j != y[i] else 0
+        M[i, y[i]] = -sum(M.row(i))
+    return M
+
+
+def squared_hinge_reference(W, X, y, delta, kink):
+    N = X.shape[0]
+    h = np.maximum(0, numpy_margins(W, X, y, delta))
+    M = 2 * h
+    M[np.arange(N), y] = -M.sum(axis=1)
+    return float((h**2).sum()), X.T @ M
+
+
+SQUARED_HINGE = register(
+    Loss(
+        name="squared-hinge",
+        title="Squared hinge (L2-SVM) loss",
+        description="L2-SVM: L_i = Σ_{j≠y_i} max(0, s_j − s_{y_i} + Δ)²",
+        sample=squared_hinge_sample,
+        score_gradient=squared_hinge_score_gradient,
+        weights=squared_hinge_weights,
+        reference=squared_hinge_reference,
+        weights_name="M",
+        latex={
+            "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)^2",
+            "ds_other": r"2\max\left(0,\; s_j - s_{y_i} + \Delta\right)",
+            "ds_label": r"-2\sum_{k \ne y_i} \max\left(0,\; s_k - s_{y_i} + \Delta\right)",
+            "weights": r"M_{ij} = 2\max\left(0,\; s_{ij} - s_{i y_i} + \Delta\right)\ (j \ne y_i),"
+            r"\quad M_{i y_i} = -\sum_{k \ne y_i} M_{ik}",
+        },
+    )
+)
+
