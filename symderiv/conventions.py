@@ -61,6 +61,32 @@ def _as_delta(value: object) -> sp.Expr:
         raise InputError(f"the margin Δ must be a number or 'delta' (symbolic), not {value!r}") from exc
 
 
+@dataclass(frozen=True)
+class OptionSpec:
+    """One convention, declared once: the keyword of ``derive``/``check_gradient``/``numpy_function``
+    and the marker, the ``--option`` of every command, its choices, default and help."""
+
+    name: str
+    default: object
+    help: str
+    choices: tuple[str, ...] | None = None
+    flag: bool = False
+
+
+#: the six conventions, in the order of :class:`Conventions`; every command line option and the
+#: pytest marker are built from this table (a command may override a default or the help)
+CONVENTION_OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("layout", "XW", "XW: X is N×D, W is D×C; WX: W is C×D, X is D×N", tuple(LAYOUTS)),
+    OptionSpec("regularizer", "l2", "R(W): l2 is λΣW² (cs231n), half-l2 is ½λΣW²", tuple(REGULARIZERS)),
+    OptionSpec("reduction", "mean", "mean (cs231n): L = (1/N) Σ L_i + R(W); sum: L = Σ L_i + R(W)", tuple(REDUCTIONS)),
+    OptionSpec("bias", False, "the bias trick: append a constant-1 feature", flag=True),
+    OptionSpec("delta", None, "margin Δ (default: symbolic)"),
+    OptionSpec("kink", "0", "value of 1[m > 0] at m = 0"),
+)
+
+#: the names of the conventions (the fields of :class:`Conventions`)
+CONVENTION_FIELDS: tuple[str, ...] = tuple(o.name for o in CONVENTION_OPTIONS)
+
 DELTA = sp.Symbol("Delta", real=True)
 LAMBDA = sp.Symbol("lambda", nonnegative=True)
 
@@ -97,10 +123,7 @@ class Conventions:
 
     def as_options(self) -> dict[str, object]:
         """These conventions as keyword arguments of :func:`symderiv.derive`."""
-        return {
-            "layout": self.layout, "bias": self.bias, "regularizer": self.regularizer,
-            "reduction": self.reduction, "delta": self.delta, "kink": self.kink,
-        }  # fmt: skip
+        return {name: getattr(self, name) for name in CONVENTION_FIELDS}
 
     def with_(self, **changes: object) -> Conventions:
         return replace(self, **changes)  # type: ignore[arg-type]

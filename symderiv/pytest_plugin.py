@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import pytest
 
+from .conventions import CONVENTION_FIELDS
 from .testing import assert_gradient
 
-#: the options the marker and the fixture accept (those of symderiv.check_gradient)
-OPTIONS = ("loss", "layout", "regularizer", "delta", "data", "timeout", "seed")
+#: the options the marker and the fixture accept (those of symderiv.check_gradient): the loss, every
+#: convention (one table, :data:`symderiv.conventions.CONVENTION_OPTIONS`), and the check's own
+OPTIONS = ("loss", *CONVENTION_FIELDS, "data", "timeout", "seed")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,8 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "symderiv(loss=..., layout=..., regularizer=..., delta=..., timeout=...): default options of the "
-        "check_gradient fixture",
+        f"symderiv({', '.join(f'{o}=...' for o in OPTIONS)}): default options of the check_gradient fixture",
     )
 
 
@@ -45,7 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def check_gradient(request: pytest.FixtureRequest):
     """``check_gradient(f, **options)``: assert that ``f(W, X, y, reg) -> (loss, dW)`` is right.
 
-    Options (``loss``, ``layout``, ``regularizer``, ``delta``, ``data``, ``timeout``, ``seed``) come
+    Options (``loss``, the conventions ``layout``, ``regularizer``, ``reduction``, ``bias``, ``delta``,
+    ``kink``, and ``data``, ``timeout``, ``seed``) come
     from the call, then the nearest ``@pytest.mark.symderiv(...)``, then the command line."""
     defaults: dict = {}
     for option, name in (("timeout", "--symderiv-timeout"), ("seed", "--symderiv-seed")):

@@ -59,6 +59,44 @@ def test_call_overrides_marker(check_gradient):
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
+def test_marker_accepts_every_convention_and_passes_it_on(pytester):
+    """One test per convention field, so a field the marker forgets fails by name; reduction="sum"
+    must reach the check: the summed hinge passes and the averaged one fails."""
+    from symderiv.conventions import CONVENTION_FIELDS
+
+    values = {"layout": "XW", "regularizer": "l2", "reduction": "sum", "bias": False, "delta": 1.0, "kink": 0}
+    assert set(values) == set(CONVENTION_FIELDS)
+    marks = {field: ", ".join(f"{k}={v!r}" for k, v in {"reduction": "sum", field: values[field]}.items())
+             for field in CONVENTION_FIELDS}  # fmt: skip
+    tests = "".join(
+        f"""
+@pytest.mark.symderiv(loss="hinge", {marks[field]})
+def test_{field}(check_gradient):
+    check_gradient(svm_summed)
+"""
+        for field in CONVENTION_FIELDS
+    )
+    pytester.makepyfile(
+        HEADER
+        + """
+import numpy as np
+
+def svm_summed(W, X, y, reg):
+    N = X.shape[0]; S = X @ W
+    M = np.maximum(0, S - S[np.arange(N), y][:, None] + 1); M[np.arange(N), y] = 0
+    G = (M > 0).astype(float); G[np.arange(N), y] = -G.sum(1)
+    return M.sum() + reg * np.sum(W * W), X.T @ G + 2 * reg * W
+
+@pytest.mark.symderiv(loss="hinge", reduction="sum")
+def test_mean_is_wrong_for_sum(check_gradient):
+    with pytest.raises(AssertionError):
+        check_gradient(correct.svm_vectorized)
+"""
+        + tests
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=len(CONVENTION_FIELDS) + 1)
+
+
 def test_marker_options_are_validated(pytester):
     pytester.makepyfile(
         HEADER

@@ -8,35 +8,25 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..cli_options import convention_options
 from ..errors import InputError
 from .core import check_gradient
+
+#: where the check's options differ from derive's: the regularizer may be "auto", Δ is a number
+CHECK = {
+    "regularizer": {
+        "type": click.Choice(["auto", "l2", "half-l2", "none"]),
+        "default": "auto",
+        "help": "auto accepts λΣW² (l2) and ½λΣW² (half-l2) and reports which matched",
+    },
+    "delta": {"type": float, "default": 1.0, "show_default": True, "help": "margin Δ"},
+}
 
 
 @click.command("check")
 @click.argument("target", metavar="FILE.py::FUNCTION")
 @click.option("--loss", required=True, help="hinge, squared-hinge or softmax")
-@click.option(
-    "--layout",
-    type=click.Choice(["XW", "WX"]),
-    default="XW",
-    show_default=True,
-    help="XW: X is N×D, W is D×C; WX: W is C×D, X is D×N",
-)
-@click.option(
-    "--regularizer",
-    type=click.Choice(["auto", "l2", "half-l2", "none"]),
-    default="auto",
-    show_default=True,
-    help="auto accepts λΣW² (l2) and ½λΣW² (half-l2) and reports which matched",
-)
-@click.option("--delta", type=float, default=1.0, show_default=True, help="margin Δ")
-@click.option(
-    "--reduction",
-    type=click.Choice(["mean", "sum"]),
-    default="mean",
-    show_default=True,
-    help="mean (cs231n): L = (1/N) Σ L_i + R(W); sum: L = Σ L_i + R(W)",
-)
+@convention_options(skip=("bias", "kink"), overrides=CHECK)
 @click.option(
     "--data",
     "data_file",
@@ -52,16 +42,13 @@ from .core import check_gradient
     help="seconds your function may run, all calls together",
 )
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the report")
-def check_command(target, loss, layout, regularizer, delta, reduction, data_file, timeout, as_json):
+def check_command(target, loss, data_file, timeout, as_json, **conventions):
     """Check a hand-written gradient f(W, X, y, reg) -> (loss, dW) against the derivation."""
     data = _load_npz(data_file) if data_file else None
     result = check_gradient(
         target,
         loss,
-        layout=layout,
-        regularizer=regularizer,
-        delta=delta,
-        reduction=reduction,
+        **conventions,
         data=data,
         timeout=timeout,
     )

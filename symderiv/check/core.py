@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..conventions import LAYOUTS
+from ..conventions import LAYOUTS, Conventions
 from ..errors import InputError, NotSupportedError
 from ..losses import get
 from . import diagnose, probes, runner, truth
@@ -30,6 +30,7 @@ def check_gradient(
     delta: float = 1.0,
     reduction: str = "mean",
     bias: bool = False,
+    kink: object = 0,
     data: tuple | dict | None = None,
     timeout: float = 10.0,
     seed: int = 0,
@@ -42,7 +43,8 @@ def check_gradient(
     ``regularizer="auto"`` both λΣW² ("l2") and ½λΣW² ("half-l2") are accepted and the one that
     matched is reported; "l2", "half-l2" or "none" insist on one. ``reduction`` is "mean" (cs231n:
     L = (1/N) Σ L_i + R) or "sum"; ``bias=True`` (symderiv appending the constant-1 feature) is not
-    supported — X with its ones column is just data. ``delta`` is the margin Δ,
+    supported — X with its ones column is just data. ``kink`` (the value of 1[m > 0] at m = 0) may be
+    any value in [0, 1]: at a kink the check accepts every subgradient, so it needs none. ``delta`` is the margin Δ,
     ``layout`` "XW" (X is N×D, W is D×C) or "WX" (W is C×D, X is D×N).
 
     Without ``data`` the function is called on the standard probes (shapes with D < C, D = C,
@@ -75,6 +77,7 @@ def check_gradient(
         raise InputError(f"the margin Δ must be finite, not {delta}")
     if reduction not in ("mean", "sum"):
         raise InputError(f"unknown reduction {reduction!r}: choose mean (cs231n) or sum")
+    Conventions(kink=kink)  # a kink outside [0, 1] is no subgradient: refuse it like derive does
     if bias:
         raise NotSupportedError(
             "checking with the bias trick appended by symderiv is not supported: append the constant-1 "

@@ -9,15 +9,13 @@ import numpy as np
 
 from .. import losses
 from ..check.cli import check_command
+from ..cli_options import convention_options
 from ..codegen.vectorize import numpy_function
 from ..errors import SymderivError
 from ..pipeline import derive as run
 from ..render.text_report import text_report
 from ..report.cli import report_command
 from .codegen import codegen_command
-
-LAYOUT = click.Choice(["XW", "WX"])
-REGULARIZER = click.Choice(["l2", "half-l2", "none"])
 
 
 class Group(click.Group):
@@ -52,19 +50,13 @@ def _labels(value: str | None) -> list[int] | None:
 @click.option("--C", "C", type=int, default=3, show_default=True, help="classes")
 @click.option("--N", "N", type=int, default=2, show_default=True, help="samples")
 @click.option("--y", "y", default=None, help="labels, e.g. 0,2,2 (default: a pattern with repeats)")
-@click.option("--layout", type=LAYOUT, default="XW", show_default=True)
-@click.option("--regularizer", type=REGULARIZER, default="l2", show_default=True)
-@click.option("--reduction", type=click.Choice(["mean", "sum"]), default="mean", show_default=True)
-@click.option("--bias", is_flag=True, help="the bias trick: append a constant-1 feature")
-@click.option("--delta", default=None, help="margin Δ (default: symbolic)")
-@click.option("--kink", default="0", show_default=True, help="value of 1[m > 0] at m = 0")
+@convention_options()
 @click.option("--entry", default=None, help="which ∂L/∂w_uv to print, as u,v")
 @click.option("--all", "all_", is_flag=True, help="derive and prove every built-in loss; print a summary")
 @click.option("--generic", is_flag=True, help="derive at symbolic size (index notation)")
 @click.option("--steps", is_flag=True, help="with --generic: show every step of the derivation")
-def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, entry, all_, generic, steps):
+def derive(loss, D, C, N, y, entry, all_, generic, steps, **options):
     """Derive dL/dW for LOSS, prove the closed forms, and print them."""
-    options = dict(layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink)
     if all_:
         sys.exit(_derive_all(D, C, N, _labels(y), options))
     if loss is None:

@@ -447,7 +447,8 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
             "symbolic: double delta summation",
         ),
         Claim(
-            f"dL/dW = {matrix_form_text(c, loss.weights_name)}: the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
+            f"dL/dW = {matrix_form_text(c, loss.weights_name)}: "
+            "the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
             matrix_ok,
             "symbolic: SymPy's matrix-expression entry, normal forms after the index rules",
         ),

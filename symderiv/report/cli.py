@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .. import losses
+from ..cli_options import convention_options
 from . import derive_for_report, stale, write_report
 from .code import load_implementation
 from .writers import FORMATS
@@ -26,12 +27,7 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.command("report")
 @click.argument("loss", required=False)
 @click.option("--all", "all_", is_flag=True, help="a report for every built-in loss")
-@click.option("--layout", type=click.Choice(["XW", "WX"]), default="XW", show_default=True)
-@click.option("--regularizer", type=click.Choice(["l2", "half-l2", "none"]), default="l2", show_default=True)
-@click.option("--reduction", type=click.Choice(["mean", "sum"]), default="mean", show_default=True)
-@click.option("--bias", is_flag=True, help="the bias trick: append a constant-1 feature")
-@click.option("--delta", default=None, help="margin Δ (default: symbolic)")
-@click.option("--kink", default="0", show_default=True, help="value of 1[m > 0] at m = 0")
+@convention_options()
 @click.option("--format", "formats", default=",".join(FORMATS), show_default=True, help="comma-separated formats")
 @click.option(
     "--out",
@@ -50,16 +46,13 @@ def _formats(value: str) -> tuple[str, ...]:
     metavar="FILE.py[:FUNCTION]",
     help="include your own gradient implementation (rendered, and checked when possible)",
 )
-def report_command(
-    loss, all_, layout, regularizer, reduction, bias, delta, kink, formats, out, force, check, implementation
-):
+def report_command(loss, all_, formats, out, force, check, implementation, **conventions):
     """Write the derivation report of LOSS (LaTeX, PDF, Markdown, HTML), or of every built-in
     loss with --all. With --check, verify that --out holds them, current, instead."""
     chosen = _formats(formats)
     if all_ == (loss is not None):
         raise click.UsageError("name one loss (one of: %s) or pass --all" % ", ".join(losses.names()))
     names = losses.builtin_names() if all_ else [loss]
-    conventions = dict(layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink)
     impl = load_implementation(implementation) if implementation else None
     derivations = [derive_for_report(name, **conventions) for name in names]
     failed = [d for d in derivations if not d.proved]
