@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..losses import Loss, get
 from .probes import Probe
 from .result import REGULARIZER_TEXT, Diagnosis, Discrepancy, ProbeReport
 from .runner import Outcome
@@ -42,7 +43,7 @@ OTHER_DELTAS = (0.0, 1.0, 0.5, 2.0, -1.0)
 
 @dataclass
 class Context:
-    loss: object  # the Loss
+    loss: Loss
     layout: str
     delta: float
     candidates: tuple[str, ...]
@@ -245,8 +246,15 @@ class Model:
     predict: Callable[[Truth, float, object], object]
     message: Callable[[Context, str, object, bool], str]  # (ctx, regularizer name, param, other part ok)
     params: Callable[[list[Observation], float], Iterable[object]] = lambda obs, c: (None,)
-    losses: tuple[str, ...] | None = None  # the losses it applies to (None: all)
+    applies: Callable[[Loss], bool] = lambda loss: True  # whether it is a bug of this loss
     reductions: tuple[str, ...] = ("mean", "sum")  # the conventions it is a bug of
+
+
+def _correct_class_term(loss: str | Loss) -> Callable[[float], float]:
+    """What a loop that forgets to skip j = y_i adds to L_i (a model applies only where it is known)."""
+    term = get(loss).correct_class_term
+    assert term is not None
+    return term
 
 
 def _reg(name: str) -> tuple[str, str]:
@@ -296,18 +304,6 @@ def _other_deltas(obs: list[Observation], c: float) -> Iterable[float]:
     delta = obs[0].truth.delta if obs else 1.0
     return [d for d in OTHER_DELTAS if d != delta]
 
-
-#: the value of the j = y_i term a loop that forgets to skip it adds, per sample
-CORRECT_CLASS_TERM = {
-    "hinge": lambda delta: max(0.0, delta),
-    "squared-hinge": lambda delta: max(0.0, delta) ** 2,
-}
-
-CORRECT_CLASS_COLUMN = {
-    "hinge": "the y_i column must get −(number of margins > 0)·x_i",
-    "squared-hinge": "the y_i column must get −2·(sum of the positive margins)·x_i",
-    "softmax": "the y_i column must get (p_{y_i} − 1)·x_i",
-}
 
 MODELS: list[Model] = [
     Model(
@@ -378,7 +374,7 @@ MODELS: list[Model] = [
         _correct_class_flipped,
         lambda ctx, r, k, ok: (
             "the correct-class column has the wrong sign: "
-            + CORRECT_CLASS_COLUMN.get(ctx.loss.name, "check the sign of the y_i column")
+            + (ctx.loss.label_column_hint or "check the sign of the y_i column")
         ),
     ),
     Model(
@@ -401,7 +397,7 @@ MODELS: list[Model] = [
         lambda t, c, d: t.at_delta(d)[1] + c * t.reg_grad,
         lambda ctx, r, d, ok: f"wrong margin Δ: your code computes with Δ = {d:g}, but Δ = {ctx.delta:g}",
         _other_deltas,
-        ("hinge", "squared-hinge"),
+        applies=lambda loss: loss.uses_delta,
     ),
     Model(
         "reg-loss-missing",
@@ -438,13 +434,13 @@ MODELS: list[Model] = [
     Model(
         "loss-includes-correct-class",
         "loss",
-        lambda t, c, k: t.loss_data + CORRECT_CLASS_TERM[t.source.loss](t.delta) + c * t.reg_loss,
+        lambda t, c, k: t.loss_data + _correct_class_term(t.source.loss)(t.delta) + c * t.reg_loss,
         lambda ctx, r, k, ok: (
             "the j = y_i term is included: the loss is off by "
-            f"{CORRECT_CLASS_TERM[ctx.loss.name](ctx.delta):g} per sample (the correct class's margin is "
+            f"{_correct_class_term(ctx.loss)(ctx.delta):g} per sample (the correct class's margin is "
             "always Δ); skip j == y[i]"
         ),
-        losses=("hinge", "squared-hinge"),
+        applies=lambda loss: loss.correct_class_term is not None,
     ),
     Model(
         "wrong-delta",
@@ -452,7 +448,7 @@ MODELS: list[Model] = [
         lambda t, c, d: t.at_delta(d)[0] + c * t.reg_loss,
         lambda ctx, r, d, ok: f"wrong margin Δ: your code computes with Δ = {d:g}, but Δ = {ctx.delta:g}",
         _other_deltas,
-        ("hinge", "squared-hinge"),
+        applies=lambda loss: loss.uses_delta,
     ),
 ]
 
@@ -488,7 +484,7 @@ def explain(
         return None
     best: tuple[float, Diagnosis] | None = None
     for model in MODELS:
-        if model.component != component or (model.losses and ctx.loss.name not in model.losses):
+        if model.component != component or not model.applies(ctx.loss):
             continue
         if ctx.reduction not in model.reductions:
             continue

@@ -74,6 +74,15 @@ class Loss:
     description: str = ""
     #: which layouts / conventions the definition supports (all, for the built-ins)
     kinky: bool = True  # has max(0, ·) kinks, so the indicator convention matters
+    #: words for people (all optional): what the loss means, a paragraph with $…$ math (reports) …
+    intro: str = ""
+    #: … how ∂L_i/∂s_j comes about, leading into its cases (reports; \mathbb{1} is the indicator) …
+    gradient_words: str = ""
+    #: … and what the y_i column of dW must get, for the checker's diagnosis of a flipped sign
+    label_column_hint: str = ""
+    #: what L_i gains when a loop forgets to skip j = y_i, as a function of Δ (None: the loss has no
+    #: such term); the checker recognises that bug by it
+    correct_class_term: Callable[[float], float] | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():

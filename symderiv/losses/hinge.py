@@ -1,4 +1,24 @@
-"""HINGE
+"""The multiclass SVM (hinge) loss of Weston and Watkins, as cs231n uses it — and the model for
+adding a loss of your own: copy this file, change the four functions and the record, and import it.
+
+A loss is ONE :class:`~symderiv.losses.base.Loss` record, registered on import:
+
+* ``sample(s, y, delta, ix)`` — the per-sample loss L_i, in the scores ``s[j]`` of one sample with
+  label ``y``. Sums over classes go through ``ix`` (``ix.sum_other`` is Σ_{j ≠ y_i}, ``ix.sum_all``
+  is Σ_j), so the same definition serves concrete sizes (a loop over 0 … C−1) and the symbolic size
+  of index notation. Use :class:`~symderiv.Pos` for max(0, ·) and :class:`~symderiv.Step` for the
+  indicator 1[· > 0], so that the value at a kink stays a stated convention.
+* ``score_gradient(s, y, j, delta, ix)`` — the closed form the notes give for ∂L_i/∂s_j, by cases
+  with ``ix.cases(j, other=…, label=…)``; symderiv proves it equal to what it derives.
+* ``weights(S, y, delta)`` — the weight matrix G of the matrix form dW = Xᵀ G / N + ∂R/∂W, built with
+  matrix operations (proven too); ``weights_name`` is its name in the text ("M", "P - Y").
+* ``reference(W, X, y, delta, kink)`` — a hand-written vectorized NumPy (layout XW, summed over
+  samples, no regularizer) returning (Σ_i L_i, Σ_i ∂L_i/∂W): an independent check for the tests.
+
+The rest are words for people: ``title``, ``description``, ``latex`` (the notes' formulas for
+reports), ``intro`` and ``gradient_words`` (report prose), ``label_column_hint`` and
+``correct_class_term`` (what ``symderiv check`` says about typical bugs). ``uses_delta`` and
+``kinky`` say whether the margin Δ and the indicator's kink convention matter.
 """
 
 from __future__ import annotations
@@ -61,6 +81,14 @@ HINGE = register(
         weights=hinge_weights,
         reference=hinge_reference,
         weights_name="M",
+        intro="The multiclass SVM wants the score of the correct class $y_i$ to beat every other "
+        "score by a safety margin $\\Delta$; each class that does not costs the amount by which it "
+        "falls short. Plotted against the margin, the loss is a hinge.",
+        gradient_words="Each term $\\max(0, s_j - s_{y_i} + \\Delta)$ has derivative "
+        "$\\mathbb{1}[s_j - s_{y_i} + \\Delta > 0]$ in $s_j$ and minus that in $s_{y_i}$; the label's "
+        "score appears in every term, so its derivative collects them all:",
+        label_column_hint="the y_i column must get −(number of margins > 0)·x_i",
+        correct_class_term=lambda delta: max(0.0, delta),
         latex={
             "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)",
             "ds_other": r"\mathbb{1}\left[s_j - s_{y_i} + \Delta > 0\right]",

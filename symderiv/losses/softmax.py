@@ -1,4 +1,8 @@
-"""SM
+"""The softmax cross-entropy loss, L_i = −s_{y_i} + log Σ_j exp(s_j): smooth (no kinks, no margin Δ),
+with ∂L_i/∂s_j = p_j − 1[j = y_i] for the softmax probabilities p, and the matrix form G = P − Y.
+
+Its NumPy reference uses the max-shift trick so exp never overflows. See :mod:`.hinge` for what
+each field of the :class:`~symderiv.losses.base.Loss` record means.
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ SOFTMAX = register(
         uses_delta=False,
         kinky=False,
         weights_name="P - Y",
+        intro="The softmax classifier reads the scores as unnormalised log-probabilities and charges "
+        "the negative log-probability of the correct class: the cross-entropy between the one-hot "
+        "label and $p = \\operatorname{softmax}(s)$. It is smooth and never exactly zero.",
+        gradient_words="The derivative of $\\log\\sum_k e^{s_k}$ in $s_j$ is the softmax probability $p_j$; "
+        "the term $-s_{y_i}$ adds $-1$ for the label:",
+        label_column_hint="the y_i column must get (p_{y_i} − 1)·x_i",
         latex={
             "sample": r"L_i = -s_{y_i} + \log \sum_{j} e^{s_j}",
             "ds_other": r"p_j = \frac{e^{s_j}}{\sum_k e^{s_k}}",

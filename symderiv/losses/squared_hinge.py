@@ -1,4 +1,9 @@
-"""SQ
+"""The squared hinge loss (L2-SVM): the hinge's margin violations, squared,
+L_i = Σ_{j≠y_i} max(0, s_j − s_{y_i} + Δ)².
+
+Its derivative 2·max(0, m) is continuous, so no indicator is left in the gradient and the kink
+convention never enters it. The margins' NumPy code is shared with :mod:`.hinge`; see that file for
+what each field of the :class:`~symderiv.losses.base.Loss` record means.
 """
 
 from __future__ import annotations
@@ -53,6 +58,14 @@ SQUARED_HINGE = register(
         weights=squared_hinge_weights,
         reference=squared_hinge_reference,
         weights_name="M",
+        intro="The L2-SVM charges the same shortfalls as the hinge loss, squared: violations "
+        "of the margin $\\Delta$ are penalised quadratically, and the loss is differentiable at the "
+        "hinge.",
+        gradient_words="Each term $\\max(0, m_j)^2$ with $m_j = s_j - s_{y_i} + \\Delta$ has derivative "
+        "$2\\max(0, m_j)$ in $s_j$ and minus that in $s_{y_i}$ (no indicator is left: "
+        "$2\\max(0,m)\\,\\mathbb{1}[m>0] = 2\\max(0,m)$):",
+        label_column_hint="the y_i column must get −2·(sum of the positive margins)·x_i",
+        correct_class_term=lambda delta: max(0.0, delta) ** 2,
         latex={
             "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)^2",
             "ds_other": r"2\max\left(0,\; s_j - s_{y_i} + \Delta\right)",

@@ -562,18 +562,7 @@ def _subtitle(d) -> str:
 
 
 def _loss_intro(d) -> str:
-    words = {
-        "hinge": "The multiclass SVM wants the score of the correct class $y_i$ to beat every other "
-        "score by a safety margin $\\Delta$; each class that does not costs the amount by which it "
-        "falls short. Plotted against the margin, the loss is a hinge.",
-        "squared-hinge": "The L2-SVM charges the same shortfalls as the hinge loss, squared: violations "
-        "of the margin $\\Delta$ are penalised quadratically, and the loss is differentiable at the "
-        "hinge.",
-        "softmax": "The softmax classifier reads the scores as unnormalised log-probabilities and charges "
-        "the negative log-probability of the correct class: the cross-entropy between the one-hot "
-        "label and $p = \\operatorname{softmax}(s)$. It is smooth and never exactly zero.",
-    }
-    return words.get(d.loss.name, d.loss.description)
+    return d.loss.intro or d.loss.description
 
 
 def _symbols_paragraph(d, nt: Notation) -> str:
@@ -660,26 +649,9 @@ def _conventions_paragraph(d, nt: Notation) -> str:
 
 
 def _step1_words(d) -> str:
-    name = d.loss.name
-    if name == "hinge":
-        return (
-            "Each term $\\max(0, s_j - s_{y_i} + \\Delta)$ has derivative $"
-            + INDICATOR
-            + "[s_j - s_{y_i} + \\Delta > 0]$ in $s_j$ and minus that in $s_{y_i}$; the label's "
-            "score appears in every term, so its derivative collects them all:"
-        )
-    if name == "squared-hinge":
-        return (
-            "Each term $\\max(0, m_j)^2$ with $m_j = s_j - s_{y_i} + \\Delta$ has derivative "
-            "$2\\max(0, m_j)$ in $s_j$ and minus that in $s_{y_i}$ (no indicator is left: "
-            "$2\\max(0,m)\\," + INDICATOR + "[m>0] = 2\\max(0,m)$):"
-        )
-    if name == "softmax":
-        return (
-            "The derivative of $\\log\\sum_k e^{s_k}$ in $s_j$ is the softmax probability $p_j$; "
-            "the term $-s_{y_i}$ adds $-1$ for the label:"
-        )
-    return "Differentiating $L_i$ in each score gives, by cases:"
+    if not d.loss.gradient_words:
+        return "Differentiating $L_i$ in each score gives, by cases:"
+    return d.loss.gradient_words.replace(r"\mathbb{1}", INDICATOR)
 
 
 def _cases_body(d, nt: Notation, other_name: str, label: str) -> str:
