@@ -1,5 +1,5 @@
-"""The softmax cross-entropy loss, L_i = −s_{y_i} + log Σ_j exp(s_j): smooth (no kinks, no margin Δ),
-with ∂L_i/∂s_j = p_j − 1[j = y_i] for the softmax probabilities p, and the matrix form G = P − Y.
+"""The softmax cross-entropy loss, L_i = −s_{y_i} + log Σ_j exp(s_j): smooth (no kinks, no margin Δ);
+its closed forms are stated in the softmax probabilities p and the one-hot labels Y (matrix form G = P − Y).
 
 Its NumPy reference uses the max-shift trick so exp never overflows. See :mod:`.hinge` for what
 each field of the :class:`~symderiv.losses.base.Loss` record means.

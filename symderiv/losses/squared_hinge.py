@@ -1,8 +1,8 @@
 """The squared hinge loss (L2-SVM): the hinge's margin violations, squared,
 L_i = Σ_{j≠y_i} max(0, s_j − s_{y_i} + Δ)².
 
-Its derivative 2·max(0, m) is continuous, so no indicator is left in the gradient and the kink
-convention never enters it. The margins' NumPy code is shared with :mod:`.hinge`; see that file for
+The square makes the loss differentiable at the hinge, so the kink convention does not enter its
+gradient (``symderiv derive squared-hinge`` shows the proven form). The margins' NumPy code is shared with :mod:`.hinge`; see that file for
 what each field of the :class:`~symderiv.losses.base.Loss` record means.
 """
 
