@@ -4,6 +4,7 @@ from the one table :data:`symderiv.conventions.CONVENTION_OPTIONS`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ def convention_options(
         for spec in reversed(CONVENTION_OPTIONS):  # click applies decorators bottom-up
             if spec.name in skip:
                 continue
-            settings: dict[str, object] = {"help": spec.help}
+            settings: dict[str, Any] = {"help": spec.help}
             if spec.flag:
                 settings["is_flag"] = True
             else:

@@ -95,8 +95,8 @@ LAMBDA = sp.Symbol("lambda", nonnegative=True)
 class Conventions:
     """How a loss is set up and differentiated.
 
-    >>> Conventions(layout="WX", regularizer="half-l2", delta=1).describe()[0]
-    'layout WX: W is C×D, X is D×N (one column per sample), S = W @ X (seed 001; the cs231n notes\\' W_j x_i)'
+    >>> print(Conventions(layout="WX", regularizer="half-l2", delta=1).describe()[0])
+    layout WX: W is C×D, X is D×N (one column per sample), S = W @ X (seed 001; the cs231n notes' W_j x_i)
     """
 
     layout: str = "XW"

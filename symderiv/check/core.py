@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -167,7 +168,7 @@ def check_gradient(
     )
 
 
-def _unpack(data: tuple | dict) -> tuple:
+def _unpack(data: Any) -> tuple:
     if isinstance(data, dict) or hasattr(data, "files"):  # a dict, or what np.load returns for .npz
         keys = set(data.keys()) if isinstance(data, dict) else set(data.files)
         missing = [k for k in ("W", "X", "y") if k not in keys]

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -70,6 +71,18 @@ class Observation:
         return self.loss is not None and self.grad is not None
 
     @property
+    def loss_value(self) -> float:
+        """The loss the function returned (only for a :attr:`numeric` observation)."""
+        assert self.loss is not None
+        return self.loss
+
+    @property
+    def grad_value(self) -> np.ndarray:
+        """The dW the function returned, canonical layout (only for a :attr:`numeric` observation)."""
+        assert self.grad is not None
+        return self.grad
+
+    @property
     def fits(self) -> bool:
         """Used to fit the bug models (the exact kinks and the float32-limited large scores are not)."""
         return self.numeric and not self.probe.kink and self.probe.shift is None
@@ -105,10 +118,10 @@ def compare(o: Observation, ctx: Context) -> None:
         c = COEFFICIENT[name]
         loss, grad, lo, hi = o.truth.expected(c)
         rtol = rtol_of(o, ctx)
-        o.loss_ok[name] = abs(o.loss - loss) <= loss_tolerance(o.truth, c, rtol)
+        o.loss_ok[name] = abs(o.loss_value - loss) <= loss_tolerance(o.truth, c, rtol)
         scale = grad_scale(lo, hi)
-        o.grad_ok[name] = bool(grad_within(o.grad, lo, hi, rtol, scale).all()) and o.truth.in_subdifferential(
-            o.grad, c, rtol * scale + ATOL
+        o.grad_ok[name] = bool(grad_within(o.grad_value, lo, hi, rtol, scale).all()) and o.truth.in_subdifferential(
+            o.grad_value, c, rtol * scale + ATOL
         )
 
 
@@ -243,9 +256,9 @@ class Model:
 
     id: str
     component: str  # "loss" or "grad"
-    predict: Callable[[Truth, float, object], object]
-    message: Callable[[Context, str, object, bool], str]  # (ctx, regularizer name, param, other part ok)
-    params: Callable[[list[Observation], float], Iterable[object]] = lambda obs, c: (None,)
+    predict: Callable[[Truth, float, Any], Any]
+    message: Callable[[Context, str, Any, bool], str]  # (ctx, regularizer name, param, other part ok)
+    params: Callable[[list[Observation], float], Iterable[Any]] = lambda obs, c: (None,)
     applies: Callable[[Loss], bool] = lambda loss: True  # whether it is a bug of this loss
     reductions: tuple[str, ...] = ("mean", "sum")  # the conventions it is a bug of
 
@@ -280,10 +293,10 @@ def _fit_factor(component: str) -> Callable[[list[Observation], float], Iterable
         for o in obs:
             if o.probe.reg:
                 if component == "grad":
-                    num += float(np.sum((o.grad - o.truth.grad_data) * o.truth.reg_grad))
+                    num += float(np.sum((o.grad_value - o.truth.grad_data) * o.truth.reg_grad))
                     den += float(np.sum(o.truth.reg_grad**2))
                 else:
-                    num += (o.loss - o.truth.loss_data) * o.truth.reg_loss
+                    num += (o.loss_value - o.truth.loss_data) * o.truth.reg_loss
                     den += o.truth.reg_loss**2
         enough = sum(1 for o in obs if o.probe.reg) >= (1 if component == "grad" else 2)
         if den == 0 or not enough:  # one scalar fits one loss value exactly: no evidence
@@ -464,13 +477,13 @@ def _predicts(
     if model.component == "grad":
         truth = o.truth.grad_data + c * o.truth.reg_grad
         tol = rtol * grad_scale(truth, predicted) + ATOL
-        misfit = float(np.abs(o.grad - predicted).max()) / tol
+        misfit = float(np.abs(o.grad_value - predicted).max()) / tol
         _, _, lo, hi = o.truth.expected(c)
-        wrong = not bool(grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi)).all())
+        wrong = not bool(grad_within(o.grad_value, lo, hi, rtol, grad_scale(lo, hi)).all())
     else:
         loss = o.truth.expected(c)[0]
-        misfit = abs(o.loss - predicted) / loss_tolerance(o.truth, c, rtol, predicted)
-        wrong = abs(o.loss - loss) > loss_tolerance(o.truth, c, rtol)
+        misfit = abs(o.loss_value - predicted) / loss_tolerance(o.truth, c, rtol, predicted)
+        wrong = abs(o.loss_value - loss) > loss_tolerance(o.truth, c, rtol)
     return misfit <= 1.0, wrong, misfit
 
 
@@ -575,7 +588,7 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
     numeric = [o for o in obs if o.numeric]
     if (
         numeric
-        and all(o.loss == 0 and not o.grad.any() for o in numeric)
+        and all(o.loss_value == 0 and not o.grad_value.any() for o in numeric)
         and any(not any(_ok(o, n) for n in ctx.candidates) for o in numeric)  # zero is not the answer
     ):
         seen["zeros"] = numeric
@@ -594,7 +607,8 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
     both = [n for n in names if n in loss_fits and n in grad_fits]
     if both and not seen and len(numeric) == len(obs):
         return Analysis("pass", both[0], [], [], _probe_reports(obs, both[0]))
-    regularizer = both[0] if both else (loss_fits or grad_fits or [None])[0]
+    fitting = both or loss_fits or grad_fits
+    regularizer = fitting[0] if fitting else None
     other = [n for n in COEFFICIENT if n not in names and numeric and all(_ok(o, n) for o in numeric)]
     if other and not seen and len(numeric) == len(obs):
         diagnoses.append(
@@ -720,7 +734,7 @@ def _where_loss(group: list[Observation], name: str) -> str:
     truth = o.truth.expected(COEFFICIENT[name])[0]
     return (
         f"loss on probe {o.probe.name} (N={o.probe.N}, λ={o.probe.reg:g}): yours {o.loss:.6g}, "
-        f"truth {truth:.6g} (off by {o.loss - truth:+.4g}); wrong on {len(wrong)} of {len(group)} probes"
+        f"truth {truth:.6g} (off by {o.loss_value - truth:+.4g}); wrong on {len(wrong)} of {len(group)} probes"
     )
 
 
@@ -737,7 +751,7 @@ def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
         return ""
     _, o, (u, v), grad, lo, hi = worst
     rtol = rtol_of(o, ctx)
-    bad = ~grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi))
+    bad = ~grad_within(o.grad_value, lo, hi, rtol, grad_scale(lo, hi))
     index = (u, v) if ctx.layout == "XW" else (v, u)
     cols = sorted({int(c) for c in np.nonzero(bad)[1]})
     accepted = (
@@ -747,10 +761,10 @@ def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
         f"on probe {o.probe.name} (D={o.probe.D}, C={o.probe.C}, N={o.probe.N}, λ={o.probe.reg:g}): "
         f"{int(bad.sum())} of {bad.size} entries of dW differ, in class column(s) "
         + ", ".join(map(str, cols)),
-        f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad[u, v]:.6g}, "
+        f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad_value[u, v]:.6g}, "
         f"truth {accepted}",
     ]
-    truth_text = _entry_text(o, u, v, name)
+    truth_text = _entry_text(o, int(u), int(v), name)
     if truth_text:
         lines.append(f"∂L/∂w[{u},{v}] = {truth_text}")
     return "\n".join(lines)
@@ -775,15 +789,15 @@ def _discrepancies(obs: list[Observation], ctx: Context, name: str, limit: int =
         loss, grad, lo, hi = o.truth.expected(c)
         rtol = rtol_of(o, ctx)
         if not o.loss_ok.get(name, True):
-            out.append(Discrepancy(o.probe.name, None, o.loss, loss, loss, loss))
-        bad = ~grad_within(o.grad, lo, hi, rtol, grad_scale(lo, hi))
+            out.append(Discrepancy(o.probe.name, None, o.loss_value, loss, loss, loss))
+        bad = ~grad_within(o.grad_value, lo, hi, rtol, grad_scale(lo, hi))
         for u, v in zip(*np.nonzero(bad), strict=True):
             index = (int(u), int(v)) if ctx.layout == "XW" else (int(v), int(u))
             out.append(
                 Discrepancy(
                     o.probe.name,
                     index,
-                    float(o.grad[u, v]),
+                    float(o.grad_value[u, v]),
                     float(grad[u, v]),
                     float(lo[u, v]),
                     float(hi[u, v]),

@@ -118,7 +118,7 @@ class CheckResult:
         head = f"{self.function}: {self.loss}, layout {self.layout}, Δ = {self.delta:g}"
         lines = []
         if self.passed:
-            reg = REGULARIZER_TEXT.get(self.regularizer or "none")
+            reg = REGULARIZER_TEXT[self.regularizer or "none"]
             lines.append(f"PASS  {head}")
             lines.append(
                 f"  conventions matched: regularizer {self.regularizer} ({reg[0]}, gradient {reg[1]}), "
@@ -159,6 +159,6 @@ class CheckResult:
 
 def _plain(value: object) -> object:
     try:
-        return float(value)  # NumPy scalars
+        return float(value)  # type: ignore[arg-type]  # NumPy scalars; anything else is refused below
     except (TypeError, ValueError):
         return str(value)

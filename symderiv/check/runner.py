@@ -94,7 +94,7 @@ class Running:
         self.timeout = timeout
         self.printed = tempfile.TemporaryFile()  # noqa: SIM115 — closed in finish()
         self.receiver, sender = ctx.Pipe(duplex=False)
-        self.child = ctx.Process(
+        self.child = ctx.Process(  # type: ignore[attr-defined]  # typeshed's BaseContext lacks Process
             target=_child, args=(sender, target, list(calls), self.printed.fileno()), daemon=True
         )
         self.started = time.monotonic()

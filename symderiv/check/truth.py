@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -152,7 +153,7 @@ class VectorizedSource:
 
 @lru_cache(maxsize=32)
 def _vectorized(loss: str, layout: str, delta: float, kink: int, reduction: str):
-    options = dict(layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta)
+    options: dict[str, Any] = dict(layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta)
     if kink == 0:
         return numpy_function(loss, **options)
     try:

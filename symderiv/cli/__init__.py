@@ -11,6 +11,7 @@ from .. import losses
 from ..check.cli import check_command
 from ..cli_options import convention_options
 from ..codegen.vectorize import numpy_function
+from ..derive.generic import GenericDerivation
 from ..errors import SymderivError
 from ..pipeline import derive as run
 from ..render.text_report import text_report
@@ -95,8 +96,9 @@ def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:
                 concrete = run(name, D=D, C=C, N=N, y=y, **opts)
                 concrete.check_numeric()
                 generic = run(name, **opts)
+                assert isinstance(generic, GenericDerivation)
                 at = generic.cross_check(concrete)
-                p = concrete.problem
+                p = concrete.concrete()
                 W = rng.normal(size=p.W.shape)
                 X = rng.normal(size=(p.N, p.D) if layout == "XW" else (p.D, p.N))
                 delta = 1.0 if options.get("delta") is None else float(options["delta"])

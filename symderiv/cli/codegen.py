@@ -7,7 +7,7 @@ import click
 from ..cli_options import convention_options
 from ..codegen.vectorize import source
 
-CODEGEN = {
+CODEGEN: dict[str, dict[str, object]] = {
     "bias": {"help": "the bias trick: W holds the bias as its last row (XW) / column (WX)"},
     "delta": {"default": "1", "show_default": True, "help": "margin Δ, or 'delta' to make it an argument"},
 }

@@ -143,8 +143,9 @@ def check_labels(y: object, C: int, N: int) -> tuple[int, ...]:
     if y is None:
         return default_labels(C, N)
     try:
-        labels = tuple(int(v) for v in y)  # type: ignore[union-attr]
-        if any(float(v) != int(v) for v in y):  # type: ignore[union-attr]
+        values = list(y)  # type: ignore[call-overload]  # anything iterable; the rest is refused below
+        labels = tuple(int(v) for v in values)
+        if any(float(v) != int(v) for v in values):
             raise ValueError
     except (TypeError, ValueError):
         raise InputError(f"labels y must be a sequence of N = {N} whole numbers, not {y!r}") from None

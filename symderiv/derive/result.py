@@ -38,7 +38,7 @@ class Claim:
     holds: bool
     method: str
     detail: str = ""
-    counterexample: Mapping[str, object] | None = field(default=None, compare=False)
+    counterexample: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def line(self) -> str:
         mark = "proved" if self.holds else "FAILED"

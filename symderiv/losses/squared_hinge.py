@@ -2,8 +2,9 @@
 L_i = Σ_{j≠y_i} max(0, s_j − s_{y_i} + Δ)².
 
 The square makes the loss differentiable at the hinge, so the kink convention does not enter its
-gradient (``symderiv derive squared-hinge`` shows the proven form). The margins' NumPy code is shared with :mod:`.hinge`; see that file for
-what each field of the :class:`~symderiv.losses.base.Loss` record means.
+gradient (``symderiv derive squared-hinge`` shows the proven form). The margins' NumPy code is
+shared with :mod:`.hinge`; see that file for what each field of the
+:class:`~symderiv.losses.base.Loss` record means.
 """
 
 from __future__ import annotations

@@ -150,7 +150,8 @@ def summarise_patterns(claims: list[Claim], patterns: int) -> list[Claim]:
             continue
         failure = next((c for c in group if not c.holds), None)
         detail = f"all {len(group)} label patterns"
-        out.append(Claim(statement, failure is None, group[0].method, detail, failure and failure.counterexample))
+        counterexample = failure.counterexample if failure is not None else None
+        out.append(Claim(statement, failure is None, group[0].method, detail, counterexample))
     return out
 
 

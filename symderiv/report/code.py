@@ -12,6 +12,7 @@ import inspect
 import sys
 import tempfile
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ class Implementation:
     name: str
     source: str
     path: str | None = None
-    function: object | None = field(default=None, repr=False)
+    function: Callable | None = field(default=None, repr=False)
 
 
 def load_implementation(spec: str) -> Implementation:
@@ -71,8 +72,8 @@ def unfaithful(source: str) -> list[str]:
     """What latexify would render wrongly (or not at all) in ``source``; empty when every
     construct is one it renders as the same mathematics.
 
-    >>> unfaithful("def f(x):\\n    return x[:, None]")
-    ['slice `x[:, None]`: latexify cannot render slices or None (np.newaxis)']
+    >>> unfaithful("def f(x):\\n    return x[:, None]")[0]
+    'slice `x[:, None]`: latexify cannot render slices or None (np.newaxis)'
     >>> unfaithful("def f(x):\\n    return np.sum(x, axis=1)")
     ['keyword argument `axis=1` in `np.sum(x, axis=1)`: latexify drops keyword arguments']
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..derive.result import Claim
 from ..errors import SymderivError
@@ -65,7 +66,7 @@ class Report:
     subtitle: str
     sections: list[Section]
     evidence: list[Evidence]
-    figure: object | None = None  # figures.Figure
+    figure: Any = None  # a figures.Figure (figures are drawn above this module)
     proof_intro: str = ""
     evidence_after: int = 0  # the proof section follows this section (1-based)
     inline_svg: bool = False  # Markdown with the figure inline (Jupyter) instead of a file

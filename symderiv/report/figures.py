@@ -177,13 +177,13 @@ def svg(fig: Figure, title: str) -> str:
         'font-size="10">y<tspan font-size="8">i</tspan></tspan></text>'
     )
     if fig.kink is not None:
-        k = px(fig.kink)
+        kx = px(fig.kink)
         out.append(
-            f'<line x1="{k:.1f}" y1="{py(y0):.1f}" x2="{k:.1f}" y2="{py(fig.y_range[1]):.1f}" '
+            f'<line x1="{kx:.1f}" y1="{py(y0):.1f}" x2="{kx:.1f}" y2="{py(fig.y_range[1]):.1f}" '
             'stroke="#888888" stroke-dasharray="2 3"/>'
         )
         out.append(
-            f'<text x="{k + 5:.1f}" y="{py(fig.y_range[1]) + 4:.1f}" text-anchor="start" fill="#666666" '
+            f'<text x="{kx + 5:.1f}" y="{py(fig.y_range[1]) + 4:.1f}" text-anchor="start" fill="#666666" '
             'font-size="11">margin zero: t = −Δ</text>'
         )
     for cv in fig.curves:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 
@@ -191,7 +192,7 @@ def evidence_rows(report: Report, fmt: str) -> list[dict]:
 @lru_cache(maxsize=1)
 def _environments() -> dict[str, jinja2.Environment]:
     loader = jinja2.PackageLoader("symderiv.report", "templates")
-    common = dict(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    common: dict[str, Any] = dict(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     tex = jinja2.Environment(
         block_start_string="<%",
         block_end_string="%>",
