@@ -111,9 +111,7 @@ print(json.dumps({{"import": t1 - t0, "wall": t3 - t2, "cpu": c1 - c0, "truth": 
 
 
 def _cold(loss: str) -> dict:
-    code = COLD.format(
-        root=str(HERE.parent), here=str(HERE), corpus=str(HERE.parent / "tests" / "corpus"), loss=loss
-    )
+    code = COLD.format(root=str(HERE.parent), here=str(HERE), corpus=str(HERE.parent / "tests" / "corpus"), loss=loss)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -239,9 +237,7 @@ def run(quick: bool = False) -> list[dict]:
         errors = grad_check_sparse(loss_only, W.copy(), analytic_bug, rng=np.random.default_rng(100 + k))
         flagged += max(errors) > 1e-2
         worst.append(max(errors))
-        ok_errors.append(
-            max(grad_check_sparse(loss_only, W.copy(), analytic_ok, rng=np.random.default_rng(100 + k)))
-        )
+        ok_errors.append(max(grad_check_sparse(loss_only, W.copy(), analytic_ok, rng=np.random.default_rng(100 + k))))
     row(
         "sparse check flags the factor-2 reg bug (max rel. error > 1e-2)",
         round(flagged / trials, 3),

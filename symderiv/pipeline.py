@@ -139,5 +139,3 @@ def verify_formula(
     elif derive_options:
         raise InputError(f"options {sorted(derive_options)} apply only when a loss name is given")
     return check_formula(derivation, formula, entry=entry, sample=sample, points=points, seed=seed)
-
-

@@ -61,8 +61,7 @@ def check_gradient(request: pytest.FixtureRequest):
         unknown = sorted(set(marker.kwargs) - set(OPTIONS))
         if unknown:
             raise pytest.UsageError(
-                f"@pytest.mark.symderiv got unknown option(s) {', '.join(unknown)}; "
-                f"known: {', '.join(OPTIONS)}"
+                f"@pytest.mark.symderiv got unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}"
             )
         defaults.update(marker.kwargs)
 

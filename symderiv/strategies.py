@@ -33,9 +33,7 @@ class Problem(NamedTuple):
     reg: float
 
 
-def margins(
-    W: np.ndarray, X: np.ndarray, y: np.ndarray, delta: float = 1.0, layout: str = "XW"
-) -> np.ndarray:
+def margins(W: np.ndarray, X: np.ndarray, y: np.ndarray, delta: float = 1.0, layout: str = "XW") -> np.ndarray:
     """The N×C margins s_j − s_{y_i} + Δ (NaN at j = y_i)."""
     S = X @ W if layout == "XW" else (W @ X).T
     N = S.shape[0]

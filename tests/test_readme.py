@@ -30,7 +30,10 @@ def test_readme_python_block_runs(n, capsys, tmp_path):
         corpus = README.parent / "tests" / "corpus"
         r = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-            capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(corpus)},
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(corpus)},
         )
         assert r.returncode == 0, r.stdout + r.stderr
         assert "2 passed" in r.stdout

@@ -87,7 +87,6 @@ def exclusion(body: sp.Expr, k: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
     return None
 
 
-
 class ExcludedSum(sp.Expr):
     """Σ_{k ≠ t} f(k) over k = 0 … upper, the notes' sum over the other classes. It is how results
     are shown; the derivation itself works with Σ_k f(k)(1 − δ(k, t)), which :meth:`doit` returns."""
@@ -120,6 +119,7 @@ class ExcludedSum(sp.Expr):
 
 def excluded_sums(expr: sp.Expr) -> sp.Expr:
     """Show every Σ_k f(k)(1 − δ(k, t)) in ``expr`` as :class:`ExcludedSum` Σ_{k ≠ t} f(k)."""
+
     def convert(e: sp.Sum) -> sp.Expr:
         (k, lo, hi), body = e.limits[0], e.function
         found = exclusion(body, k)

@@ -113,9 +113,7 @@ def check_gradient(
     outcomes, printed = running.finish()
     user_seconds = sum(o.seconds for o in outcomes)
     # 3. compare and diagnose
-    ctx = diagnose.Context(
-        definition, layout, delta, diagnose.CANDIDATES[regularizer], timeout, rtol_scale, reduction
-    )
+    ctx = diagnose.Context(definition, layout, delta, diagnose.CANDIDATES[regularizer], timeout, rtol_scale, reduction)
     observations = []
     for i, (p, t) in enumerate(zip(chosen, truths, strict=True)):
         if i < len(outcomes):

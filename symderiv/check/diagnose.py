@@ -91,9 +91,7 @@ class Observation:
 # ---------------------------------------------------------------- tolerances
 
 
-def grad_within(
-    user: np.ndarray, lower: np.ndarray, upper: np.ndarray, rtol: float, scale: float
-) -> np.ndarray:
+def grad_within(user: np.ndarray, lower: np.ndarray, upper: np.ndarray, rtol: float, scale: float) -> np.ndarray:
     tol = rtol * scale + ATOL
     return (user >= lower - tol) & (user <= upper + tol)
 
@@ -150,18 +148,14 @@ def observe(probe: Probe, truth: Truth, outcome: Outcome, ctx: Context) -> Obser
         o.issues.append(("swapped", ""))
         return o
     if a is None or a.size != 1:
-        o.issues.append(
-            ("loss-not-scalar", first.get("repr", "?") if a is None else f"an array of shape {a.shape}")
-        )
+        o.issues.append(("loss-not-scalar", first.get("repr", "?") if a is None else f"an array of shape {a.shape}"))
         return o
     if b is None:
         o.issues.append(("non-numeric", second.get("repr", "?")))
         return o
     if b.shape != want:
         transposed = b.shape == want[::-1]
-        o.issues.append(
-            ("wrong-shape", f"{b.shape} instead of {want}" + (" (transposed)" if transposed else ""))
-        )
+        o.issues.append(("wrong-shape", f"{b.shape} instead of {want}" + (" (transposed)" if transposed else "")))
         return o
     loss, grad = float(a.reshape(())), b.astype(float)
     if not (np.isfinite(loss) and np.isfinite(grad).all()):
@@ -205,15 +199,10 @@ STRUCTURAL: dict[str, Callable[[Observation, Context, str], str]] = {
     "import-error": lambda o, ctx, d: f"importing your file raised {_raised(o, ctx)}",
     "raised": lambda o, ctx, d: f"your function raised {_raised(o, ctx)}",
     "timeout": lambda o, ctx, d: (
-        f"your function did not finish within {ctx.timeout:g} s and was stopped "
-        "(an endless loop, or far too slow)"
+        f"your function did not finish within {ctx.timeout:g} s and was stopped (an endless loop, or far too slow)"
     ),
-    "crashed": lambda o, ctx, d: (
-        f"the process running your function died ({(o.outcome.error or {}).get('message')})"
-    ),
-    "template": lambda o, ctx, d: (
-        "unfinished template: your function returns None — it must return (loss, dW)"
-    ),
+    "crashed": lambda o, ctx, d: f"the process running your function died ({(o.outcome.error or {}).get('message')})",
+    "template": lambda o, ctx, d: "unfinished template: your function returns None — it must return (loss, dW)",
     "zeros": lambda o, ctx, d: "unfinished template: your function returns zeros for both the loss and dW",
     "not-a-pair": lambda o, ctx, d: f"your function must return a pair (loss, dW); it returned {d}",
     "swapped": lambda o, ctx, d: "(dW, loss) returned in the wrong order: return the loss first, then dW",
@@ -280,9 +269,7 @@ def _factor(ratio: float) -> str:
         return "off entirely"
     size = abs(ratio)
     words = (
-        f"off by a factor of {size:.3g} (too large)"
-        if size >= 1
-        else f"off by a factor of {1 / size:.3g} (too small)"
+        f"off by a factor of {size:.3g} (too large)" if size >= 1 else f"off by a factor of {1 / size:.3g} (too small)"
     )
     return words + (", and of the wrong sign" if ratio < 0 else "")
 
@@ -332,8 +319,7 @@ MODELS: list[Model] = [
         "grad",
         lambda t, c, k: t.grad_data + c * t.reg_grad / t.probe.N,
         lambda ctx, r, k, ok: (
-            f"the regularization gradient is divided by N: add {_reg(r)[1]} after dividing "
-            "dW by N, not before"
+            f"the regularization gradient is divided by N: add {_reg(r)[1]} after dividing dW by N, not before"
         ),
         reductions=("mean",),
     ),
@@ -366,8 +352,7 @@ MODELS: list[Model] = [
         "grad",
         lambda t, c, k: t.grad_data / t.probe.N + c * t.reg_grad,
         lambda ctx, r, k, ok: (
-            "dW is divided by N, but the sum over samples was asked for (--reduction mean "
-            "if averaging is meant)"
+            "dW is divided by N, but the sum over samples was asked for (--reduction mean if averaging is meant)"
         ),
         reductions=("sum",),
     ),
@@ -376,8 +361,7 @@ MODELS: list[Model] = [
         "loss",
         lambda t, c, k: t.loss_data / t.probe.N + c * t.reg_loss,
         lambda ctx, r, k, ok: (
-            "the loss is divided by N, but the sum over samples was asked for (--reduction mean "
-            "if averaging is meant)"
+            "the loss is divided by N, but the sum over samples was asked for (--reduction mean if averaging is meant)"
         ),
         reductions=("sum",),
     ),
@@ -400,9 +384,7 @@ MODELS: list[Model] = [
         "grad-sign",
         "grad",
         lambda t, c, k: -(t.grad_data + c * t.reg_grad),
-        lambda ctx, r, k, ok: (
-            "dW has the opposite sign: it is −dL/dW (the direction of descent, not the gradient)"
-        ),
+        lambda ctx, r, k, ok: "dW has the opposite sign: it is −dL/dW (the direction of descent, not the gradient)",
     ),
     Model(
         "wrong-delta",
@@ -438,9 +420,7 @@ MODELS: list[Model] = [
         "loss",
         lambda t, c, k: t.probe.N * t.loss_data + c * t.reg_loss,
         lambda ctx, r, k, ok: (
-            "loss summed but gradient averaged: divide the loss by N as well"
-            if ok
-            else "the loss is not divided by N"
+            "loss summed but gradient averaged: divide the loss by N as well" if ok else "the loss is not divided by N"
         ),
         reductions=("mean",),
     ),
@@ -466,9 +446,7 @@ MODELS: list[Model] = [
 ]
 
 
-def _predicts(
-    model: Model, o: Observation, c: float, param: object, ctx: Context
-) -> tuple[bool, bool, float]:
+def _predicts(model: Model, o: Observation, c: float, param: object, ctx: Context) -> tuple[bool, bool, float]:
     """(the prediction matches the user's value, the user's value is wrong, the misfit in tolerances)"""
     predicted = model.predict(o.truth, c, param)
     if predicted is None:  # the model says nothing about this probe
@@ -508,9 +486,7 @@ def explain(
                 if all(m for m, _, _ in results) and any(w for _, w, _ in results):
                     misfit = max(r for _, _, r in results)
                     if best is None or misfit < best[0] * 0.5:  # clearly closer; else the earlier rule
-                        probes = tuple(
-                            o.probe.name for o, (_, w, _) in zip(fitted, results, strict=True) if w
-                        )
+                        probes = tuple(o.probe.name for o, (_, w, _) in zip(fitted, results, strict=True) if w)
                         best = (
                             misfit,
                             Diagnosis(model.id, model.message(ctx, name, param, other_ok), "", probes),
@@ -531,8 +507,7 @@ PATTERNS: list[tuple[str, Callable[[Probe], bool], str]] = [
     (
         "large-scores-only",
         lambda p: p.shift is not None,
-        "wrong only with large scores (about 1000): precision is lost; shift each sample's scores by "
-        "their maximum",
+        "wrong only with large scores (about 1000): precision is lost; shift each sample's scores by their maximum",
     ),
     ("single-sample-only", lambda p: p.N == 1, "wrong only when N = 1 (check the shapes your code assumes)"),
     (
@@ -596,9 +571,7 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
     for id_, group in seen.items():
         where = "probes: " + ", ".join(o.probe.name for o in group)
         diagnoses.append(
-            Diagnosis(
-                id_, STRUCTURAL[id_](group[0], ctx, details[id_]), where, tuple(o.probe.name for o in group)
-            )
+            Diagnosis(id_, STRUCTURAL[id_](group[0], ctx, details[id_]), where, tuple(o.probe.name for o in group))
         )
     # 2. numbers: which regularizer conventions fit the loss, and the gradient, everywhere
     names = ctx.candidates
@@ -627,9 +600,7 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
                 tuple(o.probe.name for o in numeric if o.probe.reg),
             )
         )
-        return Analysis(
-            "fail", None, diagnoses, _discrepancies(obs, ctx, names[0]), _probe_reports(obs, names[0])
-        )
+        return Analysis("fail", None, diagnoses, _discrepancies(obs, ctx, names[0]), _probe_reports(obs, names[0]))
     unexplained: list[str] = []
     if numeric and "zeros" not in seen:
         if loss_fits and grad_fits and not both:
@@ -662,9 +633,7 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
     else:
         explained_by_facts = {EXPLAINS[i] for i in seen if i in EXPLAINS}
         diagnoses.extend(
-            _generic(c, numeric, ctx, regularizer or names[0])
-            for c in unexplained
-            if c not in explained_by_facts
+            _generic(c, numeric, ctx, regularizer or names[0]) for c in unexplained if c not in explained_by_facts
         )
     diagnoses = _locate(diagnoses, obs, ctx, regularizer or names[0])
     return Analysis(
@@ -708,14 +677,8 @@ def _locate(diagnoses: list[Diagnosis], obs: list[Observation], ctx: Context, na
             out.append(d)
             continue
         group = [o for o in obs if o.probe.name in d.probes and o.numeric]
-        loss_side = (
-            d.id.startswith(("reg-loss", "loss")) or d.id in {"wrong-delta"} and not _grad_wrong(group, name)
-        )
-        where = (
-            _where_loss(group, name)
-            if loss_side
-            else (_where_grad(group, ctx, name) or _where_loss(group, name))
-        )
+        loss_side = d.id.startswith(("reg-loss", "loss")) or d.id in {"wrong-delta"} and not _grad_wrong(group, name)
+        where = _where_loss(group, name) if loss_side else (_where_grad(group, ctx, name) or _where_loss(group, name))
         if not where:
             where = "probes: " + ", ".join(d.probes)
         out.append(Diagnosis(d.id, d.message, where, d.probes))
@@ -754,15 +717,11 @@ def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
     bad = ~grad_within(o.grad_value, lo, hi, rtol, grad_scale(lo, hi))
     index = (u, v) if ctx.layout == "XW" else (v, u)
     cols = sorted({int(c) for c in np.nonzero(bad)[1]})
-    accepted = (
-        f"{grad[u, v]:.6g}" if lo[u, v] == hi[u, v] else f"anything in [{lo[u, v]:.6g}, {hi[u, v]:.6g}]"
-    )
+    accepted = f"{grad[u, v]:.6g}" if lo[u, v] == hi[u, v] else f"anything in [{lo[u, v]:.6g}, {hi[u, v]:.6g}]"
     lines = [
         f"on probe {o.probe.name} (D={o.probe.D}, C={o.probe.C}, N={o.probe.N}, λ={o.probe.reg:g}): "
-        f"{int(bad.sum())} of {bad.size} entries of dW differ, in class column(s) "
-        + ", ".join(map(str, cols)),
-        f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad_value[u, v]:.6g}, "
-        f"truth {accepted}",
+        f"{int(bad.sum())} of {bad.size} entries of dW differ, in class column(s) " + ", ".join(map(str, cols)),
+        f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad_value[u, v]:.6g}, truth {accepted}",
     ]
     truth_text = _entry_text(o, int(u), int(v), name)
     if truth_text:

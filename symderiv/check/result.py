@@ -101,9 +101,7 @@ class CheckResult:
             "conventions": self.conventions,
             "regularizer_requested": self.regularizer_requested,
             "findings": [asdict(d) for d in self.diagnoses],
-            "discrepancies": [
-                {**asdict(d), "index": list(d.index) if d.index else None} for d in self.discrepancies
-            ],
+            "discrepancies": [{**asdict(d), "index": list(d.index) if d.index else None} for d in self.discrepancies],
             "probes": [asdict(p) for p in self.probes],
             "tolerances": self.tolerances,
             "seconds": self.seconds,
@@ -142,8 +140,7 @@ class CheckResult:
             + ", ".join(p.name + ("" if p.status == "ok" else f" ({p.status})") for p in self.probes)
         )
         lines.append(
-            f"  truth: {self.tolerances.get('truth', 'the derivation')}; tolerance: "
-            f"{self.tolerances.get('text', '')}"
+            f"  truth: {self.tolerances.get('truth', 'the derivation')}; tolerance: {self.tolerances.get('text', '')}"
         )
         lines.extend(f"  note: {n}" for n in self.notes)
         if self.printed.strip() and not self.passed:

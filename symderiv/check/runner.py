@@ -28,9 +28,7 @@ import numpy as np
 from ..errors import InputError
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
-_LIBRARY_DIRS = tuple(
-    str(Path(p).resolve()) for p in {*sys.path} if p and ("site-packages" in p or "lib/python" in p)
-)
+_LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in {*sys.path} if p and ("site-packages" in p or "lib/python" in p))
 
 #: what the child needs to find the user's function: a callable, or (path, name) for FILE.py::NAME
 Target = Callable | tuple[str, str]
@@ -160,9 +158,7 @@ def _collect(receiver, child, count: int, deadline: float) -> list[Outcome]:
         else:  # "eof": the child died without saying why
             child.join(1)
             code = child.exitcode
-            why = (
-                f"killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
-            )
+            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
             outcomes.append(Outcome("crashed", error={"type": "crash", "message": why}))
             break
     child.join(1)
@@ -239,9 +235,7 @@ def _call(f: Callable, call: Call) -> Outcome:
     except BaseException as exc:  # noqa: BLE001 — SystemExit and KeyboardInterrupt are the user's too
         return Outcome("raised", error=_describe_exception(exc), seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
-    mutated = [
-        k for k, v in before.items() if not np.array_equal(v, call.args["WXy".index(k)], equal_nan=False)
-    ]
+    mutated = [k for k, v in before.items() if not np.array_equal(v, call.args["WXy".index(k)], equal_nan=False)]
     return Outcome("returned", value=_normalise(returned), mutated=mutated, seconds=seconds)
 
 

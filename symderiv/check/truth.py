@@ -51,9 +51,7 @@ MAX_GENERATOR_ENTRIES = 2_000_000
 
 
 @lru_cache(maxsize=128)
-def derivation(
-    loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int, reduction: str = "mean"
-):
+def derivation(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int, reduction: str = "mean"):
     """A proved derivation (symbolic Δ, regularizer λΣW², ``reduction`` over samples), cached."""
     d = derive(
         loss,
@@ -70,9 +68,7 @@ def derivation(
         points=0,
     )
     if not d.proved:
-        raise ProofError(
-            f"the derivation of {loss} at D={D}, C={C}, N={N} was not proved; no truth to check against"
-        )
+        raise ProofError(f"the derivation of {loss} at D={D}, C={C}, N={N} was not proved; no truth to check against")
     return d
 
 
@@ -308,11 +304,7 @@ def compute_truths(
 
 def source_for(loss, p: Probe, layout: str, reduction: str = "mean") -> DerivedSource | VectorizedSource:
     if not p.user_data:
-        return DerivedSource(
-            loss.name, layout, max(D_MAX, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction
-        )
+        return DerivedSource(loss.name, layout, max(D_MAX, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction)
     if max(p.D, p.N) * p.C * p.N <= SMALL:  # the derivation has max(D, N) features (see score_gradient)
-        return DerivedSource(
-            loss.name, layout, max(p.D, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction
-        )
+        return DerivedSource(loss.name, layout, max(p.D, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction)
     return VectorizedSource(loss.name, layout, p.y, reduction)

@@ -273,9 +273,7 @@ class _ToArrays:
                     return self._use(S_y)
             if e.base == ctx.m and e.indices == (f.i,):
                 return self._use(M_MAX)
-            raise NotSupportedError(
-                f"vectorized codegen cannot place {text(e)} (index {col} is the class axis)"
-            )
+            raise NotSupportedError(f"vectorized codegen cannot place {text(e)} (index {col} is the class axis)")
         if isinstance(e, sp.KroneckerDelta):
             if col is not None and ctx.is_delta(e, col):
                 return self._use(Y_HOT)

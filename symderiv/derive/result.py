@@ -51,9 +51,6 @@ class Claim:
         return out
 
 
-
-
-
 def _number(name: str, value: object) -> float:
     try:
         out = float(value)  # type: ignore[arg-type]

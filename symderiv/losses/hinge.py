@@ -98,4 +98,3 @@ HINGE = register(
         },
     )
 )
-

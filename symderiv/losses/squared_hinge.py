@@ -76,4 +76,3 @@ SQUARED_HINGE = register(
         },
     )
 )
-
