@@ -19,6 +19,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..algebra.functions import excluded_sums
+from ..algebra.index import C, D, N, a, b, i, j, k, l, q, s, u, v, w, x, y
 from ..algebra.normal_form import Normalizer, RewriteRule, valid_rules
 from ..conventions import LAMBDA, Conventions
 from ..losses import Loss
@@ -28,9 +29,7 @@ from .build import s_symbol
 from .result import Claim, Derivation, DerivationStep
 
 # ------------------------------------------------------------------------------------ symbols
-i, j, k, l, u, v, a, b, q = sp.symbols("i j k l u v a b q", integer=True, nonnegative=True)
-N, C, D = sp.symbols("N C D", integer=True, positive=True)
-s, x, w, y = (sp.IndexedBase(name) for name in ("s", "x", "w", "y"))
+# i, j, k, … N, C, D, s, x, w, y: the symbols of index notation (shared with the losses' abbreviations)
 
 INDEX_RANGES = {"class": (0, C - 1), "sample": (0, N - 1)}
 
@@ -206,48 +205,11 @@ def index_rules(feature_hi: sp.Expr) -> tuple[RewriteRule, ...]:
     )
 
 
-p = sp.IndexedBase("p")
-SOFTMAX_DEFINITION = sp.Eq(p[i, j], sp.exp(s[i, j]) / sp.Sum(sp.exp(s[i, k]), (k, 0, C - 1)), evaluate=False)
-
-
-def _softmax_parts(e: sp.Expr):
-    """In a product, exp(s_ia) and 1/Σ_k exp(s_ik): a softmax probability p_ia."""
-    if not e.is_Mul:
-        return None
-    norm = next(
-        (
-            f
-            for f in e.args
-            if f.is_Pow
-            and f.exp == -1
-            and isinstance(f.base, sp.Sum)
-            and f.base.function == sp.exp(s[i, f.base.limits[0][0]])
-            and f.base.limits[0][1:] == (0, C - 1)
-        ),
-        None,
-    )
-    num = next(
-        (
-            f
-            for f in e.args
-            if isinstance(f, sp.exp)
-            and isinstance(f.args[0], sp.Indexed)
-            and f.args[0].base == s
-            and f.args[0].indices[0] == i
-        ),
-        None,
-    )
-    return (norm, num) if norm is not None and num is not None else None
-
-
-SOFTMAX_PROBABILITY = RewriteRule(
-    "softmax-probability",
-    "e^{s_ia} / Σ_k e^{s_ik} = p_ia, the softmax probability of class a",
-    lambda e: _softmax_parts(e) is not None,
-    lambda e: (
-        p[i, _softmax_parts(e)[1].args[0].indices[1]] * sp.Mul(*[f for f in e.args if f not in _softmax_parts(e)])
-    ),
-)
+def abbreviate(loss: Loss, expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the loss's named quantities (such as softmax's probabilities p_ij) in it."""
+    for short in loss.abbreviations:
+        expr = short.rule(expr)
+    return expr
 
 
 def canonical(expr: sp.Expr, rules: tuple[RewriteRule, ...], limit: int = 12) -> sp.Expr:
@@ -344,7 +306,7 @@ class GenericDerivation(Derivation):
         reg = {"l2": " + 2λ w[u,v]", "half-l2": " + λ w[u,v]", "none": ""}[c.regularizer]
         lines = [f"{self.loss.title} — at symbolic size N, D, C (index notation)"]
         lines += ["  " + line for line in c.describe()]
-        shown = lambda e: text(SOFTMAX_PROBABILITY(excluded_sums(e)))  # noqa: E731
+        shown = lambda e: text(abbreviate(self.loss, excluded_sums(e)))  # noqa: E731
         lines += [
             "",
             f"  L_i = {text(self.forms.sample)}",
@@ -355,10 +317,9 @@ class GenericDerivation(Derivation):
             f"  ∂L_i/∂w[u,v] = {text(self.cases['label'])}      (v = y_i)",
             f"  ∂L/∂w[u,v] = {scale} ∂L_i/∂w[u,v]{reg}",
         ]
-        if any(e.has(p) for e in self.cases.values()):
-            lines.append(
-                f"  where {text(SOFTMAX_DEFINITION.lhs)} = {text(SOFTMAX_DEFINITION.rhs)} (softmax probabilities)"
-            )
+        for short in self.loss.abbreviations:
+            if any(e.has(short.definition.lhs.base) for e in self.cases.values()):
+                lines.append(f"  where {text(short.definition.lhs)} = {text(short.definition.rhs)} ({short.words})")
         if self.bias_entry is not None:
             lines.append(f"  bias (u = D, x_iD = 1): ∂L/∂w[D,v] = {scale} ∂L_i/∂s[i,v]{reg.replace('[u,v]', '[D,v]')}")
         G = self.loss.weights_name
@@ -461,7 +422,7 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
                 "symbolic: the full gradient at u = D",
             )
         )
-    cases = {name: SOFTMAX_PROBABILITY(excluded_sums(e)) for name, e in cases.items()}  # Σ_{k≠y_i}, p_ij
+    cases = {name: abbreviate(loss, excluded_sums(e)) for name, e in cases.items()}  # Σ_{k≠y_i}, p_ij
     steps = _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, feature_hi)
     return GenericDerivation(
         loss=loss,

@@ -4,7 +4,7 @@ To add a loss, copy one of those files; :mod:`.base` says what each field means.
 
 from __future__ import annotations
 
-from .base import ConcreteIndexing, Indexing, Loss, get, names, register, unregister
+from .base import Abbreviation, ConcreteIndexing, Indexing, Loss, get, names, register, unregister
 from .hinge import HINGE
 from .softmax import SOFTMAX
 from .squared_hinge import SQUARED_HINGE
@@ -18,4 +18,15 @@ def builtin_names() -> list[str]:
     return list(BUILTIN)
 
 
-__all__ = ["BUILTIN", "ConcreteIndexing", "Indexing", "Loss", "builtin_names", "get", "names", "register", "unregister"]
+__all__ = [
+    "Abbreviation",
+    "BUILTIN",
+    "ConcreteIndexing",
+    "Indexing",
+    "Loss",
+    "builtin_names",
+    "get",
+    "names",
+    "register",
+    "unregister",
+]

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 import sympy as sp
 
+from ..algebra.normal_form import RewriteRule
 from ..errors import InputError
 
 
@@ -56,6 +57,16 @@ MatrixWeights = Callable[[sp.Matrix, Sequence[int], sp.Expr], sp.Matrix]
 Reference = Callable[[np.ndarray, np.ndarray, np.ndarray, float, float], tuple[float, np.ndarray]]
 
 
+@dataclass(frozen=True)
+class Abbreviation:
+    """A named quantity a loss's results read better with, at symbolic size (softmax's p_ij):
+    ``rule`` rewrites an expression to use it, ``definition`` (p_ij = …) is printed beside it."""
+
+    rule: RewriteRule
+    definition: sp.Eq
+    words: str  # what it is, e.g. "softmax probabilities"
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per registered loss
 class Loss:
     """One loss, declared once: its per-sample formula, its closed forms and a NumPy reference."""
@@ -83,6 +94,8 @@ class Loss:
     #: what L_i gains when a loop forgets to skip j = y_i, as a function of Δ (None: the loss has no
     #: such term); the checker recognises that bug by it
     correct_class_term: Callable[[float], float] | None = None
+    #: named quantities the symbolic-size results are shown with (softmax: the probabilities p_ij)
+    abbreviations: tuple[Abbreviation, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .base import Loss, register
+from ..algebra.index import C, i, j, k, s
+from ..algebra.normal_form import RewriteRule
+from .base import Abbreviation, Loss, register
 
 # ------------------------------------------------------------------- softmax cross-entropy
 
@@ -43,6 +45,52 @@ def softmax_reference(W, X, y, delta, kink):
     return float(loss), X.T @ P
 
 
+# ---------------------------------------------- at symbolic size: results read in the probabilities p_ij
+
+p = sp.IndexedBase("p")
+PROBABILITY_DEFINITION = sp.Eq(p[i, j], sp.exp(s[i, j]) / sp.Sum(sp.exp(s[i, k]), (k, 0, C - 1)), evaluate=False)
+
+
+def _softmax_parts(e: sp.Expr):
+    """In a product, exp(s_ia) and 1/Σ_k exp(s_ik): a softmax probability p_ia."""
+    if not e.is_Mul:
+        return None
+    norm = next(
+        (
+            f
+            for f in e.args
+            if f.is_Pow
+            and f.exp == -1
+            and isinstance(f.base, sp.Sum)
+            and f.base.function == sp.exp(s[i, f.base.limits[0][0]])
+            and f.base.limits[0][1:] == (0, C - 1)
+        ),
+        None,
+    )
+    num = next(
+        (
+            f
+            for f in e.args
+            if isinstance(f, sp.exp)
+            and isinstance(f.args[0], sp.Indexed)
+            and f.args[0].base == s
+            and f.args[0].indices[0] == i
+        ),
+        None,
+    )
+    return (norm, num) if norm is not None and num is not None else None
+
+
+PROBABILITY = RewriteRule(
+    "softmax-probability",
+    "e^{s_ia} / Σ_k e^{s_ik} = p_ia, the softmax probability of class a",
+    lambda e: _softmax_parts(e) is not None,
+    lambda e: (
+        p[i, _softmax_parts(e)[1].args[0].indices[1]] * sp.Mul(*[f for f in e.args if f not in _softmax_parts(e)])
+    ),
+)
+
+
 SOFTMAX = register(
     Loss(
         name="softmax",
@@ -61,6 +109,7 @@ SOFTMAX = register(
         gradient_words="The derivative of $\\log\\sum_k e^{s_k}$ in $s_j$ is the softmax probability $p_j$; "
         "the term $-s_{y_i}$ adds $-1$ for the label:",
         label_column_hint="the y_i column must get (p_{y_i} − 1)·x_i",
+        abbreviations=(Abbreviation(PROBABILITY, PROBABILITY_DEFINITION, "softmax probabilities"),),
         latex={
             "sample": r"L_i = -s_{y_i} + \log \sum_{j} e^{s_j}",
             "ds_other": r"p_j = \frac{e^{s_j}}{\sum_k e^{s_k}}",
