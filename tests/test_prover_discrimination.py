@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import random
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import sympy as sp
@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import symderiv
 from symderiv import Pos, Step
 from symderiv.losses import get
-from symderiv.simplify import RULES, Normalizer, equal_by_cases, identical, normal_form, valid_rules
+from symderiv.simplify import RULES, Normalizer, equal_by_cases, identical, valid_rules
 
 a, b, c = sp.symbols("a b c", real=True)
 s = sp.IndexedBase("s")
@@ -362,12 +362,12 @@ def test_equal_by_cases_proves_only_identities():
 # ------------------------------------------------------------------ verify_formula and derive
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hinge():
     return symderiv.derive("hinge", D=2, C=3, N=2, y=[0, 2], all_labels=False, points=0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _squared_hinge():
     return symderiv.derive("squared-hinge", D=2, C=3, N=2, y=[0, 2], all_labels=False, points=0)
 
