@@ -229,6 +229,7 @@ def equal_by_cases(a: sp.Expr, b: sp.Expr, kink: sp.Expr, max_cases: int = 729) 
     m > 0 (1[m > 0] = 1, max(0, m) = m), m < 0 (both 0) and m = 0 (1[0] = kink, max = 0). Returns
     True when every case is an identity, None when it is undecided (too many cases, or a case that
     is not an identity — which may still be infeasible, so it is no counterexample)."""
+    a, b = sp.sympify(a), sp.sympify(b)
     margins = sorted({f.args[0] for f in (a - b).atoms(Step, Pos)}, key=sp.default_sort_key)
     if 3 ** len(margins) > max_cases:
         return None

@@ -30,6 +30,7 @@ from .result import Claim, Derivation, DerivationStep
 
 # ------------------------------------------------------------------------------------ symbols
 # i, j, k, … N, C, D, s, x, w, y: the symbols of index notation (shared with the losses' abbreviations)
+r = sp.Symbol("r", integer=True, nonnegative=True)  # a second sample index: ∂L/∂s_rq of L = Σ_i …
 
 INDEX_RANGES = {"class": (0, C - 1), "sample": (0, N - 1)}
 
@@ -99,12 +100,12 @@ def generic_forms(loss: Loss, conventions: Conventions) -> GenericForms:
 
 def _index_range(index: sp.Expr, feature_hi: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
     """The range an index expression is known to lie in: classes (j, v, k, q, b and the labels
-    y_i), features (u, l, a) or samples (i)."""
+    y_i), features (u, l, a) or samples (i, r)."""
     if index in (j, v, k, q, b) or (isinstance(index, sp.Indexed) and index.base == y):
         return (0, C - 1)
     if index in (u, l, a):
         return (0, feature_hi)
-    if index == i:
+    if index in (i, r):
         return (0, N - 1)
     return None
 
@@ -351,10 +352,7 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
     same_scores = norm(derived) == norm(canonical(closed, rules))
 
     # 2. ∂s_iq/∂w_uv through s_iq = Σ_l x_il w_lq (XW) or Σ_l w_ql x_li (WX)
-    if c.layout == "XW":
-        score, weight, feature = sp.Sum(x[i, l] * w[l, q], (l, 0, feature_hi)), w[u, v], x[i, u]
-    else:
-        score, weight, feature = sp.Sum(w[q, l] * x[l, i], (l, 0, feature_hi)), w[v, u], x[u, i]
+    score, weight, feature = _score(c, feature_hi, i)
     dscore = canonical(sp.diff(score, weight), rules)  # = δ(q, v) x_iu
 
     # 3. chain rule: ∂L_i/∂w_uv = Σ_q ∂L_i/∂s_iq · ∂s_iq/∂w_uv, delta-summed to x_iu G_iv
@@ -363,27 +361,32 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
     chain_ok = dscore == sp.KroneckerDelta(q, v) * feature and norm(chained) == norm(canonical(element, rules))
 
     # 4. the cases v ≠ y_i and v = y_i
-    other = element.xreplace({sp.KroneckerDelta(v, y[i]): 0})
-    label = element.xreplace({v: y[i]})
-    cases = {"other": other, "label": label}
+    cases = split_cases(element)
+    other, label = cases["other"], cases["label"]
     cases_ok = norm(canonical(element, rules)) == norm(
         canonical(other * (1 - sp.KroneckerDelta(v, y[i])) + label * sp.KroneckerDelta(v, y[i]), rules)
     )
 
     # 5. the regularizer and the full gradient: ∂L/∂w_uv = scale Σ_i x_iu G_iv + 2cλ w_uv
-    if c.layout == "XW":
-        R = c.reg.coefficient * LAMBDA * sp.Sum(w[a, b] ** 2, (a, 0, feature_hi), (b, 0, C - 1))
-    else:
-        R = c.reg.coefficient * LAMBDA * sp.Sum(w[b, a] ** 2, (a, 0, feature_hi), (b, 0, C - 1))
+    R = _regularizer(c, feature_hi)
     dR = canonical(sp.diff(R, weight), rules)
     reg_ok = norm(dR) == norm(reg * weight)
     full = scale * sp.Sum(element, (i, 0, N - 1)) + reg * weight
+    # … and that assembly (the 1/N included) is derived: SymPy differentiates the whole loss
+    # L = (1/N) Σ_i L_i + R (or Σ_i L_i + R) in the scores s_rq and in W, and the chain rule
+    # ∂L/∂w_uv = Σ_r Σ_q ∂L/∂s_rq ∂s_rq/∂w_uv + ∂L/∂w_uv|_S is delta-summed
+    whole = _whole_loss(c, forms.sample, R)
+    score_r, _, _ = _score(c, feature_hi, r)
+    through_scores = sp.diff(whole, s[r, q]) * canonical(sp.diff(score_r, weight), rules)
+    derived_full = canonical(sp.Sum(canonical(through_scores, rules), (q, 0, C - 1), (r, 0, N - 1)), rules)
+    derived_full = derived_full.xreplace({r: i}) + canonical(sp.diff(whole, weight), rules)
+    full_ok = norm(canonical(derived_full, rules)) == norm(canonical(full, rules))
 
     # 6. the bias: feature u = D is the constant 1
     bias_entry, bias_ok = None, True
     if c.bias:
         bias_feature = {x[i, u]: 1} if c.layout == "XW" else {x[u, i]: 1}
-        bias_entry = scale * sp.Sum(closed.xreplace({j: v}), (i, 0, N - 1)) + reg * weight.xreplace({u: D})
+        bias_entry = _bias_entry(closed, scale, reg, weight)
         bias_entry_check = full.xreplace(bias_feature).xreplace({u: D})
         bias_ok = norm(canonical(bias_entry_check, rules)) == norm(canonical(bias_entry, rules))
 
@@ -413,6 +416,12 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
             matrix_ok,
             "symbolic: SymPy's matrix-expression entry, normal forms after the index rules",
         ),
+        Claim(
+            f"∂L/∂w_uv of the whole loss L = {'(1/N) ' if c.reduction == 'mean' else ''}Σ_i L_i + R(W) "
+            "(SymPy's diff in s_rq and in W, chain rule summed) equals the full gradient",
+            full_ok,
+            "symbolic: normal forms after the index rules",
+        ),
     ]
     if c.bias:
         claims.append(
@@ -438,6 +447,36 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         bias_entry=bias_entry,
         generic_steps=steps,
     )
+
+
+def _score(c: Conventions, feature_hi: sp.Expr, sample: sp.Symbol) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """The score s_{sample,q} as a sum over features, the weight w_uv (in the layout's index order)
+    and the feature x_{sample,u} that multiplies it."""
+    if c.layout == "XW":
+        return sp.Sum(x[sample, l] * w[l, q], (l, 0, feature_hi)), w[u, v], x[sample, u]
+    return sp.Sum(w[q, l] * x[l, sample], (l, 0, feature_hi)), w[v, u], x[u, sample]
+
+
+def _regularizer(c: Conventions, feature_hi: sp.Expr) -> sp.Expr:
+    """R(W) = coefficient · λ · Σ w² over every entry of W, in index notation."""
+    entry = w[a, b] if c.layout == "XW" else w[b, a]
+    return c.reg.coefficient * LAMBDA * sp.Sum(entry**2, (a, 0, feature_hi), (b, 0, C - 1))
+
+
+def _whole_loss(c: Conventions, sample: sp.Expr, R: sp.Expr) -> sp.Expr:
+    """The definition L = (1/N) Σ_i L_i + R(W) (mean) or Σ_i L_i + R(W) (sum)."""
+    total = sp.Sum(sample, (i, 0, N - 1))
+    return (total / N if c.reduction == "mean" else total) + R
+
+
+def split_cases(element: sp.Expr) -> dict[str, sp.Expr]:
+    """∂L_i/∂w_uv in the cases v ≠ y_i (δ(v, y_i) = 0) and v = y_i."""
+    return {"other": element.xreplace({sp.KroneckerDelta(v, y[i]): 0}), "label": element.xreplace({v: y[i]})}
+
+
+def _bias_entry(closed: sp.Expr, scale: sp.Expr, reg: sp.Expr, weight: sp.Expr) -> sp.Expr:
+    """∂L/∂w for the bias row/column (feature u = D, x_iD = 1): scale Σ_i G_iv + ∂R/∂w_Dv."""
+    return scale * sp.Sum(closed.xreplace({j: v}), (i, 0, N - 1)) + reg * weight.xreplace({u: D})
 
 
 def _matrix_entry(c: Conventions, closed: sp.Expr, scale: sp.Expr, reg: sp.Expr, feature_hi: sp.Expr) -> sp.Expr:

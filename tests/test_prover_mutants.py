@@ -1,0 +1,169 @@
+"""Tests that kill the mutants bench/mutation.py found surviving in the prover (issue 9, item 3).
+
+Each test states a property of the prover that some deliberately broken copy of it violated while
+the rest of the suite passed; the expected values are worked out by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symderiv import Pos, Step
+from symderiv.algebra.normal_form import Normalizer, apply_rules, equal_by_cases, identical, valid_rules
+
+a, b = sp.symbols("a b", real=True)
+
+
+def test_apply_rules_squares_indicators_for_kink_zero_or_one_only():
+    for kink in (0, 1):
+        assert apply_rules(Step(a) ** 2 * b, kink) == Step(a) * b
+    assert apply_rules(Step(a) ** 2 * b, sp.Rational(1, 2)) == Step(a) ** 2 * b
+    assert apply_rules(Pos(a) * Step(a), sp.Rational(1, 2)) == Pos(a)  # valid at every kink
+
+
+def test_rules_add_the_coefficients_of_monomials_they_merge():
+    norm = Normalizer(rules=valid_rules(0))
+    # (max(0,a) + 1)(1[a>0] + 1) = max(0,a)·1[a>0] + max(0,a) + 1[a>0] + 1 = 2·max(0,a) + 1[a>0] + 1
+    assert identical((Pos(a) + 1) * (Step(a) + 1), 2 * Pos(a) + Step(a) + 1, norm)
+    assert not identical((Pos(a) + 1) * (Step(a) + 1), Pos(a) + Step(a) + 1, norm)
+    # 1[a>0](1[a>0] + 1) = 1[a>0]² + 1[a>0] = 2·1[a>0] when 1[0] ∈ {0, 1}
+    assert identical(Step(a) * (Step(a) + 1), 2 * Step(a), norm)
+    assert not identical(Step(a) * (Step(a) + 1), Step(a), norm)
+
+
+def test_equal_by_cases_checks_the_negative_side_of_every_margin():
+    # 1[a > 0] = 1 holds for a > 0 and, with 1[0] = 1, at a = 0 — but not for a < 0
+    assert equal_by_cases(Step(a), 1, 1) is None
+    assert equal_by_cases(Step(a) * b, b, 1) is None
+    assert equal_by_cases(Step(a) + Step(b), 2, 1) is None
+    assert equal_by_cases(Step(a), 1 - Step(-a) + Step(-a), 1) is None
+
+
+def test_equal_by_cases_decides_up_to_729_cases_and_no_more():
+    six = sum(Pos(a - n) * Step(a - n) for n in range(6))  # six margins: 3⁶ = 729 cases
+    assert equal_by_cases(six, sum(Pos(a - n) for n in range(6)), 0) is True
+    seven = six + Pos(a - 6) * Step(a - 6)  # 3⁷ = 2187 cases: undecided, by the limit
+    assert equal_by_cases(seven, sum(Pos(a - n) for n in range(7)), 0) is None
+    assert equal_by_cases(six, sum(Pos(a - n) for n in range(6)), 0, max_cases=728) is None
+
+
+# ------------------------------------------------------------------ proof.py: the evaluator and the points
+
+import math  # noqa: E402
+import random  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+import mpmath  # noqa: E402
+
+from symderiv.algebra.evaluate import (  # noqa: E402
+    MP,
+    Evaluator,
+    agree_at_points,
+    as_sympy,
+    evaluate,
+    random_point,
+    same_value,
+)
+from symderiv.derive.result import Claim  # noqa: E402
+
+x, z = sp.symbols("x z", real=True)
+
+
+def test_evaluator_is_exact_on_rationals_and_indicators():
+    point = {a: sp.Rational(3, 2), b: sp.Rational(-1, 3), x: 0}
+    for kink in (0, sp.Rational(1, 2), 1):
+        ev = Evaluator(point, kink)
+        assert ev(a * b + a) == Fraction(3, 2) * Fraction(-1, 3) + Fraction(3, 2) == Fraction(1)
+        assert ev(a**2 - 2 * b**3) == Fraction(9, 4) + Fraction(2, 27)
+        assert ev(a ** (-2)) == Fraction(4, 9)
+        assert ev(Step(a)) == 1 and ev(Step(b)) == 0 and ev(Step(x)) == Fraction(kink)
+        assert ev(Pos(a)) == Fraction(3, 2) and ev(Pos(b)) == 0 and ev(Pos(x)) == 0
+        assert ev(Pos(b) + Step(-b) * b) == Fraction(-1, 3)
+        assert isinstance(ev(a + b), Fraction) and isinstance(ev(a * b * 3), Fraction)
+
+
+def test_evaluator_through_exp_and_log_matches_math():
+    point = {a: sp.Rational(3, 2), b: sp.Rational(-1, 3)}
+    ev = Evaluator(point, 0)
+    for expr, expected in [
+        (sp.exp(a), math.exp(1.5)),
+        (sp.exp(a) * b + 2, math.exp(1.5) * (-1 / 3) + 2),
+        (sp.log(a), math.log(1.5)),
+        (sp.log(sp.exp(a) + sp.exp(b)), math.log(math.exp(1.5) + math.exp(-1 / 3))),
+        (a ** sp.Rational(1, 2), math.sqrt(1.5)),
+        (sp.exp(b) / (sp.exp(a) + sp.exp(b)), math.exp(-1 / 3) / (math.exp(1.5) + math.exp(-1 / 3))),
+        (sp.sin(a), math.sin(1.5)),
+    ]:
+        value = ev(expr)
+        assert abs(float(value) - expected) <= 1e-14 * max(1, abs(expected)), expr
+    with mpmath.workdps(50):  # 30 digits, not 15
+        assert abs(mpmath.mpf(str(ev(sp.exp(a)))) - mpmath.exp(mpmath.mpf(3) / 2)) < mpmath.mpf(10) ** -28
+
+
+def test_evaluator_refuses_a_symbol_without_a_value():
+    import pytest
+
+    with pytest.raises(KeyError):
+        Evaluator({a: 1}, 0)(a + z)
+
+
+def test_evaluate_lists_and_float_inputs():
+    assert evaluate([a + 1, a * 2], {a: sp.Rational(1, 4)}, 0) == [Fraction(5, 4), Fraction(1, 2)]
+    (value,) = evaluate([a * 2], {a: sp.Float(0.1)}, 0)
+    assert not isinstance(value, Fraction) and abs(float(value) - 0.2) < 1e-15
+
+
+def test_same_value_is_exact_for_fractions_and_relative_for_floats():
+    assert same_value(Fraction(1, 3), Fraction(2, 6))
+    assert not same_value(Fraction(1, 3), Fraction(1, 3) + Fraction(1, 10**40))
+    f = MP.mpf  # 40 digits, as the proofs evaluate
+    assert same_value(f(1), f(1) + f("1e-27"))
+    assert not same_value(f(1), f(1) + f("1e-20"))
+    assert same_value(f("1e10"), f("1e10") * (1 + f("1e-27")))  # relative to the larger value
+    assert not same_value(f("1e10"), f("1e10") * (1 + f("1e-22")))
+    assert not same_value(f("1e10"), f("1e10") + f("1e-6"))
+    assert same_value(f(0), f("1e-27"))  # absolute near zero
+    assert not same_value(f(0), f("1e-24"))
+    assert same_value(Fraction(1, 2), f("0.5"))
+    assert not same_value(Fraction(1, 2), f("0.5000001"))
+
+
+def test_as_sympy_keeps_rationals_exact():
+    assert as_sympy(Fraction(-7, 3)) == sp.Rational(-7, 3)
+    assert abs(as_sympy(mpmath.mpf("0.25")) - sp.Rational(1, 4)) < 1e-18
+
+
+def test_random_points_are_small_rationals_and_positive_where_asked():
+    rng = random.Random(5)
+    seen = set()
+    for _ in range(300):
+        point = random_point([a, b, x], rng, positive=[x])
+        assert set(point) == {a, b, x}
+        for v in point.values():
+            assert v.is_Rational and abs(v.p) <= 12 and 1 <= v.q <= 5
+            seen.add(v)
+        assert point[x] > 0
+    assert max(seen) == 12 and min(seen) == -12  # the whole range is used
+    assert any(v.q == 5 for v in seen) and any(v == 0 for v in seen)
+    assert random_point([a], random.Random(3)) == random_point([a], random.Random(3))
+
+
+def test_agree_at_points_counts_points_and_reports_the_first_difference():
+    checked, ce = agree_at_points([a + b, a * b], [b + a, b * a], [a, b], 0, points=7, seed=1)
+    assert (checked, ce) == (7, None)
+    checked, ce = agree_at_points([a + b, Pos(a)], [a + b, a], [a, b], 0, points=50, seed=2, labels=["s", "p"])
+    assert ce is not None and 1 <= checked <= 50 and ce["entry"] == "p"
+    pa = ce["point"]["a"]
+    assert pa < 0 and ce["derived"] == 0 and ce["claimed"] == pa  # max(0, a) = 0 where a < 0
+    _, ce = agree_at_points([x], [-x], [x], 0, points=3, seed=0, positive=[x])
+    assert ce is not None and ce["entry"] == 0 and ce["derived"] > 0 and ce["claimed"] == -ce["derived"]
+    assert agree_at_points([a], [a + 1], [a], 0, points=1, seed=0)[0] == 1
+
+
+def test_claim_lines_say_what_was_proved_and_show_counterexamples():
+    ok = Claim("x = x", True, "symbolic", "3 points")
+    assert ok.line() == "proved  x = x  [symbolic; 3 points]"
+    assert Claim("x = y", False, "exact").line() == "FAILED  x = y  [exact]"
+    ce = {"entry": "w[0,1]", "derived": 1, "claimed": 2, "point": {"a": 3, "b": 4}}
+    line = Claim("x = y", False, "exact", counterexample=ce).line()
+    assert line.splitlines()[1].strip() == "counterexample at w[0,1]: derived 1, claimed 2; at a = 3, b = 4"
