@@ -16,8 +16,8 @@ import pytest
 import sympy as sp
 
 import symderiv
-from symderiv.derive import generic as g
 from symderiv.conventions import LAMBDA
+from symderiv.derive import generic as g
 
 CLAIMS = {  # how each claim of the symbolic-size derivation begins
     "scores": "∂L_i/∂s_ij",

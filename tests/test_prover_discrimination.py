@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 import symderiv
 from symderiv import Pos, Step
-from symderiv.losses import get
 from symderiv.algebra.normal_form import RULES, Normalizer, equal_by_cases, identical, valid_rules
+from symderiv.losses import get
 
 a, b, c = sp.symbols("a b c", real=True)
 s = sp.IndexedBase("s")
