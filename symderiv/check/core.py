@@ -10,10 +10,10 @@ from collections.abc import Callable
 import numpy as np
 
 from ..conventions import LAYOUTS
-from ..errors import InputError, NotSupportedError
+from ..errors import InputError, NotSupportedError, SymderivError
 from ..losses import get
 from . import diagnose, probes, runner, truth
-from .result import CheckResult
+from .result import CheckResult, Diagnosis
 
 TOLERANCE_TEXT = (
     "dW entries within 1e-4 × max|true dW| (1e-3 at the large-scores probe; at a kink, anywhere in the "
@@ -34,6 +34,7 @@ def check_gradient(
     timeout: float = 10.0,
     seed: int = 0,
     rtol_scale: float = 1.0,
+    try_other_layout: bool = True,
 ) -> CheckResult:
     """Check a hand-written ``f(W, X, y, reg) -> (loss, dW)`` against the derived gradient.
 
@@ -49,7 +50,9 @@ def check_gradient(
     D > C, repeated and distinct labels, N = 1, λ = 0 and λ > 0, margins exactly 0, scores near
     1000 for softmax). With ``data=(W, X, y, reg)`` (or a dict with those keys) it is checked on
     that data instead, at λ = reg and at λ = 0. ``f`` runs in a separate process; ``timeout``
-    bounds all its calls together.
+    bounds all its calls together. When ``f`` fails with a shape error (or returns dW in the other
+    shape) and ``try_other_layout`` is true, it is checked in the other layout too, and a function
+    written for that layout is told so.
 
     >>> import numpy as np, symderiv
     >>> def svm(W, X, y, reg):
@@ -131,6 +134,13 @@ def check_gradient(
         notes.append("not run (the function had stopped): " + ", ".join(skipped))
     if definition.kinky and definition.uses_delta and data is None and not any(p.kink for p in chosen):
         notes.append(f"no kink probe: Δ = {delta:g} is not held exactly in floating point")
+    diagnoses = analysis.diagnoses
+    if try_other_layout and analysis.verdict == "fail" and _shape_trouble(observations):
+        other = _other_layout(
+            f, definition.name, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale
+        )
+        if other is not None:  # the numbers of a function run in the wrong layout say nothing more
+            diagnoses = [other, *(d for d in diagnoses if d.id not in ("grad-wrong", "loss-wrong"))]
     source = (
         "generated vectorized NumPy (symderiv.numpy_function)"
         if any(isinstance(t.source, truth.VectorizedSource) for t in truths)
@@ -145,7 +155,7 @@ def check_gradient(
         regularizer=analysis.regularizer,
         regularizer_requested=regularizer,
         reduction=reduction,
-        diagnoses=analysis.diagnoses,
+        diagnoses=diagnoses,
         discrepancies=analysis.discrepancies,
         probes=analysis.probes,
         tolerances={
@@ -162,6 +172,69 @@ def check_gradient(
         printed=printed,
         notes=notes,
     )
+
+
+#: words of NumPy's shape errors (matmul, dot, broadcasting, indexing past an axis)
+SHAPE_WORDS = ("shape", "dimension", "align", "broadcast", "out of bounds", "index")
+
+
+def _shape_trouble(observations: list) -> bool:
+    """Whether a probe raised a shape error or returned dW in another shape."""
+    for o in observations:
+        for id_, _ in o.issues:
+            if id_ == "wrong-shape":
+                return True
+            error = o.outcome.error or {}
+            if (
+                id_ == "raised"
+                and error.get("type") in ("ValueError", "IndexError")
+                and any(w in error.get("message", "").lower() for w in SHAPE_WORDS)
+            ):
+                return True
+    return False
+
+
+def _other_layout(f, loss, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale):
+    """The finding "written for the other layout", when the function runs there; None when it does not."""
+    other = "WX" if layout == "XW" else "XW"
+    try:
+        result = check_gradient(
+            f,
+            loss,
+            layout=other,
+            regularizer=regularizer,
+            delta=delta,
+            reduction=reduction,
+            data=_transposed(data),
+            timeout=timeout,
+            seed=seed,
+            rtol_scale=rtol_scale,
+            try_other_layout=False,
+        )
+    except SymderivError:
+        return None
+    shape_free = all(p.status not in ("raised", "wrong-shape") for p in result.probes)
+    if result.passed:
+        message = f"written for layout {other}; pass --layout {other} (checked that way, it passes)"
+    elif shape_free:
+        first = result.diagnoses[0].message if result.diagnoses else "it fails"
+        message = f"written for layout {other}; pass --layout {other} (checked that way, it still fails: {first})"
+    else:
+        return None
+    return Diagnosis(
+        "other-layout", message, f"layout {layout}: {LAYOUT_WORDS[layout]}; {other}: {LAYOUT_WORDS[other]}"
+    )
+
+
+LAYOUT_WORDS = {"XW": "X is N×D, W is D×C", "WX": "W is C×D, X is D×N"}
+
+
+def _transposed(data):
+    """User data handed to the other layout: W and X transposed."""
+    if data is None:
+        return None
+    W, X, y, reg = _unpack(data)
+    return (np.asarray(W).T, np.asarray(X).T, y, reg)
 
 
 def _unpack(data: tuple | dict) -> tuple:

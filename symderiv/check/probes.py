@@ -36,6 +36,8 @@ class Probe:
     shift: np.ndarray | None = field(default=None)  # large scores: W − shift has the same softmax
     rtol: float = 1e-4
     user_data: bool = False
+    #: the diagnosis when the function returns inf or nan here
+    non_finite: str = "non-finite"
 
     @property
     def D(self) -> int:
@@ -89,6 +91,7 @@ def standard_probes(loss, delta: float, seed: int = 0) -> list[Probe]:
             probes.append(kink)
     if not loss.uses_delta:
         probes.append(large_scores_probe(rng))
+        probes.append(offset_per_sample_probe(rng))
     return probes
 
 
@@ -134,6 +137,33 @@ def large_scores_probe(rng: np.random.Generator) -> Probe:
         0.0,
         shift=shift,
         rtol=1e-3,
+        non_finite="overflow",
+    )
+
+
+def offset_per_sample_probe(rng: np.random.Generator) -> Probe:
+    """Each sample's scores carry their own large offset (0, +1000, −1000, +500): feature 0 is the
+    sample's offset / 1000 and row 0 of W is 1000 in every class. A softmax shifted by one maximum
+    over the whole batch, instead of each sample's own, leaves the sample at −1000 about 2000 below
+    it: exp underflows to 0 and log 0 = −inf. The truth is the derivation at W − shift, as for the
+    large-scores probe (a common offset within a sample leaves its softmax unchanged)."""
+    W = rng.normal(size=(3, C))
+    W[0, :] = OFFSET
+    X = rng.normal(size=(4, 3))
+    X[:, 0] = (0.0, 1.0, -1.0, 0.5)
+    shift = np.zeros_like(W)
+    shift[0, :] = OFFSET
+    return Probe(
+        "offset-per-sample",
+        f"each sample's scores offset by its own amount, up to ±{OFFSET:g} (one max-shift for the whole batch "
+        "underflows)",
+        W,
+        X,
+        np.array(LABELS[4]),
+        0.0,
+        shift=shift,
+        rtol=1e-3,
+        non_finite="batch-max-shift",
     )
 
 

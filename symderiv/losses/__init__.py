@@ -55,6 +55,28 @@ MatrixWeights = Callable[[sp.Matrix, Sequence[int], sp.Expr], sp.Matrix]
 Reference = Callable[[np.ndarray, np.ndarray, np.ndarray, float, float], tuple[float, np.ndarray]]
 
 
+@dataclass(frozen=True)
+class Slip:
+    """A slip typical of hand-written code for one loss, as ``symderiv check`` names it: what the
+    function returns instead of the truth, as factors on the truth's data part (the regularization
+    part stays right), and what to tell the student. The check compares the prediction with what
+    the function returned on every probe; ``id`` names the diagnosis."""
+
+    id: str
+    message: str
+    #: the data part of the loss (Σ_i L_i / N), times this
+    loss_data_factor: float = 1.0
+    #: the data part of dW, times this
+    grad_data_factor: float = 1.0
+    #: added to ∂L_i/∂s_{y_i} of every sample: G + label_weight·Y (Y the one-hot labels)
+    label_weight: float = 0.0
+
+    @property
+    def component(self) -> str:
+        """Which part the slip changes: "loss", else "grad"."""
+        return "loss" if self.loss_data_factor != 1.0 else "grad"
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per registered loss
 class Loss:
     """One loss, declared once: its per-sample formula, its closed forms and a NumPy reference."""
@@ -73,6 +95,8 @@ class Loss:
     description: str = ""
     #: which layouts / conventions the definition supports (all, for the built-ins)
     kinky: bool = True  # has max(0, ·) kinks, so the indicator convention matters
+    #: slips typical of hand-written code for this loss, which ``symderiv check`` names
+    slips: tuple[Slip, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -116,4 +140,4 @@ def _load_builtins() -> None:
     from . import builtin  # noqa: F401  (registers on import)
 
 
-__all__ = ["ConcreteIndexing", "Indexing", "Loss", "register", "get", "names", "builtin_names"]
+__all__ = ["ConcreteIndexing", "Indexing", "Loss", "Slip", "register", "get", "names", "builtin_names"]

@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 
 from ..functions import Pos, Step
-from . import Loss, register
+from . import Loss, Slip, register
 
 # ---------------------------------------------------------------- multiclass SVM (Weston–Watkins)
 
@@ -113,6 +113,14 @@ SQUARED_HINGE = register(
         weights=squared_hinge_weights,
         reference=squared_hinge_reference,
         weights_name="M",
+        slips=(
+            Slip(
+                "chain-rule-2-missing",
+                "the chain rule's 2 is missing: d/dm max(0, m)² = 2·max(0, m), so every margin contributes "
+                "2·max(0, m)·x_i to dW (your dW's data part is half the truth)",
+                grad_data_factor=0.5,
+            ),
+        ),
         latex={
             "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)^2",
             "ds_other": r"2\max\left(0,\; s_j - s_{y_i} + \Delta\right)",
@@ -166,6 +174,20 @@ SOFTMAX = register(
         uses_delta=False,
         kinky=False,
         weights_name="P - Y",
+        slips=(
+            Slip(
+                "log10",
+                "the loss is taken with log10: cross-entropy uses the natural log (np.log); your loss is "
+                "1/ln 10 ≈ 0.434 of the truth",
+                loss_data_factor=1 / np.log(10.0),
+            ),
+            Slip(
+                "label-term-sign",
+                "the label term has the wrong sign: ∂L_i/∂s_{y_i} = p_{y_i} − 1, but your dW adds "
+                "(p_{y_i} + 1)·x_i (P[i, y_i] += 1 instead of −= 1)",
+                label_weight=2.0,
+            ),
+        ),
         latex={
             "sample": r"L_i = -s_{y_i} + \log \sum_{j} e^{s_j}",
             "ds_other": r"p_j = \frac{e^{s_j}}{\sum_k e^{s_k}}",

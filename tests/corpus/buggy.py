@@ -269,6 +269,93 @@ def svm_wx_transposed_product(W, X, y, reg):
     return loss, dW.T
 
 
+
+# ---------------------------------------------------------------- issue 13: more named slips
+
+
+def data_grad_twice(W, X, y, reg):
+    """The naive loop's updates kept, and the vectorized product added as well: the data part twice."""
+    N, margins, M = _svm_parts(W, X, y)
+    dW = np.zeros(W.shape)
+    for i in range(N):
+        for j in range(W.shape[1]):
+            if j != y[i] and margins[i, j] > 0:
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    dW += X.T @ M  # the same sum once more
+    return margins.sum() / N + reg * np.sum(W * W), dW / N + 2 * reg * W
+
+
+def softmax_log10(W, X, y, reg):
+    """np.log10 for the cross-entropy: the loss is 1/ln 10 of the truth, the gradient right."""
+    N = X.shape[0]
+    S = X @ W
+    S = S - S.max(axis=1, keepdims=True)
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    loss = -np.log10(P[np.arange(N), y]).mean() + reg * np.sum(W * W)
+    P[np.arange(N), y] -= 1
+    return loss, X.T @ P / N + 2 * reg * W
+
+
+def grad_left_zero(W, X, y, reg):
+    """The loss finished, the gradient still the template's zeros."""
+    N, margins, _ = _svm_parts(W, X, y)
+    dW = np.zeros(W.shape)
+    return margins.sum() / N + reg * np.sum(W * W), dW
+
+
+def softmax_label_plus_one(W, X, y, reg):
+    """P[i, y_i] += 1 instead of −= 1."""
+    N = X.shape[0]
+    S = X @ W
+    S = S - S.max(axis=1, keepdims=True)
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    loss = -np.log(P[np.arange(N), y]).mean() + reg * np.sum(W * W)
+    P[np.arange(N), y] += 1
+    return loss, X.T @ P / N + 2 * reg * W
+
+
+def squared_hinge_no_two(W, X, y, reg):
+    """d/dm max(0, m)² taken as max(0, m): the chain rule's 2 is missing."""
+    N = X.shape[0]
+    S = X @ W
+    h = np.maximum(0, S - S[np.arange(N), y][:, None] + 1)
+    h[np.arange(N), y] = 0
+    M = h.copy()
+    M[np.arange(N), y] = -M.sum(axis=1)
+    return (h**2).sum() / N + reg * np.sum(W * W), X.T @ M / N + 2 * reg * W
+
+
+def softmax_global_max(W, X, y, reg):
+    """S -= S.max(): one maximum over the whole batch, so a sample far below it underflows to log 0."""
+    N = X.shape[0]
+    S = X @ W
+    S = S - S.max()
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    loss = -np.log(P[np.arange(N), y]).mean() + reg * np.sum(W * W)
+    P[np.arange(N), y] -= 1
+    return loss, X.T @ P / N + 2 * reg * W
+
+
+def odd_column_doubled(W, X, y, reg):
+    """No common slip: class column 1 of dW doubled (the closest pattern names the column)."""
+    loss, dW = svm_vectorized(W, X, y, reg)
+    dW[:, 1] *= 2
+    return loss, dW
+
+
+def loss_offset(W, X, y, reg):
+    """No common slip: the loss off by a constant 0.25 (the closest pattern names the offset)."""
+    loss, dW = svm_vectorized(W, X, y, reg)
+    return loss + 0.25, dW
+
+
+def grad_scaled_three(W, X, y, reg):
+    """No common slip: the whole dW (data and regularization) times 3 — a constant ratio."""
+    loss, dW = svm_vectorized(W, X, y, reg)
+    return loss, 3 * dW
+
+
 BUGGY = {
     "reg_half_gradient": ("hinge", "XW", {}, "reg-mismatch"),
     "reg_factor_three": ("hinge", "XW", {}, "reg-grad-factor"),
@@ -304,4 +391,16 @@ BUGGY = {
     "svm_wx_transposed_product": ("hinge", "WX", {}, "wrong-shape"),
     # a correct XW function checked as layout WX: W arrives C×D
     "svm_vectorized": ("hinge", "WX", {}, "raised"),
+    # issue 13
+    "data_grad_twice": ("hinge", "XW", {}, "data-grad-twice"),
+    "softmax_log10": ("softmax", "XW", {}, "log10"),
+    "grad_left_zero": ("hinge", "XW", {}, "grad-zeros"),
+    "softmax_label_plus_one": ("softmax", "XW", {}, "label-term-sign"),
+    "squared_hinge_no_two": ("squared-hinge", "XW", {}, "chain-rule-2-missing"),
+    "softmax_global_max": ("softmax", "XW", {}, "batch-max-shift"),
+    "svm_wx": ("hinge", "XW", {}, "other-layout"),
+    "softmax_vectorized": ("softmax", "WX", {}, "other-layout"),
+    "odd_column_doubled": ("hinge", "XW", {}, "grad-columns"),
+    "loss_offset": ("hinge", "XW", {}, "loss-offset"),
+    "grad_scaled_three": ("hinge", "XW", {}, "grad-ratio"),
 }
