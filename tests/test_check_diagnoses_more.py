@@ -81,6 +81,7 @@ def test_the_slips_come_from_the_loss_definitions():
     assert {s.id for s in get("softmax").slips} == {"log10", "label-term-sign"}
     assert {s.id for s in get("squared-hinge").slips} == {"chain-rule-2-missing"}
     assert get("hinge").slips == ()
+
     # a squared-hinge slip is not offered for hinge: the same halved data gradient is only a ratio there
     def half_data(W, X, y, reg):
         loss, dW = correct.svm_vectorized(W, X, y, reg)

@@ -59,6 +59,14 @@ from ..errors import InputError
     "--gradescope", "gradescope_path", default=None, metavar="FILE.json", help="write a Gradescope results.json"
 )
 @click.option("--force", is_flag=True, help="overwrite --csv / --gradescope files that exist")
+@click.option(
+    "--signature",
+    type=click.Choice(["auto", "linear", "layer"]),
+    default="auto",
+    show_default=True,
+    help="linear: f(W, X, y, reg) -> (loss, dW); layer: f(x, y) -> (loss, dx) over the N×C scores; "
+    "auto: a function of two parameters is a layer",
+)
 def check_command(
     targets,
     loss,
@@ -74,6 +82,7 @@ def check_command(
     csv_path,
     gradescope_path,
     force,
+    signature,
 ):
     """Check hand-written gradients f(W, X, y, reg) -> (loss, dW) against the derivation.
 
@@ -95,6 +104,7 @@ def check_command(
                 reduction=reduction,
                 data=data,
                 timeout=timeout,
+                signature=signature,
             )
             sys.exit(
                 batch.main(
@@ -119,6 +129,7 @@ def check_command(
         reduction=reduction,
         data=data,
         timeout=timeout,
+        signature=signature,
     )
     click.echo(result.to_json() if as_json else result.report())
     sys.exit(0 if result.passed else 1)

@@ -3,6 +3,7 @@ child process (while the truth is computed here), comparison, diagnoses, result.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ def check_gradient(
     seed: int = 0,
     rtol_scale: float = 1.0,
     try_other_layout: bool = True,
+    signature: str = "auto",
 ) -> CheckResult:
     """Check a hand-written ``f(W, X, y, reg) -> (loss, dW)`` against the derived gradient.
 
@@ -50,9 +52,15 @@ def check_gradient(
     D > C, repeated and distinct labels, N = 1, λ = 0 and λ > 0, margins exactly 0, scores near
     1000 for softmax). With ``data=(W, X, y, reg)`` (or a dict with those keys) it is checked on
     that data instead, at λ = reg and at λ = 0. ``f`` runs in a separate process; ``timeout``
-    bounds all its calls together. When ``f`` fails with a shape error (or returns dW in the other
-    shape) and ``try_other_layout`` is true, it is checked in the other layout too, and a function
-    written for that layout is told so.
+    bounds all its calls together.
+
+    ``signature="layer"`` checks a loss layer ``f(x, y) -> (loss, dx)`` over the N×C scores x
+    instead (cs231n assignment 2's ``svm_loss`` and ``softmax_loss``: the mean over samples, no
+    regularizer); ``"auto"`` (the default) takes a function of two parameters for a layer. The
+    truth is then the derivation's ∂L/∂S = G/N at the probes' scores.
+
+    When ``f`` fails with a shape error (or returns dW in the other shape) and ``try_other_layout``
+    is true, it is checked in the other layout too, and a function written for that layout is told so.
 
     >>> import numpy as np, symderiv
     >>> def svm(W, X, y, reg):
@@ -85,6 +93,8 @@ def check_gradient(
         )
     if not (isinstance(timeout, int | float) and timeout > 0):
         raise InputError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    if signature not in SIGNATURES:
+        raise InputError(f"unknown signature {signature!r}: choose auto, linear (f(W, X, y, reg)) or layer (f(x, y))")
     target: runner.Target
     if isinstance(f, str):
         target = runner.resolve_path_target(f)
@@ -95,9 +105,20 @@ def check_gradient(
     else:
         raise InputError(f"pass a function or 'FILE.py::FUNCTION', not {type(f).__name__}")
 
+    if signature == "auto":
+        signature = detect_signature(target)
+    if signature == "layer":
+        if data is not None:
+            raise NotSupportedError(
+                "checking a loss layer f(x, y) on your own data is not supported; check it without data"
+            )
+        layout, regularizer = "XW", "none"  # x is N×C; a loss layer has no weights to regularize
+
     # 1. the probes
     if data is None:
         chosen = probes.standard_probes(definition, delta, seed)
+        if signature == "layer":
+            chosen = probes.layer_probes(chosen)
     else:
         W, X, y, reg = _unpack(data)
         chosen = probes.user_probes(W, X, y, reg, layout)
@@ -113,7 +134,7 @@ def check_gradient(
     user_seconds = sum(o.seconds for o in outcomes)
     # 3. compare and diagnose
     ctx = diagnose.Context(
-        definition, layout, delta, diagnose.CANDIDATES[regularizer], timeout, rtol_scale, reduction
+        definition, layout, delta, diagnose.CANDIDATES[regularizer], timeout, rtol_scale, reduction, signature
     )
     observations = []
     for i, (p, t) in enumerate(zip(chosen, truths, strict=True)):
@@ -135,7 +156,11 @@ def check_gradient(
     if definition.kinky and definition.uses_delta and data is None and not any(p.kink for p in chosen):
         notes.append(f"no kink probe: Δ = {delta:g} is not held exactly in floating point")
     diagnoses = analysis.diagnoses
-    if try_other_layout and analysis.verdict == "fail" and _shape_trouble(observations):
+    probe_reports = analysis.probes
+    if signature == "layer":
+        diagnoses = [_as_layer(d) for d in diagnoses]
+        probe_reports = [dataclasses.replace(r, status=r.status.replace("dW", "dx")) for r in probe_reports]
+    elif try_other_layout and analysis.verdict == "fail" and _shape_trouble(observations):
         other = _other_layout(
             f, definition.name, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale
         )
@@ -146,6 +171,8 @@ def check_gradient(
         if any(isinstance(t.source, truth.VectorizedSource) for t in truths)
         else "NumPy generated from proved derivations"
     )
+    if signature == "layer":
+        source = "∂L/∂S = G/N of proved derivations (their generated NumPy at W = the scores, X = I)"
     return CheckResult(
         verdict=analysis.verdict,
         function=name,
@@ -157,7 +184,7 @@ def check_gradient(
         reduction=reduction,
         diagnoses=diagnoses,
         discrepancies=analysis.discrepancies,
-        probes=analysis.probes,
+        probes=probe_reports,
         tolerances={
             "rtol": diagnose.RTOL * rtol_scale,
             "atol": diagnose.ATOL,
@@ -171,7 +198,71 @@ def check_gradient(
         },
         printed=printed,
         notes=notes,
+        signature=signature,
+        heatmap=_heatmap(observations, analysis.regularizer or diagnose.CANDIDATES[regularizer][0], ctx),
     )
+
+
+SIGNATURES = ("auto", "linear", "layer")
+#: a loss layer's words for the linear classifier's (the diagnoses are written for dW)
+LAYER_WORDS = (("dW", "dx"), ("shape of W", "shape of x"), ("W.shape", "x.shape"), ("(feature ", "(sample "))
+
+
+def detect_signature(target: runner.Target) -> str:
+    """The signature of ``target``: "layer" for a function of two positional parameters
+    ``f(x, y)``, else "linear". A FILE::FUNCTION target is read (parsed, not run) to count them."""
+    import ast
+    import inspect
+
+    if callable(target):
+        try:
+            params = list(inspect.signature(target).parameters.values())
+        except (TypeError, ValueError):
+            return "linear"
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        positional = [p for p in params if p.kind in kinds]
+        required = [p for p in positional if p.default is inspect.Parameter.empty]
+        starred = any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params)
+        return "layer" if len(required) == 2 and len(positional) < 4 and not starred else "linear"
+    path, name = target
+    try:
+        tree = ast.parse(open(path, encoding="utf-8").read())  # noqa: SIM115, PTH123
+    except (OSError, SyntaxError, ValueError):
+        return "linear"
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            positional = [*node.args.posonlyargs, *node.args.args]
+            required = len(positional) - len(node.args.defaults)
+            return "layer" if required == 2 and len(positional) < 4 and node.args.vararg is None else "linear"
+    return "linear"
+
+
+def _as_layer(d: Diagnosis) -> Diagnosis:
+    message, where = d.message, d.where
+    for old, new in LAYER_WORDS:
+        message, where = message.replace(old, new), where.replace(old, new)
+    return Diagnosis(d.id, message, where, d.probes)
+
+
+def _heatmap(observations: list, name: str, ctx) -> dict | None:
+    """yours − truth at the probe where dW is worst (relative to its scale), for the picture."""
+    worst = None
+    for o in observations:
+        if not o.numeric:
+            continue
+        _, grad, lo, hi = o.truth.expected(diagnose.COEFFICIENT[name])
+        excess = np.maximum(np.maximum(lo - o.grad, o.grad - hi), 0) / (diagnose.grad_scale(lo, hi) or 1.0)
+        if excess.max() > 0 and (worst is None or excess.max() > worst[0]):
+            worst = (float(excess.max()), o, grad)
+    if worst is None:
+        return None
+    _, o, grad = worst
+    return {
+        "probe": o.probe.name,
+        "sizes": o.probe.sizes(),
+        "difference": o.grad - grad,  # canonical layout: rows are features (samples for a layer), columns classes
+        "rows": "sample" if ctx.signature == "layer" else "feature",
+    }
 
 
 #: words of NumPy's shape errors (matmul, dot, broadcasting, indexing past an axis)

@@ -48,6 +48,7 @@ class Context:
     timeout: float
     rtol_scale: float = 1.0
     reduction: str = "mean"
+    signature: str = "linear"
 
 
 @dataclass
@@ -596,7 +597,7 @@ PATTERNS: list[tuple[str, Callable[[Probe], bool], str]] = [
     ),
     (
         "d-ne-c-only",
-        lambda p: p.D != p.C,
+        lambda p: p.D != p.C and p.signature == "linear",
         "wrong only when D ≠ C: somewhere the number of features and the number of classes are mixed up "
         "(e.g. W.shape[0] for the classes, or a transposed product)",
     ),
@@ -913,7 +914,7 @@ def _where_loss(group: list[Observation], name: str) -> str:
     o = wrong[0]
     truth = o.truth.expected(COEFFICIENT[name])[0]
     return (
-        f"loss on probe {o.probe.name} (N={o.probe.N}, λ={o.probe.reg:g}): yours {o.loss:.6g}, "
+        f"loss on probe {o.probe.name} ({o.probe.sizes()}): yours {o.loss:.6g}, "
         f"truth {truth:.6g} (off by {o.loss - truth:+.4g}); wrong on {len(wrong)} of {len(group)} probes"
     )
 
@@ -938,13 +939,13 @@ def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
         f"{grad[u, v]:.6g}" if lo[u, v] == hi[u, v] else f"anything in [{lo[u, v]:.6g}, {hi[u, v]:.6g}]"
     )
     lines = [
-        f"on probe {o.probe.name} (D={o.probe.D}, C={o.probe.C}, N={o.probe.N}, λ={o.probe.reg:g}): "
+        f"on probe {o.probe.name} ({o.probe.sizes()}): "
         f"{int(bad.sum())} of {bad.size} entries of dW differ, in class column(s) "
         + ", ".join(map(str, cols)),
         f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad[u, v]:.6g}, "
         f"truth {accepted}",
     ]
-    truth_text = _entry_text(o, u, v, name)
+    truth_text = _entry_text(o, u, v, name) if ctx.signature == "linear" else None
     if truth_text:
         lines.append(f"∂L/∂w[{u},{v}] = {truth_text}")
     return "\n".join(lines)

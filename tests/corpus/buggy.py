@@ -8,7 +8,7 @@ import os
 import time
 
 import numpy as np
-from correct import softmax_vectorized, svm_vectorized, svm_wx
+from correct import softmax_loss_layer, softmax_vectorized, svm_loss_layer, svm_vectorized, svm_wx
 
 
 def _svm_parts(W, X, y, delta=1.0):
@@ -356,6 +356,60 @@ def grad_scaled_three(W, X, y, reg):
     return loss, 3 * dW
 
 
+# ---------------------------------------------------------------- loss layers f(x, y) -> (loss, dx)
+
+
+def svm_layer_not_averaged(x, y):
+    """dx /= N forgotten."""
+    loss, dx = svm_loss_layer(x, y)
+    return loss, dx * x.shape[0]
+
+
+def svm_layer_correct_class_sign(x, y):
+    """dx[i, y_i] += num_pos instead of −=."""
+    N = x.shape[0]
+    margins = np.maximum(0, x - x[np.arange(N), y][:, None] + 1.0)
+    margins[np.arange(N), y] = 0
+    dx = (margins > 0).astype(float)
+    dx[np.arange(N), y] += (margins > 0).sum(axis=1)
+    return margins.sum() / N, dx / N
+
+
+def softmax_layer_no_shift(x, y):
+    """exp(x) without the max-shift: overflows at large scores."""
+    N = x.shape[0]
+    P = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    loss = -np.log(P[np.arange(N), y]).mean()
+    P[np.arange(N), y] -= 1
+    return loss, P / N
+
+
+def softmax_layer_global_max(x, y):
+    """x - np.max(x): one maximum for the whole batch."""
+    N = x.shape[0]
+    z = x - np.max(x)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = -np.log(P[np.arange(N), y]).mean()
+    P[np.arange(N), y] -= 1
+    return loss, P / N
+
+
+def softmax_layer_label_plus_one(x, y):
+    loss, dx = softmax_loss_layer(x, y)
+    dx[np.arange(x.shape[0]), y] += 2 / x.shape[0]  # p + 1 instead of p − 1
+    return loss, dx
+
+
+def softmax_layer_log10(x, y):
+    loss, dx = softmax_loss_layer(x, y)
+    return loss / np.log(10), dx
+
+
+def layer_swapped(x, y):
+    loss, dx = svm_loss_layer(x, y)
+    return dx, loss
+
+
 BUGGY = {
     "reg_half_gradient": ("hinge", "XW", {}, "reg-mismatch"),
     "reg_factor_three": ("hinge", "XW", {}, "reg-grad-factor"),
@@ -403,4 +457,12 @@ BUGGY = {
     "odd_column_doubled": ("hinge", "XW", {}, "grad-columns"),
     "loss_offset": ("hinge", "XW", {}, "loss-offset"),
     "grad_scaled_three": ("hinge", "XW", {}, "grad-ratio"),
+    # loss layers
+    "svm_layer_not_averaged": ("hinge", "XW", {}, "grad-not-averaged"),
+    "svm_layer_correct_class_sign": ("hinge", "XW", {}, "correct-class-sign"),
+    "softmax_layer_no_shift": ("softmax", "XW", {}, "overflow"),
+    "softmax_layer_global_max": ("softmax", "XW", {}, "batch-max-shift"),
+    "softmax_layer_label_plus_one": ("softmax", "XW", {}, "label-term-sign"),
+    "softmax_layer_log10": ("softmax", "XW", {}, "log10"),
+    "layer_swapped": ("hinge", "XW", {}, "swapped"),
 }
