@@ -199,7 +199,11 @@ def check_gradient(
         printed=printed,
         notes=notes,
         signature=signature,
-        heatmap=_heatmap(observations, analysis.regularizer or diagnose.CANDIDATES[regularizer][0], ctx),
+        heatmap=(
+            _heatmap(observations, analysis.regularizer or diagnose.CANDIDATES[regularizer][0], ctx)
+            if analysis.verdict == "fail"
+            else None
+        ),
     )
 
 
@@ -251,8 +255,9 @@ def _heatmap(observations: list, name: str, ctx) -> dict | None:
         if not o.numeric:
             continue
         _, grad, lo, hi = o.truth.expected(diagnose.COEFFICIENT[name])
-        excess = np.maximum(np.maximum(lo - o.grad, o.grad - hi), 0) / (diagnose.grad_scale(lo, hi) or 1.0)
-        if excess.max() > 0 and (worst is None or excess.max() > worst[0]):
+        scale = diagnose.grad_scale(lo, hi) or 1.0
+        excess = np.maximum(lo - o.grad, o.grad - hi) / scale
+        if excess.max() > diagnose.rtol_of(o, ctx) and (worst is None or excess.max() > worst[0]):
             worst = (float(excess.max()), o, grad)
     if worst is None:
         return None

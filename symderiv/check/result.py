@@ -169,6 +169,13 @@ class CheckResult:
     def __str__(self) -> str:
         return self.report()
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: a heatmap of yours − truth of dW over (feature, class) at the worst
+        probe (inline SVG, drawn with matplotlib only now), then the report, HTML-escaped."""
+        from .picture import result_html
+
+        return result_html(self.report(), self.heatmap)
+
 
 def _plain(value: object) -> object:
     try:
