@@ -207,3 +207,29 @@ def test_never_overwrites_an_output_file_without_force(subs, tmp_path):
 def test_unusable_batch_input_exits_2(subs, args, message):
     p = _cli(*[a.format(subs=subs) for a in args])
     assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr
+
+
+class _Terminal:
+    """A stderr that says it is a terminal, and keeps what is written."""
+
+    def __init__(self, tty):
+        self.tty, self.text = tty, []
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text.append(text)
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_bar_only_on_a_terminal(subs, monkeypatch, tty):
+    stderr = _Terminal(tty)
+    monkeypatch.setattr(sys, "stderr", stderr)
+    targets = [f"{subs}/{n}/linear_svm.py::svm_loss_naive" for n in ("alice", "bob")]
+    result = batch._run_with_progress(targets, {"loss": "hinge"}, jobs=1)
+    assert [e.verdict for e in result.entries] == ["pass", "fail"]
+    assert ("checking" in "".join(stderr.text)) is tty
