@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, SymderivError
 from .result import CheckResult
@@ -203,9 +204,10 @@ def plan(specs: Sequence[str], function: str | None = None) -> Plan:
     targets: list[str] = []
     batch = len(specs) > 1
     for spec in specs:
-        path, sep, name = spec.rpartition("::")
+        path, sep, named = spec.rpartition("::")
+        name = named if sep else function
         if not sep:
-            path, name = spec, function
+            path = spec
             if name is None:
                 raise InputError(f"name the function as FILE.py::FUNCTION (or pass --function NAME), not {spec!r}")
         if not path or not name:
@@ -388,7 +390,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
-def _plain(value: object) -> object:
+def _plain(value: Any) -> object:
     try:
         return float(value)  # NumPy scalars
     except (TypeError, ValueError):

@@ -7,6 +7,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -230,14 +231,14 @@ def detect_signature(target: runner.Target) -> str:
         return "layer" if len(required) == 2 and len(positional) < 4 and not starred else "linear"
     path, name = target
     try:
-        tree = ast.parse(open(path, encoding="utf-8").read())  # noqa: SIM115, PTH123
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return "linear"
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
-            positional = [*node.args.posonlyargs, *node.args.args]
-            required = len(positional) - len(node.args.defaults)
-            return "layer" if required == 2 and len(positional) < 4 and node.args.vararg is None else "linear"
+            count = len(node.args.posonlyargs) + len(node.args.args)
+            without_default = count - len(node.args.defaults)
+            return "layer" if without_default == 2 and count < 4 and node.args.vararg is None else "linear"
     return "linear"
 
 

@@ -793,9 +793,10 @@ def _fit_grad(obs: list[Observation], c: float) -> dict[str, object]:
     found: dict[str, object] = {}
     ratios, data_ratios, offsets = [], [], []
     scale = max((grad_scale(o.truth.expected(c)[1]) for o in obs), default=1.0)
-    cols: set[int] | None = set()
-    rows: set[int] | None = set()
-    every_c, every_d = set(), set()
+    cols: set[int] = set()
+    rows: set[int] = set()
+    every_c: set[int] = set()
+    every_d: set[int] = set()
     for o in obs:
         yours, truth, bad = _grad_parts(o, c)
         ratios.append(float(np.sum(yours * truth) / max(np.sum(truth * truth), 1e-300)))
