@@ -36,6 +36,7 @@ def _finding(result, id_):
         ("data_grad_twice", "data-grad-twice", "2×"),
         ("softmax_log10", "log10", "1/ln 10"),
         ("grad_left_zero", "grad-zeros", "while the loss is right"),
+        ("reg_only_gradient", "grad-data-missing", "only the regularization gradient 2λW"),
         ("softmax_label_plus_one", "label-term-sign", "p_{y_i} − 1"),
         ("squared_hinge_no_two", "chain-rule-2-missing", "chain rule's 2"),
         ("softmax_global_max", "batch-max-shift", "each sample's own maximum"),

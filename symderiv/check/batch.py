@@ -17,6 +17,7 @@ exists) is an :class:`~symderiv.errors.InputError`.
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
 import glob
 import io
@@ -314,18 +315,24 @@ def _check_one(target: str, options: dict) -> Entry:
         return Entry(target, error=f"internal error: {type(exc).__name__}: {exc}")
 
 
-def warm(loss: str = "hinge", layout: str = "XW", delta: float = 1.0, reduction: str = "mean", **_) -> None:
+def warm(
+    loss: str = "hinge",
+    layout: str = "XW",
+    delta: float = 1.0,
+    reduction: str = "mean",
+    signature: str = "auto",
+    seed: int = 0,
+    **_,
+) -> None:
     """Derive the truths of the standard probes in this process (cached), so that workers forked
-    afterwards find them; raises :class:`InputError` for an unknown loss."""
+    afterwards share them; raises :class:`InputError` for an unknown loss."""
     from ..losses import get
-    from . import probes, truth
+    from .core import standard_truths
 
     definition = get(loss)
-    try:
-        chosen = probes.standard_probes(definition, float(delta))
-        truth.compute_truths(definition, chosen, layout, float(delta), reduction)
-    except SymderivError:
-        pass  # the checks themselves will say what is wrong
+    for kind in ("linear", "layer") if signature == "auto" else (signature,):
+        with contextlib.suppress(SymderivError, TypeError, ValueError):  # the checks will say what is wrong
+            standard_truths(definition, float(delta), seed, kind, layout if kind == "linear" else "XW", reduction)
 
 
 # ---------------------------------------------------------------- output files

@@ -4,6 +4,7 @@ child process (while the truth is computed here), comparison, diagnoses, result.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -117,9 +118,7 @@ def check_gradient(
 
     # 1. the probes
     if data is None:
-        chosen = probes.standard_probes(definition, delta, seed)
-        if signature == "layer":
-            chosen = probes.layer_probes(chosen)
+        chosen = list(standard_probe_set(definition, delta, seed, signature))
     else:
         W, X, y, reg = _unpack(data)
         chosen = probes.user_probes(W, X, y, reg, layout)
@@ -127,7 +126,12 @@ def check_gradient(
     # 2. the user's function runs in a child process while the truth is derived here
     running = runner.Running(target, calls, timeout)
     try:
-        truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction)
+        if data is None:  # the same for every check with these conventions: computed once
+            begun = time.perf_counter()
+            truths = standard_truths(definition, delta, seed, signature, layout, reduction)
+            truth_seconds = time.perf_counter() - begun
+        else:
+            truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction)
     except BaseException:
         running.finish_quietly()
         raise
@@ -209,6 +213,23 @@ def check_gradient(
 
 
 SIGNATURES = ("auto", "linear", "layer")
+
+
+@functools.lru_cache(maxsize=32)
+def standard_probe_set(definition, delta: float, seed: int, signature: str) -> tuple:
+    """The standard probes for these conventions (a layer's: the scores of the linear ones)."""
+    chosen = probes.standard_probes(definition, delta, seed)
+    return tuple(probes.layer_probes(chosen) if signature == "layer" else chosen)
+
+
+@functools.lru_cache(maxsize=32)
+def standard_truths(definition, delta: float, seed: int, signature: str, layout: str, reduction: str) -> list:
+    """The truths at :func:`standard_probe_set`, computed once per conventions: every check of a
+    session (a batch, a pytest run) with the same conventions shares them; no check changes them."""
+    chosen = list(standard_probe_set(definition, delta, seed, signature))
+    return truth.compute_truths(definition, chosen, layout, delta, reduction)[0]
+
+
 #: a loss layer's words for the linear classifier's (the diagnoses are written for dW)
 LAYER_WORDS = (("dW", "dx"), ("shape of W", "shape of x"), ("W.shape", "x.shape"), ("(feature ", "(sample "))
 
@@ -231,7 +252,7 @@ def detect_signature(target: runner.Target) -> str:
         return "layer" if len(required) == 2 and len(positional) < 4 and not starred else "linear"
     path, name = target
     try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        tree = _parsed(path, Path(path).stat().st_mtime_ns)
     except (OSError, SyntaxError, ValueError):
         return "linear"
     for node in tree.body:
@@ -240,6 +261,15 @@ def detect_signature(target: runner.Target) -> str:
             without_default = count - len(node.args.defaults)
             return "layer" if without_default == 2 and count < 4 and node.args.vararg is None else "linear"
     return "linear"
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, mtime_ns: int):
+    """The syntax tree of a user's file (cached per modification time: a batch checks many
+    functions of one file)."""
+    import ast
+
+    return ast.parse(Path(path).read_text(encoding="utf-8"))
 
 
 def _as_layer(d: Diagnosis) -> Diagnosis:

@@ -304,6 +304,14 @@ def grad_left_zero(W, X, y, reg):
     return margins.sum() / N + reg * np.sum(W * W), dW
 
 
+def reg_only_gradient(W, X, y, reg):
+    """The template's dW = np.zeros(W.shape) with only the regularization gradient added."""
+    N, margins, _ = _svm_parts(W, X, y)
+    dW = np.zeros(W.shape)
+    dW += 2 * reg * W
+    return margins.sum() / N + reg * np.sum(W * W), dW
+
+
 def softmax_label_plus_one(W, X, y, reg):
     """P[i, y_i] += 1 instead of −= 1."""
     N = X.shape[0]
@@ -449,6 +457,7 @@ BUGGY = {
     "data_grad_twice": ("hinge", "XW", {}, "data-grad-twice"),
     "softmax_log10": ("softmax", "XW", {}, "log10"),
     "grad_left_zero": ("hinge", "XW", {}, "grad-zeros"),
+    "reg_only_gradient": ("hinge", "XW", {}, "grad-data-missing"),
     "softmax_label_plus_one": ("softmax", "XW", {}, "label-term-sign"),
     "squared_hinge_no_two": ("squared-hinge", "XW", {}, "chain-rule-2-missing"),
     "softmax_global_max": ("softmax", "XW", {}, "batch-max-shift"),
