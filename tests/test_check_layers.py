@@ -55,6 +55,7 @@ def test_a_layer_report_speaks_of_dx():
     text = result.report()
     assert "layer f(x, y) -> (loss, dx)" in text and "dx must be divided by N" in text
     assert "dW" not in text and "regularizer:" not in text
+    assert result.heatmap["rows"] == "sample" and result.heatmap["difference"].shape[1] == 3
     ok = symderiv.check_gradient(correct.softmax_loss_layer, "softmax")
     assert ok.passed and "offset-per-sample" in [p.name for p in ok.probes]
 
