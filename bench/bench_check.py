@@ -12,7 +12,10 @@ Measured in one run:
 * a full central-difference check of the same dW: 2·D·C = 61 460 loss evaluations (timed on a
   random sample of entries and scaled: the whole takes minutes);
 * cs231n's ``grad_check_sparse``: 10 random entries, and whether its relative errors expose a
-  regularization gradient off by a factor of 2 (cs231n's reading: > 1e-2 "probably wrong").
+  regularization gradient off by a factor of 2 (cs231n's reading: > 1e-2 "probably wrong");
+* a teaching assistant's batch: 176 functions of the test corpus (correct and buggy, every loss;
+  the one that hangs left out) checked by ``symderiv.check.batch.check_many`` in a fresh process,
+  import included, with 2 workers and with 1 (target: 176 functions on 2 cores in ≤ 60 s).
 """
 
 from __future__ import annotations
@@ -108,6 +111,27 @@ t3 = time.perf_counter(); c1 = time.process_time()
 print(json.dumps({{"import": t1 - t0, "wall": t3 - t2, "cpu": c1 - c0, "truth": r.seconds["truth"],
                   "user": r.seconds["your function"], "verdict": r.verdict}}))
 """
+
+
+BATCH = """
+import json, sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r}); sys.path.insert(0, {corpus!r})
+import buggy, correct
+from symderiv.check.batch import check_many
+items = [({corpus!r} + "/correct.py::" + n, dict(loss=l, layout=lay)) for n, (l, lay, _) in correct.CORRECT.items()]
+items += [({corpus!r} + "/buggy.py::" + n, dict(loss=l, layout=lay, **o))
+          for n, (l, lay, o, _) in buggy.BUGGY.items() if n != "hangs"]
+targets = [items[i % len(items)] for i in range({count})]
+b = check_many(targets, jobs={jobs})
+print(json.dumps({{"wall": time.perf_counter() - t0, "distinct": len(items), **b.summary()}}))
+"""
+
+
+def _batch(count: int, jobs: int) -> dict:
+    code = BATCH.format(root=str(HERE.parent), corpus=str(HERE.parent / "tests" / "corpus"), count=count, jobs=jobs)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _cold(loss: str) -> dict:
@@ -245,6 +269,19 @@ def run(quick: bool = False) -> list[dict]:
         f"{trials} runs of 10 entries; median max rel. error with the bug {np.median(worst):.1e}, "
         f"without {np.median(ok_errors):.1e} (cs231n: < 1e-4 'usually okay' with kinks)",
     )
+
+    # 5. a teaching assistant's batch
+    count = 44 if quick else 176
+    for jobs in (2, 1):
+        b = _batch(count, jobs)
+        row(
+            f"batch of {count} corpus functions, {jobs} worker{'s' if jobs > 1 else ''}, fresh process",
+            round(b["wall"], 1),
+            "s",
+            f"import and derivations included; {b['distinct']} distinct functions repeated; {b['passed']} passed, "
+            f"{b['failed']} failed, {b['errors']} errors"
+            + ("; target ≤ 60 s for 176 on 2 cores: " + ("met" if b["wall"] <= 60 else "NOT met") if jobs == 2 else ""),
+        )
     return rows
 
 

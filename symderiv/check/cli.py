@@ -24,7 +24,7 @@ CHECK = {
 
 
 @click.command("check")
-@click.argument("target", metavar="FILE.py::FUNCTION")
+@click.argument("targets", nargs=-1, required=True, metavar="FILE.py::FUNCTION...")
 @click.option("--loss", required=True, help="hinge, squared-hinge or softmax")
 @convention_options(skip=("bias", "kink"), overrides=CHECK)
 @click.option(
@@ -42,18 +42,84 @@ CHECK = {
     help="seconds your function may run, all calls together",
 )
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the report")
-def check_command(target, loss, data_file, timeout, as_json, **conventions):
-    """Check a hand-written gradient f(W, X, y, reg) -> (loss, dW) against the derivation."""
+@click.option(
+    "--function", default=None, metavar="NAME", help="the function to check in targets given as files or folders"
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="parallel checks [default: the CPU count]")
+@click.option("--csv", "csv_path", default=None, metavar="FILE.csv", help="write one row per target")
+@click.option(
+    "--gradescope", "gradescope_path", default=None, metavar="FILE.json", help="write a Gradescope results.json"
+)
+@click.option("--force", is_flag=True, help="overwrite --csv / --gradescope files that exist")
+@click.option(
+    "--signature",
+    type=click.Choice(["auto", "linear", "layer"]),
+    default="auto",
+    show_default=True,
+    help="linear: f(W, X, y, reg) -> (loss, dW); layer: f(x, y) -> (loss, dx) over the N×C scores; "
+    "auto: a function of two parameters is a layer",
+)
+def check_command(
+    targets,
+    loss,
+    data_file,
+    timeout,
+    as_json,
+    function,
+    jobs,
+    csv_path,
+    gradescope_path,
+    force,
+    signature,
+    **conventions,
+):
+    """Check hand-written gradients f(W, X, y, reg) -> (loss, dW) against the derivation.
+
+    Several targets (FILE.py::FUNCTION, globs such as 'subs/*.py::svm_loss_naive', or folders with
+    --function NAME) are checked in parallel and summarized in one table."""
     data = _load_npz(data_file) if data_file else None
+    if len(targets) > 1 or function or csv_path or gradescope_path or _looks_like_batch(targets[0]):
+        from . import batch
+
+        plan = batch.plan(targets, function)
+        if plan.batch or csv_path or gradescope_path:
+            options = dict(
+                loss=loss,
+                **conventions,
+                data=data,
+                timeout=timeout,
+                signature=signature,
+            )
+            sys.exit(
+                batch.main(
+                    plan.targets,
+                    options,
+                    jobs=jobs,
+                    as_json=as_json,
+                    csv_path=csv_path,
+                    gradescope_path=gradescope_path,
+                    force=force,
+                    echo=click.echo,
+                )
+            )
+        targets = plan.targets
+    target = targets[0]
     result = check_gradient(
         target,
         loss,
         **conventions,
         data=data,
         timeout=timeout,
+        signature=signature,
     )
     click.echo(result.to_json() if as_json else result.report())
     sys.exit(0 if result.passed else 1)
+
+
+def _looks_like_batch(spec: str) -> bool:
+    """A glob or a folder: a batch even when it names one submission."""
+    path = spec.rpartition("::")[0] or spec
+    return any(ch in path for ch in "*?[") or Path(path).is_dir()
 
 
 def _load_npz(path: str) -> dict:

@@ -3,18 +3,21 @@ child process (while the truth is computed here), comparison, diagnoses, result.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..conventions import LAYOUTS, Conventions
-from ..errors import InputError, NotSupportedError
+from ..errors import InputError, NotSupportedError, SymderivError
 from ..losses import get
 from . import diagnose, probes, runner, truth
-from .result import CheckResult
+from .result import CheckResult, Diagnosis
 
 TOLERANCE_TEXT = (
     "dW entries within 1e-4 × max|true dW| (1e-3 at the large-scores probe; at a kink, anywhere in the "
@@ -36,6 +39,8 @@ def check_gradient(
     timeout: float = 10.0,
     seed: int = 0,
     rtol_scale: float = 1.0,
+    try_other_layout: bool = True,
+    signature: str = "auto",
 ) -> CheckResult:
     """Check a hand-written ``f(W, X, y, reg) -> (loss, dW)`` against the derived gradient.
 
@@ -53,6 +58,14 @@ def check_gradient(
     1000 for softmax). With ``data=(W, X, y, reg)`` (or a dict with those keys) it is checked on
     that data instead, at λ = reg and at λ = 0. ``f`` runs in a separate process; ``timeout``
     bounds all its calls together.
+
+    ``signature="layer"`` checks a loss layer ``f(x, y) -> (loss, dx)`` over the N×C scores x
+    instead (cs231n assignment 2's ``svm_loss`` and ``softmax_loss``: the mean over samples, no
+    regularizer); ``"auto"`` (the default) takes a function of two parameters for a layer. The
+    truth is then the derivation's ∂L/∂S = G/N at the probes' scores.
+
+    When ``f`` fails with a shape error (or returns dW in the other shape) and ``try_other_layout``
+    is true, it is checked in the other layout too, and a function written for that layout is told so.
 
     >>> import numpy as np, symderiv
     >>> def svm(W, X, y, reg):
@@ -86,6 +99,8 @@ def check_gradient(
         )
     if not (isinstance(timeout, int | float) and timeout > 0):
         raise InputError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    if signature not in SIGNATURES:
+        raise InputError(f"unknown signature {signature!r}: choose auto, linear (f(W, X, y, reg)) or layer (f(x, y))")
     target: runner.Target
     if isinstance(f, str):
         target = runner.resolve_path_target(f)
@@ -96,9 +111,18 @@ def check_gradient(
     else:
         raise InputError(f"pass a function or 'FILE.py::FUNCTION', not {type(f).__name__}")
 
+    if signature == "auto":
+        signature = detect_signature(target)
+    if signature == "layer":
+        if data is not None:
+            raise NotSupportedError(
+                "checking a loss layer f(x, y) on your own data is not supported; check it without data"
+            )
+        layout, regularizer = "XW", "none"  # x is N×C; a loss layer has no weights to regularize
+
     # 1. the probes
     if data is None:
-        chosen = probes.standard_probes(definition, delta, seed)
+        chosen = list(standard_probe_set(definition, delta, seed, signature))
     else:
         W, X, y, reg = _unpack(data)
         chosen = probes.user_probes(W, X, y, reg, layout)
@@ -106,14 +130,21 @@ def check_gradient(
     # 2. the user's function runs in a child process while the truth is derived here
     running = runner.Running(target, calls, timeout)
     try:
-        truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction)
+        if data is None:  # the same for every check with these conventions: computed once
+            begun = time.perf_counter()
+            truths = standard_truths(definition, delta, seed, signature, layout, reduction)
+            truth_seconds = time.perf_counter() - begun
+        else:
+            truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction)
     except BaseException:
         running.finish_quietly()
         raise
     outcomes, printed = running.finish()
     user_seconds = sum(o.seconds for o in outcomes)
     # 3. compare and diagnose
-    ctx = diagnose.Context(definition, layout, delta, diagnose.CANDIDATES[regularizer], timeout, rtol_scale, reduction)
+    ctx = diagnose.Context(
+        definition, layout, delta, diagnose.CANDIDATES[regularizer], timeout, rtol_scale, reduction, signature
+    )
     observations = []
     for i, (p, t) in enumerate(zip(chosen, truths, strict=True)):
         if i < len(outcomes):
@@ -133,11 +164,24 @@ def check_gradient(
         notes.append("not run (the function had stopped): " + ", ".join(skipped))
     if definition.kinky and definition.uses_delta and data is None and not any(p.kink for p in chosen):
         notes.append(f"no kink probe: Δ = {delta:g} is not held exactly in floating point")
+    diagnoses = analysis.diagnoses
+    probe_reports = analysis.probes
+    if signature == "layer":
+        diagnoses = [_as_layer(d) for d in diagnoses]
+        probe_reports = [dataclasses.replace(r, status=r.status.replace("dW", "dx")) for r in probe_reports]
+    elif try_other_layout and analysis.verdict == "fail" and _shape_trouble(observations):
+        other = _other_layout(
+            f, definition.name, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale
+        )
+        if other is not None:  # the numbers of a function run in the wrong layout say nothing more
+            diagnoses = [other, *(d for d in diagnoses if d.id not in ("grad-wrong", "loss-wrong"))]
     source = (
         "generated vectorized NumPy (symderiv.numpy_function)"
         if any(isinstance(t.source, truth.VectorizedSource) for t in truths)
         else "NumPy generated from proved derivations"
     )
+    if signature == "layer":
+        source = "∂L/∂S = G/N of proved derivations (their generated NumPy at W = the scores, X = I)"
     return CheckResult(
         verdict=analysis.verdict,
         function=name,
@@ -147,9 +191,9 @@ def check_gradient(
         regularizer=analysis.regularizer,
         regularizer_requested=regularizer,
         reduction=reduction,
-        diagnoses=analysis.diagnoses,
+        diagnoses=diagnoses,
         discrepancies=analysis.discrepancies,
-        probes=analysis.probes,
+        probes=probe_reports,
         tolerances={
             "rtol": diagnose.RTOL * rtol_scale,
             "atol": diagnose.ATOL,
@@ -163,7 +207,165 @@ def check_gradient(
         },
         printed=printed,
         notes=notes,
+        signature=signature,
+        heatmap=(
+            _heatmap(observations, analysis.regularizer or diagnose.CANDIDATES[regularizer][0], ctx)
+            if analysis.verdict == "fail"
+            else None
+        ),
     )
+
+
+SIGNATURES = ("auto", "linear", "layer")
+
+
+@functools.lru_cache(maxsize=32)
+def standard_probe_set(definition, delta: float, seed: int, signature: str) -> tuple:
+    """The standard probes for these conventions (a layer's: the scores of the linear ones)."""
+    chosen = probes.standard_probes(definition, delta, seed)
+    return tuple(probes.layer_probes(chosen) if signature == "layer" else chosen)
+
+
+@functools.lru_cache(maxsize=32)
+def standard_truths(definition, delta: float, seed: int, signature: str, layout: str, reduction: str) -> list:
+    """The truths at :func:`standard_probe_set`, computed once per conventions: every check of a
+    session (a batch, a pytest run) with the same conventions shares them; no check changes them."""
+    chosen = list(standard_probe_set(definition, delta, seed, signature))
+    return truth.compute_truths(definition, chosen, layout, delta, reduction)[0]
+
+
+#: a loss layer's words for the linear classifier's (the diagnoses are written for dW)
+LAYER_WORDS = (("dW", "dx"), ("shape of W", "shape of x"), ("W.shape", "x.shape"), ("(feature ", "(sample "))
+
+
+def detect_signature(target: runner.Target) -> str:
+    """The signature of ``target``: "layer" for a function of two positional parameters
+    ``f(x, y)``, else "linear". A FILE::FUNCTION target is read (parsed, not run) to count them."""
+    import ast
+    import inspect
+
+    if callable(target):
+        try:
+            params = list(inspect.signature(target).parameters.values())
+        except (TypeError, ValueError):
+            return "linear"
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        positional = [p for p in params if p.kind in kinds]
+        required = [p for p in positional if p.default is inspect.Parameter.empty]
+        starred = any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params)
+        return "layer" if len(required) == 2 and len(positional) < 4 and not starred else "linear"
+    path, name = target
+    try:
+        tree = _parsed(path, Path(path).stat().st_mtime_ns)
+    except (OSError, SyntaxError, ValueError):
+        return "linear"
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            count = len(node.args.posonlyargs) + len(node.args.args)
+            without_default = count - len(node.args.defaults)
+            return "layer" if without_default == 2 and count < 4 and node.args.vararg is None else "linear"
+    return "linear"
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, mtime_ns: int):
+    """The syntax tree of a user's file (cached per modification time: a batch checks many
+    functions of one file)."""
+    import ast
+
+    return ast.parse(Path(path).read_text(encoding="utf-8"))
+
+
+def _as_layer(d: Diagnosis) -> Diagnosis:
+    message, where = d.message, d.where
+    for old, new in LAYER_WORDS:
+        message, where = message.replace(old, new), where.replace(old, new)
+    return Diagnosis(d.id, message, where, d.probes)
+
+
+def _heatmap(observations: list, name: str, ctx) -> dict | None:
+    """yours − truth at the probe where dW is worst (relative to its scale), for the picture."""
+    worst = None
+    for o in observations:
+        if not o.numeric:
+            continue
+        _, grad, lo, hi = o.truth.expected(diagnose.COEFFICIENT[name])
+        scale = diagnose.grad_scale(lo, hi) or 1.0
+        excess = np.maximum(lo - o.grad, o.grad - hi) / scale
+        if excess.max() > diagnose.rtol_of(o, ctx) and (worst is None or excess.max() > worst[0]):
+            worst = (float(excess.max()), o, grad)
+    if worst is None:
+        return None
+    _, o, grad = worst
+    return {
+        "probe": o.probe.name,
+        "sizes": o.probe.sizes(),
+        "difference": o.grad - grad,  # canonical layout: rows are features (samples for a layer), columns classes
+        "rows": "sample" if ctx.signature == "layer" else "feature",
+    }
+
+
+#: words of NumPy's shape errors (matmul, dot, broadcasting, indexing past an axis)
+SHAPE_WORDS = ("shape", "dimension", "align", "broadcast", "out of bounds", "index")
+
+
+def _shape_trouble(observations: list) -> bool:
+    """Whether a probe raised a shape error or returned dW in another shape."""
+    for o in observations:
+        for id_, _ in o.issues:
+            if id_ == "wrong-shape":
+                return True
+            error = o.outcome.error or {}
+            if (
+                id_ == "raised"
+                and error.get("type") in ("ValueError", "IndexError")
+                and any(w in error.get("message", "").lower() for w in SHAPE_WORDS)
+            ):
+                return True
+    return False
+
+
+def _other_layout(f, loss, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale):
+    """The finding "written for the other layout", when the function runs there; None when it does not."""
+    other = "WX" if layout == "XW" else "XW"
+    try:
+        result = check_gradient(
+            f,
+            loss,
+            layout=other,
+            regularizer=regularizer,
+            delta=delta,
+            reduction=reduction,
+            data=_transposed(data),
+            timeout=timeout,
+            seed=seed,
+            rtol_scale=rtol_scale,
+            try_other_layout=False,
+        )
+    except SymderivError:
+        return None
+    shape_free = all(p.status not in ("raised", "wrong-shape") for p in result.probes)
+    if result.passed:
+        message = f"written for layout {other}; pass --layout {other} (checked that way, it passes)"
+    elif shape_free:
+        first = result.diagnoses[0].message if result.diagnoses else "it fails"
+        message = f"written for layout {other}; pass --layout {other} (checked that way, it still fails: {first})"
+    else:
+        return None
+    return Diagnosis(
+        "other-layout", message, f"layout {layout}: {LAYOUT_WORDS[layout]}; {other}: {LAYOUT_WORDS[other]}"
+    )
+
+
+LAYOUT_WORDS = {"XW": "X is N×D, W is D×C", "WX": "W is C×D, X is D×N"}
+
+
+def _transposed(data):
+    """User data handed to the other layout: W and X transposed."""
+    if data is None:
+        return None
+    W, X, y, reg = _unpack(data)
+    return (np.asarray(W).T, np.asarray(X).T, y, reg)
 
 
 def _unpack(data: Any) -> tuple:

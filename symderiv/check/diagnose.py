@@ -51,6 +51,7 @@ class Context:
     timeout: float
     rtol_scale: float = 1.0
     reduction: str = "mean"
+    signature: str = "linear"
 
 
 @dataclass
@@ -159,7 +160,7 @@ def observe(probe: Probe, truth: Truth, outcome: Outcome, ctx: Context) -> Obser
         return o
     loss, grad = float(a.reshape(())), b.astype(float)
     if not (np.isfinite(loss) and np.isfinite(grad).all()):
-        o.issues.append(("overflow" if probe.shift is not None else "non-finite", ""))
+        o.issues.append((probe.non_finite, ""))
         return o
     o.loss = loss
     o.grad = grad if ctx.layout == "XW" else grad.T
@@ -221,6 +222,12 @@ STRUCTURAL: dict[str, Callable[[Observation, Context, str], str]] = {
         "overflow at large scores: with every score near 1000, exp(s) overflows and "
         "the result is inf or nan; subtract each sample's largest score before exp (the softmax is unchanged)"
     ),
+    "batch-max-shift": lambda o, ctx, d: (
+        "one maximum for the whole batch: when samples' scores differ by a large amount (here by about "
+        "2000), exp(s − max) underflows to 0 for the samples far below the batch's maximum and log 0 = −inf; "
+        "subtract each sample's own maximum (S.max(axis=1, keepdims=True)), not S.max()"
+    ),
+    "other-layout": lambda o, ctx, d: d,
     "integer-dtype": lambda o, ctx, d: (
         f"integer dtype truncation: {d}, so fractions are cut off; create dW as a "
         "float array (np.zeros(W.shape) or np.zeros_like(W, dtype=float))"
@@ -381,6 +388,36 @@ MODELS: list[Model] = [
         lambda ctx, r, k, ok: "dW is transposed (it only has W's shape when D = C)",
     ),
     Model(
+        "data-grad-twice",
+        "grad",
+        lambda t, c, k: 2 * t.grad_data + c * t.reg_grad,
+        lambda ctx, r, k, ok: (
+            "the data gradient is accumulated twice: your dW's data part is exactly 2× the truth (the "
+            "regularization part is right) — e.g. a loop's updates and a vectorized X.T @ M both added to dW, "
+            "or both dW[:, j] and dW[:, y_i] updated for each term and then again"
+        ),
+    ),
+    Model(
+        "grad-zeros",
+        "grad",
+        lambda t, c, k: np.zeros_like(t.grad_data),
+        lambda ctx, r, k, ok: (
+            "dW is left at zeros"
+            + (" while the loss is right" if ok else "")
+            + ": the template's dW = np.zeros(W.shape) is never filled in — add the data gradient and "
+            + f"{_reg(r)[1]}"
+        ),
+    ),
+    Model(
+        "grad-data-missing",
+        "grad",
+        lambda t, c, k: c * t.reg_grad if c else None,
+        lambda ctx, r, k, ok: (
+            f"dW holds only the regularization gradient {_reg(r)[1]}: the data term (the sum over samples "
+            "through the scores) is never added"
+        ),
+    ),
+    Model(
         "grad-sign",
         "grad",
         lambda t, c, k: -(t.grad_data + c * t.reg_grad),
@@ -446,6 +483,35 @@ MODELS: list[Model] = [
 ]
 
 
+def _slip_message(slip) -> Callable[[Context, str, Any, bool], str]:
+    return lambda ctx, r, k, ok: slip.message
+
+
+def _slip_predict(slip) -> Callable[[Truth, float, object], object]:
+    def predict(t: Truth, c: float, _: object) -> object:
+        if slip.component == "loss":
+            return slip.loss_data_factor * t.loss_data + c * t.reg_loss
+        grad = slip.grad_data_factor * t.grad_data + c * t.reg_grad
+        if slip.label_weight:
+            grad = grad + slip.label_weight * t.probe.X.T @ t.correct_class / t.samples_scale
+        return grad
+
+    return predict
+
+
+def slip_models(loss: object) -> list[Model]:
+    """The loss's own slips (``Loss.slips``, from its definition) as bug models."""
+    return [
+        Model(
+            slip.id,
+            slip.component,
+            _slip_predict(slip),
+            _slip_message(slip),
+        )
+        for slip in getattr(loss, "slips", ())
+    ]
+
+
 def _predicts(model: Model, o: Observation, c: float, param: object, ctx: Context) -> tuple[bool, bool, float]:
     """(the prediction matches the user's value, the user's value is wrong, the misfit in tolerances)"""
     predicted = model.predict(o.truth, c, param)
@@ -474,7 +540,7 @@ def explain(
     if not fitted:
         return None
     best: tuple[float, Diagnosis] | None = None
-    for model in MODELS:
+    for model in [*MODELS, *slip_models(ctx.loss)]:
         if model.component != component or not model.applies(ctx.loss):
             continue
         if ctx.reduction not in model.reductions:
@@ -518,7 +584,7 @@ PATTERNS: list[tuple[str, Callable[[Probe], bool], str]] = [
     ),
     (
         "d-ne-c-only",
-        lambda p: p.D != p.C,
+        lambda p: p.D != p.C and p.signature == "linear",
         "wrong only when D ≠ C: somewhere the number of features and the number of classes are mixed up "
         "(e.g. W.shape[0] for the classes, or a transposed product)",
     ),
@@ -560,6 +626,8 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
         for id_, detail in o.issues:
             seen.setdefault(id_, []).append(o)
             details.setdefault(id_, detail)
+    if "overflow" in seen:  # no shift at all overflows at both large-score probes: one finding
+        seen.pop("batch-max-shift", None)
     numeric = [o for o in obs if o.numeric]
     if (
         numeric
@@ -633,7 +701,7 @@ def analyse(obs: list[Observation], ctx: Context) -> Analysis:
     else:
         explained_by_facts = {EXPLAINS[i] for i in seen if i in EXPLAINS}
         diagnoses.extend(
-            _generic(c, numeric, ctx, regularizer or names[0]) for c in unexplained if c not in explained_by_facts
+            closest(c, numeric, ctx, regularizer or names[0]) for c in unexplained if c not in explained_by_facts
         )
     diagnoses = _locate(diagnoses, obs, ctx, regularizer or names[0])
     return Analysis(
@@ -653,6 +721,135 @@ def _generic(component: str, obs: list[Observation], ctx: Context, name: str) ->
     wrong = [o.probe.name for o in obs if not (o.grad_ok if component == "grad" else o.loss_ok).get(name)]
     what = "dW is wrong" if component == "grad" else "the loss is wrong"
     return Diagnosis(f"{component}-wrong", f"{what}, and no common bug explains it", "", tuple(wrong))
+
+
+# ---------------------------------------------------------------- the closest pattern
+
+
+def _grad_parts(o: Observation, c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(yours, truth, which entries are wrong) at one probe."""
+    _, truth, lo, hi = o.truth.expected(c)
+    rtol = o.probe.rtol
+    return o.grad_value, truth, ~grad_within(o.grad_value, lo, hi, rtol, grad_scale(lo, hi))
+
+
+def _constant(values: list[float], scale: float) -> float | None:
+    """The common value of ``values`` when they agree within 1e-4 of ``scale``, else None."""
+    if not values:
+        return None
+    k = float(np.median(values))
+    return k if max(abs(v - k) for v in values) <= RTOL * max(scale, 1e-12) else None
+
+
+#: (id, message) of the closest patterns, tried in this order; the message formats the fitted value
+CLOSEST_GRAD: list[tuple[str, str]] = [
+    ("grad-ratio", "dW is {value:.4g} × the truth on every probe (a constant ratio): look for a stray factor"),
+    (
+        "data-grad-ratio",
+        "dW's data part is {value:.4g} × the truth on every probe and its regularization part is right (a "
+        "constant ratio): look for a stray factor in the data term",
+    ),
+    ("grad-offset", "every entry of dW is off by the same {value:+.4g} on every probe (a constant offset)"),
+    (
+        "grad-columns",
+        "only class column(s) {value} of dW differ, on every probe: look at how those columns are computed",
+    ),
+    ("grad-rows", "only feature row(s) {value} of dW differ, on every probe: look at how those rows are computed"),
+]
+CLOSEST_LOSS: list[tuple[str, str]] = [
+    ("loss-ratio", "the loss is {value:.4g} × the truth on every probe (a constant ratio)"),
+    (
+        "loss-data-ratio",
+        "the loss's data part is {value:.4g} × the truth on every probe and its regularization term is right "
+        "(a constant ratio)",
+    ),
+    ("loss-offset", "the loss is off by the same {value:+.4g} on every probe (a constant offset)"),
+    (
+        "loss-offset-per-sample",
+        "the loss is off by {value:+.4g} per sample on every probe (a constant offset in each L_i, averaged)",
+    ),
+]
+
+
+def _fit_grad(obs: list[Observation], c: float) -> dict[str, object]:
+    found: dict[str, object] = {}
+    ratios, data_ratios, offsets = [], [], []
+    scale = max((grad_scale(o.truth.expected(c)[1]) for o in obs), default=1.0)
+    cols: set[int] = set()
+    rows: set[int] = set()
+    every_c: set[int] = set()
+    every_d: set[int] = set()
+    for o in obs:
+        yours, truth, bad = _grad_parts(o, c)
+        ratios.append(float(np.sum(yours * truth) / max(np.sum(truth * truth), 1e-300)))
+        data = yours - c * o.truth.reg_grad
+        gd = o.truth.grad_data
+        data_ratios.append(float(np.sum(data * gd) / max(np.sum(gd * gd), 1e-300)))
+        offsets.extend((yours - truth).ravel().tolist())
+        if bad.any():
+            cols |= {int(v) for v in np.nonzero(bad)[1]}
+            rows |= {int(u) for u in np.nonzero(bad)[0]}
+        every_c |= set(range(truth.shape[1]))
+        every_d |= set(range(truth.shape[0]))
+
+    def holds(predict: Callable[[Observation], np.ndarray]) -> bool:
+        return all(
+            np.abs(o.grad - predict(o)).max() <= RTOL * grad_scale(o.truth.expected(c)[1], predict(o)) + ATOL
+            for o in obs
+        )
+
+    k = float(np.median(ratios)) if ratios else None
+    if k and abs(k - 1) > 1e-6 and holds(lambda o: k * o.truth.expected(c)[1]):
+        found["grad-ratio"] = k
+    kd = float(np.median(data_ratios)) if data_ratios else None
+    if kd and abs(kd - 1) > 1e-6 and holds(lambda o: kd * o.truth.grad_data + c * o.truth.reg_grad):
+        found["data-grad-ratio"] = kd
+    offset = _constant(offsets, scale)
+    if offset:
+        found["grad-offset"] = offset
+    if cols and cols < every_c:
+        found["grad-columns"] = ", ".join(map(str, sorted(cols)))
+    if rows and rows < every_d:
+        found["grad-rows"] = ", ".join(map(str, sorted(rows)))
+    return found
+
+
+def _fit_loss(obs: list[Observation], c: float) -> dict[str, object]:
+    found: dict[str, object] = {}
+    truths = [o.truth.expected(c)[0] for o in obs]
+    scale = max((abs(t) for t in truths), default=1.0)
+    ratio = _constant([o.loss_value / t for o, t in zip(obs, truths, strict=True) if t], 1.0)
+    if ratio is not None and len(truths) > 1 and abs(ratio - 1) > 1e-6:
+        found["loss-ratio"] = ratio
+    data = [(o.loss_value - c * o.truth.reg_loss) / o.truth.loss_data for o in obs if o.truth.loss_data]
+    ratio = _constant(data, 1.0)
+    if ratio is not None and len(data) > 1 and abs(ratio - 1) > 1e-6:
+        found["loss-data-ratio"] = ratio
+    offset = _constant([o.loss_value - t for o, t in zip(obs, truths, strict=True)], scale)
+    if offset:
+        found["loss-offset"] = offset
+    per_sample = _constant(
+        [(o.loss_value - t) * o.truth.samples_scale for o, t in zip(obs, truths, strict=True)], scale
+    )
+    if per_sample and not offset:
+        found["loss-offset-per-sample"] = per_sample
+    return found
+
+
+def closest(component: str, obs: list[Observation], ctx: Context, name: str) -> Diagnosis:
+    """When no rule explains ``component``: the closest pattern (a constant ratio, a constant
+    offset, the columns or rows that differ), or the plain "no common bug" finding."""
+    fitted = [o for o in obs if o.fits]
+    generic = _generic(component, obs, ctx, name)
+    if len(fitted) < 2:
+        return generic
+    c = COEFFICIENT[name]
+    found = _fit_grad(fitted, c) if component == "grad" else _fit_loss(fitted, c)
+    for id_, message in CLOSEST_GRAD if component == "grad" else CLOSEST_LOSS:
+        if id_ in found:
+            text = message.format(value=found[id_])
+            return Diagnosis(id_, f"{text} — no common bug explains it", "", generic.probes)
+    return generic
 
 
 def _probe_reports(obs: list[Observation], name: str) -> list[ProbeReport]:
@@ -696,7 +893,7 @@ def _where_loss(group: list[Observation], name: str) -> str:
     o = wrong[0]
     truth = o.truth.expected(COEFFICIENT[name])[0]
     return (
-        f"loss on probe {o.probe.name} (N={o.probe.N}, λ={o.probe.reg:g}): yours {o.loss:.6g}, "
+        f"loss on probe {o.probe.name} ({o.probe.sizes()}): yours {o.loss:.6g}, "
         f"truth {truth:.6g} (off by {o.loss_value - truth:+.4g}); wrong on {len(wrong)} of {len(group)} probes"
     )
 
@@ -719,11 +916,11 @@ def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
     cols = sorted({int(c) for c in np.nonzero(bad)[1]})
     accepted = f"{grad[u, v]:.6g}" if lo[u, v] == hi[u, v] else f"anything in [{lo[u, v]:.6g}, {hi[u, v]:.6g}]"
     lines = [
-        f"on probe {o.probe.name} (D={o.probe.D}, C={o.probe.C}, N={o.probe.N}, λ={o.probe.reg:g}): "
+        f"on probe {o.probe.name} ({o.probe.sizes()}): "
         f"{int(bad.sum())} of {bad.size} entries of dW differ, in class column(s) " + ", ".join(map(str, cols)),
         f"worst dW[{index[0]},{index[1]}] (feature {u}, class {v}): yours {o.grad_value[u, v]:.6g}, truth {accepted}",
     ]
-    truth_text = _entry_text(o, int(u), int(v), name)
+    truth_text = _entry_text(o, int(u), int(v), name) if ctx.signature == "linear" else None
     if truth_text:
         lines.append(f"∂L/∂w[{u},{v}] = {truth_text}")
     return "\n".join(lines)

@@ -38,6 +38,11 @@ class Probe:
     shift: np.ndarray | None = field(default=None)  # large scores: W − shift has the same softmax
     rtol: float = 1e-4
     user_data: bool = False
+    #: the diagnosis when the function returns inf or nan here
+    non_finite: str = "non-finite"
+    #: "linear": f(W, X, y, reg) -> (loss, dW); "layer": f(x, y) -> (loss, dx) over the scores x,
+    #: stored as W = x (N×C) with X = I (N×N), so that dW is dx (see :func:`layer_probes`)
+    signature: str = "linear"
 
     @property
     def D(self) -> int:
@@ -56,12 +61,20 @@ class Probe:
         return len(set(self.y.tolist())) < self.N
 
     def args(self, layout: str) -> tuple:
-        """(W, X, y, reg) as the user's function takes them, fresh copies each time."""
+        """(W, X, y, reg) as the user's function takes them, fresh copies each time; (x, y) for a layer."""
+        if self.signature == "layer":
+            return np.array(self.W), np.array(self.y)
         W, X = (self.W, self.X) if layout == "XW" else (self.W.T, self.X.T)
         return np.array(W), np.array(X), np.array(self.y), self.reg
 
+    def sizes(self) -> str:
+        """The sizes in words: D=…, C=…, N=…, λ=… (for a layer: N=…, C=…)."""
+        if self.signature == "layer":
+            return f"N={self.N}, C={self.C}"
+        return f"D={self.D}, C={self.C}, N={self.N}, λ={self.reg:g}"
+
     def describe(self) -> str:
-        return f"{self.name} (D={self.D}, C={self.C}, N={self.N}, λ={self.reg:g}): {self.purpose}"
+        return f"{self.name} ({self.sizes()}): {self.purpose}"
 
 
 def standard_probes(loss, delta: float, seed: int = 0) -> list[Probe]:
@@ -91,7 +104,37 @@ def standard_probes(loss, delta: float, seed: int = 0) -> list[Probe]:
             probes.append(kink)
     if not loss.uses_delta:
         probes.append(large_scores_probe(rng))
+        probes.append(offset_per_sample_probe(rng))
     return probes
+
+
+def layer_probes(linear: list[Probe]) -> list[Probe]:
+    """The probes for a loss layer ``f(x, y) -> (loss, dx)`` (cs231n assignment 2): the scores
+    x = X W of each linear probe, without regularization. Each is stored as W̃ = x with X̃ = I, so
+    that S = X̃ W̃ = x and dL/dW̃ = X̃ᵀ G / N = G / N is exactly dx: the truth, the comparison and the
+    diagnoses of the linear probes serve unchanged. Margins exactly 0 stay exactly 0 (the kink
+    probe's scores are small whole numbers times Δ), and a large offset in every score stays one."""
+    out = []
+    for p in linear:
+        S = p.X @ p.W
+        shift = None if p.shift is None else p.X @ p.shift
+        purpose = ", ".join(c for c in p.purpose.split(", ") if not c.startswith(("D ", "λ"))) or p.purpose
+        out.append(
+            Probe(
+                p.name,
+                purpose,
+                S,
+                np.eye(p.N),
+                p.y,
+                0.0,
+                kink=p.kink,
+                shift=shift,
+                rtol=p.rtol,
+                non_finite=p.non_finite,
+                signature="layer",
+            )
+        )
+    return out
 
 
 def kink_probe(rng: np.random.Generator, delta: float, tries: int = 200) -> Probe | None:
@@ -136,6 +179,33 @@ def large_scores_probe(rng: np.random.Generator) -> Probe:
         0.0,
         shift=shift,
         rtol=1e-3,
+        non_finite="overflow",
+    )
+
+
+def offset_per_sample_probe(rng: np.random.Generator) -> Probe:
+    """Each sample's scores carry their own large offset (0, +1000, −1000, +500): feature 0 is the
+    sample's offset / 1000 and row 0 of W is 1000 in every class. A softmax shifted by one maximum
+    over the whole batch, instead of each sample's own, leaves the sample at −1000 about 2000 below
+    it: exp underflows to 0 and log 0 = −inf. The truth is the derivation at W − shift, as for the
+    large-scores probe (a common offset within a sample leaves its softmax unchanged)."""
+    W = rng.normal(size=(3, C))
+    W[0, :] = OFFSET
+    X = rng.normal(size=(4, 3))
+    X[:, 0] = (0.0, 1.0, -1.0, 0.5)
+    shift = np.zeros_like(W)
+    shift[0, :] = OFFSET
+    return Probe(
+        "offset-per-sample",
+        f"each sample's scores offset by its own amount, up to ±{OFFSET:g} (one max-shift for the whole batch "
+        "underflows)",
+        W,
+        X,
+        np.array(LABELS[4]),
+        0.0,
+        shift=shift,
+        rtol=1e-3,
+        non_finite="batch-max-shift",
     )
 
 

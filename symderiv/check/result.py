@@ -72,6 +72,10 @@ class CheckResult:
     seconds: dict = field(default_factory=dict)
     printed: str = ""
     notes: list[str] = field(default_factory=list)
+    #: "linear" for f(W, X, y, reg) -> (loss, dW), "layer" for f(x, y) -> (loss, dx)
+    signature: str = "linear"
+    #: yours − truth of dW at the worst probe ({"probe", "sizes", "difference", "rows"}), for the picture
+    heatmap: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -106,6 +110,7 @@ class CheckResult:
             "tolerances": self.tolerances,
             "seconds": self.seconds,
             "notes": self.notes,
+            "signature": self.signature,
         }
 
     def to_json(self) -> str:
@@ -114,18 +119,26 @@ class CheckResult:
     def report(self) -> str:
         """The short human report."""
         head = f"{self.function}: {self.loss}, layout {self.layout}, Δ = {self.delta:g}"
+        grad = "dW"
+        if self.signature == "layer":
+            head = f"{self.function}: {self.loss} layer f(x, y) -> (loss, dx), x the N×C scores, Δ = {self.delta:g}"
+            grad = "dx"
         lines = []
         if self.passed:
             reg = REGULARIZER_TEXT[self.regularizer or "none"]
             lines.append(f"PASS  {head}")
             lines.append(
-                f"  conventions matched: regularizer {self.regularizer} ({reg[0]}, gradient {reg[1]}), "
-                "loss and dW "
+                (
+                    f"  conventions matched: regularizer {self.regularizer} ({reg[0]}, gradient {reg[1]}), "
+                    if self.signature != "layer"
+                    else "  conventions matched: "
+                )
+                + f"loss and {grad} "
                 + ("averaged over the N samples" if self.reduction == "mean" else "summed over the samples")
             )
         else:
             lines.append(f"FAIL  {head}")
-            if self.regularizer:
+            if self.regularizer and self.signature != "layer":
                 lines.append(
                     f"  regularizer: {self.regularizer} ({REGULARIZER_TEXT[self.regularizer][0]}) fits part "
                     "of what your function returns"
@@ -140,7 +153,8 @@ class CheckResult:
             + ", ".join(p.name + ("" if p.status == "ok" else f" ({p.status})") for p in self.probes)
         )
         lines.append(
-            f"  truth: {self.tolerances.get('truth', 'the derivation')}; tolerance: {self.tolerances.get('text', '')}"
+            f"  truth: {self.tolerances.get('truth', 'the derivation')}; tolerance: "
+            + (self.tolerances.get("text", "").replace("dW", grad))
         )
         lines.extend(f"  note: {n}" for n in self.notes)
         if self.printed.strip() and not self.passed:
@@ -152,6 +166,13 @@ class CheckResult:
 
     def __str__(self) -> str:
         return self.report()
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: a heatmap of yours − truth of dW over (feature, class) at the worst
+        probe (inline SVG, drawn with matplotlib only now), then the report, HTML-escaped."""
+        from .picture import result_html
+
+        return result_html(self.report(), self.heatmap)
 
 
 def _plain(value: object) -> object:

@@ -227,6 +227,8 @@ def _load(target: Target, sender):
 
 
 def _call(f: Callable, call: Call) -> Outcome:
+    if len(call.args) == 2:
+        return _call_layer(f, call)
     W, X, y, reg = call.args
     before = {"W": W.copy(), "X": X.copy(), "y": y.copy()}
     start = time.perf_counter()
@@ -236,6 +238,20 @@ def _call(f: Callable, call: Call) -> Outcome:
         return Outcome("raised", error=_describe_exception(exc), seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
     mutated = [k for k, v in before.items() if not np.array_equal(v, call.args["WXy".index(k)], equal_nan=False)]
+    return Outcome("returned", value=_normalise(returned), mutated=mutated, seconds=seconds)
+
+
+def _call_layer(f: Callable, call: Call) -> Outcome:
+    """A loss layer: ``f(x, y)``; the inputs that can be changed are x and y."""
+    x, y = call.args
+    before = {"x": x.copy(), "y": y.copy()}
+    start = time.perf_counter()
+    try:
+        returned = f(x, y)
+    except BaseException as exc:  # noqa: BLE001 — as in _call
+        return Outcome("raised", error=_describe_exception(exc), seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    mutated = [k for k, v in before.items() if not np.array_equal(v, call.args["xy".index(k)])]
     return Outcome("returned", value=_normalise(returned), mutated=mutated, seconds=seconds)
 
 

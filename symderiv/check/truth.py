@@ -106,21 +106,29 @@ class DerivedSource:
 
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
         """The symbolic ∂L/∂w_uv, as the derivation states it (regularizer as matched)."""
-        d = derive(
-            self.loss,
-            D=self.D,
-            C=self.C,
-            N=self.N,
-            y=self.y,
-            layout=self.layout,
-            regularizer=regularizer,
-            reduction=self.reduction,
-            delta=None,
-            kink=0,
-            all_labels=False,
-            points=0,
-        )
+        d = _stated(self.loss, self.D, self.C, self.N, self.y, self.layout, regularizer, self.reduction)
         return text(d.entry(u, v))
+
+
+@lru_cache(maxsize=64)
+def _stated(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, regularizer: str, reduction: str):
+    """The derivation with the regularizer as matched, for displaying entries (cached: a batch shows
+    the same probes' entries for many submissions)."""
+
+    return derive(
+        loss,
+        D=D,
+        C=C,
+        N=N,
+        y=y,
+        layout=layout,
+        regularizer=regularizer,
+        reduction=reduction,
+        delta=None,
+        kink=0,
+        all_labels=False,
+        points=0,
+    )
 
 
 @dataclass

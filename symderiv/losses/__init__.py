@@ -4,7 +4,7 @@ To add a loss, copy one of those files; :mod:`.base` says what each field means.
 
 from __future__ import annotations
 
-from .base import Abbreviation, ConcreteIndexing, Indexing, Loss, get, names, register, unregister
+from .base import Abbreviation, ConcreteIndexing, Indexing, Loss, Slip, get, names, register, unregister
 from .hinge import HINGE
 from .softmax import SOFTMAX
 from .squared_hinge import SQUARED_HINGE
@@ -24,6 +24,7 @@ __all__ = [
     "ConcreteIndexing",
     "Indexing",
     "Loss",
+    "Slip",
     "builtin_names",
     "get",
     "names",

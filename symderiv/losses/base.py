@@ -67,6 +67,28 @@ class Abbreviation:
     words: str  # what it is, e.g. "softmax probabilities"
 
 
+@dataclass(frozen=True)
+class Slip:
+    """A slip typical of hand-written code for one loss, as ``symderiv check`` names it: what the
+    function returns instead of the truth, as factors on the truth's data part (the regularization
+    part stays right), and what to tell the student. The check compares the prediction with what
+    the function returned on every probe; ``id`` names the diagnosis."""
+
+    id: str
+    message: str
+    #: the data part of the loss (Σ_i L_i / N), times this
+    loss_data_factor: float = 1.0
+    #: the data part of dW, times this
+    grad_data_factor: float = 1.0
+    #: added to ∂L_i/∂s_{y_i} of every sample: G + label_weight·Y (Y the one-hot labels)
+    label_weight: float = 0.0
+
+    @property
+    def component(self) -> str:
+        """Which part the slip changes: "loss", else "grad"."""
+        return "loss" if self.loss_data_factor != 1.0 else "grad"
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per registered loss
 class Loss:
     """One loss, declared once: its per-sample formula, its closed forms and a NumPy reference."""
@@ -96,6 +118,8 @@ class Loss:
     correct_class_term: Callable[[float], float] | None = None
     #: named quantities the symbolic-size results are shown with (softmax: the probabilities p_ij)
     abbreviations: tuple[Abbreviation, ...] = ()
+    #: slips typical of hand-written code for this loss, which ``symderiv check`` names
+    slips: tuple[Slip, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():

@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..algebra.index import C, i, j, k, s
 from ..algebra.normal_form import RewriteRule
-from .base import Abbreviation, Loss, register
+from .base import Abbreviation, Loss, Slip, register
 
 # ------------------------------------------------------------------- softmax cross-entropy
 
@@ -110,6 +110,20 @@ SOFTMAX = register(
         "the term $-s_{y_i}$ adds $-1$ for the label:",
         label_column_hint="the y_i column must get (p_{y_i} − 1)·x_i",
         abbreviations=(Abbreviation(PROBABILITY, PROBABILITY_DEFINITION, "softmax probabilities"),),
+        slips=(
+            Slip(
+                "log10",
+                "the loss is taken with log10: cross-entropy uses the natural log (np.log); your loss is "
+                "1/ln 10 ≈ 0.434 of the truth",
+                loss_data_factor=1 / np.log(10.0),
+            ),
+            Slip(
+                "label-term-sign",
+                "the label term has the wrong sign: ∂L_i/∂s_{y_i} = p_{y_i} − 1, but your dW adds "
+                "(p_{y_i} + 1)·x_i (P[i, y_i] += 1 instead of −= 1)",
+                label_weight=2.0,
+            ),
+        ),
         latex={
             "sample": r"L_i = -s_{y_i} + \log \sum_{j} e^{s_j}",
             "ds_other": r"p_j = \frac{e^{s_j}}{\sum_k e^{s_k}}",

@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos
-from .base import Loss, register
+from .base import Loss, Slip, register
 from .hinge import numpy_margins
 
 # ---------------------------------------------------------------------- squared hinge (L2-SVM)
@@ -67,6 +67,14 @@ SQUARED_HINGE = register(
         "$2\\max(0,m)\\,\\mathbb{1}[m>0] = 2\\max(0,m)$):",
         label_column_hint="the y_i column must get −2·(sum of the positive margins)·x_i",
         correct_class_term=lambda delta: max(0.0, delta) ** 2,
+        slips=(
+            Slip(
+                "chain-rule-2-missing",
+                "the chain rule's 2 is missing: d/dm max(0, m)² = 2·max(0, m), so every margin contributes "
+                "2·max(0, m)·x_i to dW (your dW's data part is half the truth)",
+                grad_data_factor=0.5,
+            ),
+        ),
         latex={
             "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)^2",
             "ds_other": r"2\max\left(0,\; s_j - s_{y_i} + \Delta\right)",

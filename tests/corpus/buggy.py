@@ -8,7 +8,7 @@ import os
 import time
 
 import numpy as np
-from correct import softmax_vectorized, svm_vectorized, svm_wx
+from correct import softmax_loss_layer, softmax_vectorized, svm_loss_layer, svm_vectorized, svm_wx
 
 
 def _svm_parts(W, X, y, delta=1.0):
@@ -269,6 +269,154 @@ def svm_wx_transposed_product(W, X, y, reg):
     return loss, dW.T
 
 
+# ---------------------------------------------------------------- issue 13: more named slips
+
+
+def data_grad_twice(W, X, y, reg):
+    """The naive loop's updates kept, and the vectorized product added as well: the data part twice."""
+    N, margins, M = _svm_parts(W, X, y)
+    dW = np.zeros(W.shape)
+    for i in range(N):
+        for j in range(W.shape[1]):
+            if j != y[i] and margins[i, j] > 0:
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    dW += X.T @ M  # the same sum once more
+    return margins.sum() / N + reg * np.sum(W * W), dW / N + 2 * reg * W
+
+
+def softmax_log10(W, X, y, reg):
+    """np.log10 for the cross-entropy: the loss is 1/ln 10 of the truth, the gradient right."""
+    N = X.shape[0]
+    S = X @ W
+    S = S - S.max(axis=1, keepdims=True)
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    loss = -np.log10(P[np.arange(N), y]).mean() + reg * np.sum(W * W)
+    P[np.arange(N), y] -= 1
+    return loss, X.T @ P / N + 2 * reg * W
+
+
+def grad_left_zero(W, X, y, reg):
+    """The loss finished, the gradient still the template's zeros."""
+    N, margins, _ = _svm_parts(W, X, y)
+    dW = np.zeros(W.shape)
+    return margins.sum() / N + reg * np.sum(W * W), dW
+
+
+def reg_only_gradient(W, X, y, reg):
+    """The template's dW = np.zeros(W.shape) with only the regularization gradient added."""
+    N, margins, _ = _svm_parts(W, X, y)
+    dW = np.zeros(W.shape)
+    dW += 2 * reg * W
+    return margins.sum() / N + reg * np.sum(W * W), dW
+
+
+def softmax_label_plus_one(W, X, y, reg):
+    """P[i, y_i] += 1 instead of −= 1."""
+    N = X.shape[0]
+    S = X @ W
+    S = S - S.max(axis=1, keepdims=True)
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    loss = -np.log(P[np.arange(N), y]).mean() + reg * np.sum(W * W)
+    P[np.arange(N), y] += 1
+    return loss, X.T @ P / N + 2 * reg * W
+
+
+def squared_hinge_no_two(W, X, y, reg):
+    """d/dm max(0, m)² taken as max(0, m): the chain rule's 2 is missing."""
+    N = X.shape[0]
+    S = X @ W
+    h = np.maximum(0, S - S[np.arange(N), y][:, None] + 1)
+    h[np.arange(N), y] = 0
+    M = h.copy()
+    M[np.arange(N), y] = -M.sum(axis=1)
+    return (h**2).sum() / N + reg * np.sum(W * W), X.T @ M / N + 2 * reg * W
+
+
+def softmax_global_max(W, X, y, reg):
+    """S -= S.max(): one maximum over the whole batch, so a sample far below it underflows to log 0."""
+    N = X.shape[0]
+    S = X @ W
+    S = S - S.max()
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    loss = -np.log(P[np.arange(N), y]).mean() + reg * np.sum(W * W)
+    P[np.arange(N), y] -= 1
+    return loss, X.T @ P / N + 2 * reg * W
+
+
+def odd_column_doubled(W, X, y, reg):
+    """No common slip: class column 1 of dW doubled (the closest pattern names the column)."""
+    loss, dW = svm_vectorized(W, X, y, reg)
+    dW[:, 1] *= 2
+    return loss, dW
+
+
+def loss_offset(W, X, y, reg):
+    """No common slip: the loss off by a constant 0.25 (the closest pattern names the offset)."""
+    loss, dW = svm_vectorized(W, X, y, reg)
+    return loss + 0.25, dW
+
+
+def grad_scaled_three(W, X, y, reg):
+    """No common slip: the whole dW (data and regularization) times 3 — a constant ratio."""
+    loss, dW = svm_vectorized(W, X, y, reg)
+    return loss, 3 * dW
+
+
+# ---------------------------------------------------------------- loss layers f(x, y) -> (loss, dx)
+
+
+def svm_layer_not_averaged(x, y):
+    """dx /= N forgotten."""
+    loss, dx = svm_loss_layer(x, y)
+    return loss, dx * x.shape[0]
+
+
+def svm_layer_correct_class_sign(x, y):
+    """dx[i, y_i] += num_pos instead of −=."""
+    N = x.shape[0]
+    margins = np.maximum(0, x - x[np.arange(N), y][:, None] + 1.0)
+    margins[np.arange(N), y] = 0
+    dx = (margins > 0).astype(float)
+    dx[np.arange(N), y] += (margins > 0).sum(axis=1)
+    return margins.sum() / N, dx / N
+
+
+def softmax_layer_no_shift(x, y):
+    """exp(x) without the max-shift: overflows at large scores."""
+    N = x.shape[0]
+    P = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    loss = -np.log(P[np.arange(N), y]).mean()
+    P[np.arange(N), y] -= 1
+    return loss, P / N
+
+
+def softmax_layer_global_max(x, y):
+    """x - np.max(x): one maximum for the whole batch."""
+    N = x.shape[0]
+    z = x - np.max(x)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = -np.log(P[np.arange(N), y]).mean()
+    P[np.arange(N), y] -= 1
+    return loss, P / N
+
+
+def softmax_layer_label_plus_one(x, y):
+    loss, dx = softmax_loss_layer(x, y)
+    dx[np.arange(x.shape[0]), y] += 2 / x.shape[0]  # p + 1 instead of p − 1
+    return loss, dx
+
+
+def softmax_layer_log10(x, y):
+    loss, dx = softmax_loss_layer(x, y)
+    return loss / np.log(10), dx
+
+
+def layer_swapped(x, y):
+    loss, dx = svm_loss_layer(x, y)
+    return dx, loss
+
+
 BUGGY = {
     "reg_half_gradient": ("hinge", "XW", {}, "reg-mismatch"),
     "reg_factor_three": ("hinge", "XW", {}, "reg-grad-factor"),
@@ -304,4 +452,25 @@ BUGGY = {
     "svm_wx_transposed_product": ("hinge", "WX", {}, "wrong-shape"),
     # a correct XW function checked as layout WX: W arrives C×D
     "svm_vectorized": ("hinge", "WX", {}, "raised"),
+    # issue 13
+    "data_grad_twice": ("hinge", "XW", {}, "data-grad-twice"),
+    "softmax_log10": ("softmax", "XW", {}, "log10"),
+    "grad_left_zero": ("hinge", "XW", {}, "grad-zeros"),
+    "reg_only_gradient": ("hinge", "XW", {}, "grad-data-missing"),
+    "softmax_label_plus_one": ("softmax", "XW", {}, "label-term-sign"),
+    "squared_hinge_no_two": ("squared-hinge", "XW", {}, "chain-rule-2-missing"),
+    "softmax_global_max": ("softmax", "XW", {}, "batch-max-shift"),
+    "svm_wx": ("hinge", "XW", {}, "other-layout"),
+    "softmax_vectorized": ("softmax", "WX", {}, "other-layout"),
+    "odd_column_doubled": ("hinge", "XW", {}, "grad-columns"),
+    "loss_offset": ("hinge", "XW", {}, "loss-offset"),
+    "grad_scaled_three": ("hinge", "XW", {}, "grad-ratio"),
+    # loss layers
+    "svm_layer_not_averaged": ("hinge", "XW", {}, "grad-not-averaged"),
+    "svm_layer_correct_class_sign": ("hinge", "XW", {}, "correct-class-sign"),
+    "softmax_layer_no_shift": ("softmax", "XW", {}, "overflow"),
+    "softmax_layer_global_max": ("softmax", "XW", {}, "batch-max-shift"),
+    "softmax_layer_label_plus_one": ("softmax", "XW", {}, "label-term-sign"),
+    "softmax_layer_log10": ("softmax", "XW", {}, "log10"),
+    "layer_swapped": ("hinge", "XW", {}, "swapped"),
 }

@@ -246,3 +246,43 @@ CORRECT = {
     "svm_wx": ("hinge", "WX", "l2"),
     "softmax_wx": ("softmax", "WX", "half-l2"),
 }
+
+
+# ---------------------------------------------------------------- loss layers (cs231n assignment 2)
+
+
+def svm_loss_layer(x, y):
+    """cs231n's layers.svm_loss (renamed): x is N×C scores; the mean over samples, no regularizer."""
+    N = x.shape[0]
+    correct_class_scores = x[np.arange(N), y]
+    margins = np.maximum(0, x - correct_class_scores[:, np.newaxis] + 1.0)
+    margins[np.arange(N), y] = 0
+    loss = np.sum(margins) / N
+    num_pos = np.sum(margins > 0, axis=1)
+    dx = np.zeros_like(x)
+    dx[margins > 0] = 1
+    dx[np.arange(N), y] -= num_pos
+    dx /= N
+    return loss, dx
+
+
+def softmax_loss_layer(x, y):
+    """cs231n's layers.softmax_loss (renamed), through log-probabilities."""
+    shifted_logits = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted_logits), axis=1, keepdims=True)
+    log_probs = shifted_logits - np.log(Z)
+    probs = np.exp(log_probs)
+    N = x.shape[0]
+    loss = -np.sum(log_probs[np.arange(N), y]) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return loss, dx
+
+
+CORRECT.update(
+    {
+        "svm_loss_layer": ("hinge", "XW", "none"),
+        "softmax_loss_layer": ("softmax", "XW", "none"),
+    }
+)
