@@ -13,6 +13,7 @@ from .derivation import Derivation, DerivationStep
 from .errors import InputError, NotSupportedError, ProofError, SymderivError, TooLargeError
 from .functions import Pos, Step
 from .losses import Loss, register
+from .notes import verify_notes
 from .pipeline import derive
 from .vectorize import numpy_function
 from .verify import verify_formula
@@ -34,5 +35,6 @@ __all__ = [
     "numpy_function",
     "register",
     "verify_formula",
+    "verify_notes",
 ]
 __version__ = "0.1.0"

@@ -93,6 +93,10 @@ from .check.cli import check_command  # noqa: E402
 
 cli.add_command(check_command)
 
+from .notes.cli import verify_command  # noqa: E402
+
+cli.add_command(verify_command)
+
 
 def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:
     """The main job: every built-in loss in every layout, with and without the bias trick, derived
