@@ -62,8 +62,10 @@ CASES = [
     (r"\exp(s_j)", sp.exp(s(j))),
     (r"\log \sum_j e^{s_j}", sp.log(NoteSum(sp.exp(s(j)), j, any_j))),
     (r"\ln(s_j)", sp.log(s(j))),
-    (r"-\log\left(\frac{e^{s_{y_i}}}{\sum_j e^{s_j}}\right)",
-     -sp.log(sp.exp(s(y(i))) / NoteSum(sp.exp(s(j)), j, any_j))),  # fmt: skip
+    (
+        r"-\log\left(\frac{e^{s_{y_i}}}{\sum_j e^{s_j}}\right)",
+        -sp.log(sp.exp(s(y(i))) / NoteSum(sp.exp(s(j)), j, any_j)),
+    ),  # fmt: skip
     (r"\|W\|^2", NoteNorm(W) ** 2),
     (r"\lVert W \rVert_F^2", NoteNorm(W) ** 2),
     # derivatives
@@ -72,15 +74,19 @@ CASES = [
     (r"\frac{\partial L}{\partial W}", Deriv(sp.Symbol("L"), W)),
     (r"\nabla_{w_j} L_i", Deriv(L(i), w(j))),
     (r"\nabla_W L", Deriv(sp.Symbol("L"), W)),
-    (r"\frac{\partial}{\partial s_{y_i}} \max(0, s_j - s_{y_i} + 1)",
-     Deriv(NoteMax(0, s(j) - s(y(i)) + 1), s(y(i)))),  # fmt: skip
+    (
+        r"\frac{\partial}{\partial s_{y_i}} \max(0, s_j - s_{y_i} + 1)",
+        Deriv(NoteMax(0, s(j) - s(y(i)) + 1), s(y(i))),
+    ),  # fmt: skip
     # matrix forms keep their order
     (r"X^\top M", Tr(X) * M),
     (r"X^T (P - Y)", Tr(X) * (P - Y)),
     (r"\frac{1}{N} X^\top (P - Y) + 2\lambda W", Tr(X) * (P - Y) / N + 2 * lam * W),
     # cases
-    (r"\begin{cases} 1 & j \ne y_i \\ 0 & \text{otherwise} \end{cases}",
-     sp.Piecewise((1, sp.Ne(j, y(i))), (0, True))),  # fmt: skip
+    (
+        r"\begin{cases} 1 & j \ne y_i \\ 0 & \text{otherwise} \end{cases}",
+        sp.Piecewise((1, sp.Ne(j, y(i))), (0, True)),
+    ),  # fmt: skip
 ]
 
 

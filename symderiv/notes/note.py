@@ -279,7 +279,10 @@ def _is_words(p) -> bool:
 
 def _trailing_condition(p):
     """``A (j ≠ y_i)`` → (A, j ≠ y_i)."""
-    if isinstance(p, Juxt) and p.items and isinstance(p.items[-1], Paren) and p.items[-1].kind == "cond":
+    last = p.items[-1] if isinstance(p, Juxt) and p.items else None
+    if isinstance(last, Paren) and last.kind in ("cond", "paren") and len(last.items) == 1 and isinstance(
+        last.items[0], Rel
+    ):
         rest = p.items[:-1]
         return (Juxt(rest) if len(rest) != 1 else rest[0]), p.items[-1].items[0]
     return p, None
@@ -552,6 +555,9 @@ def _verify(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
         return _verify_claim(s, _native(ctx, st), st)
     except NotUnderstood as exc:
         return ClaimResult(s.line, latex, "not understood", str(exc))
+    except (ArithmeticError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
+        # a reading symderiv cannot evaluate is never a refutation
+        return ClaimResult(s.line, latex, "not understood", f"symderiv could not evaluate it ({type(exc).__name__})")
 
 
 def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
@@ -692,25 +698,38 @@ def _counterexample(o: Outcome, env: dict, inst: Instance, pair, ctx: Context) -
     d = inst.d
     point = o.point or {}
 
-    def at(e):
+    def value(e):
         e = sp.sympify(e)
         v = e.xreplace(point)
         if v.free_symbols:
             v = d.in_weights(e).xreplace(point)
-        v = sp.nsimplify(v) if v.is_number and not v.is_Rational and v.is_real is False else v
-        return _num(v)
+        return v
+
+    def at(e):
+        return _num(value(e))
+
+    entry = None
+    left, right = o.left, o.right
+    if isinstance(left, sp.MatrixBase) and isinstance(right, sp.MatrixBase):  # the first entry that differs
+        for (r, c), a in zip(((r, c) for r in range(left.rows) for c in range(left.cols)), left, strict=True):
+            b = right[r, c]
+            gap = sp.N(value(a) - value(b), 30)
+            if gap.is_number and abs(gap) > 1e-20:
+                u, vv = (r, c) if inst.layout == "XW" else (c, r)
+                entry, left, right = f"∂/∂w_{{{u + 1}{vv + 1}}} (W is {left.rows}×{left.cols})", a, b
+                break
 
     where = {}
-    for sym, value in sorted(env.items(), key=lambda kv: str(kv[0])):
+    for sym, index in sorted(env.items(), key=lambda kv: str(kv[0])):
         name = "u" if sym == FEATURE else str(sym)
-        where[name] = value + 1
+        where[name] = index + 1
         if sym == SAMPLE or (pair and any(isinstance(n, Label) and n.args[0] == sym
                                           for n in sp.preorder_traversal(sp.Tuple(*pair)))):  # fmt: skip
-            where[f"y_{name}"] = inst.y[value] + 1
+            where[f"y_{name}"] = inst.y[index] + 1
     values = {}
     if pair:
         for node in sp.preorder_traversal(sp.Tuple(*pair)):
-            if not isinstance(node, Score | Feature | WEntry | Prob):
+            if not isinstance(node, Score | Feature | Prob):
                 continue
             if not _bound_inside(node, pair):
                 try:
@@ -726,7 +745,9 @@ def _counterexample(o: Outcome, env: dict, inst: Instance, pair, ctx: Context) -
     for sym, name in ((d.delta, "Δ"), (d.lam, "λ")):
         if sym in point and pair and (sp.Tuple(*pair).has(DELTA if name == "Δ" else LAMBDA) or name == "Δ"):
             values[name] = _num(point[sym])
-    return {"where": where, "values": values, "left": at(o.left), "right": at(o.right),
+    if entry:
+        where["entry"] = entry
+    return {"where": where, "values": values, "left": at(left), "right": at(right),
             "sizes": {"N": inst.N, "C": inst.C, "D": inst.D}}  # fmt: skip
 
 
