@@ -57,6 +57,7 @@ class Context:
     score_letter: str = "s"
     sample_implicit: bool = True
     definition_lines: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)  # numbers the note gives Δ, N, C, D: name -> (value, line)
     bias: bool = False
 
     def define(self, name: str, params: tuple, body: object) -> None:
@@ -115,6 +116,8 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         return _piecewise(e, ctx, bound)
     if isinstance(e, Relational):
         return e.func(_resolve(e.lhs, ctx, bound), _resolve(e.rhs, ctx, bound), evaluate=False)
+    if isinstance(e, sp.KroneckerDelta):
+        return sp.KroneckerDelta(*(_resolve(a, ctx, bound) for a in e.args))
     if isinstance(e, sp.exp | sp.log | sp.Abs):
         return e.func(_resolve(e.args[0], ctx, bound))
     if isinstance(e, sp.Add | sp.Mul | sp.Pow):
@@ -131,7 +134,9 @@ def _symbol(e: sp.Symbol, ctx: Context, bound: frozenset) -> sp.Basic:
     if (name, 0) in ctx.definitions:
         params, body = ctx.definitions[(name, 0)]
         return _resolve(body, ctx, bound)
-    if name in ("Delta", "delta", "Δ"):
+    if (name, 1) in ctx.definitions and ctx.definitions[(name, 1)][0] == (sp.Symbol("W", commutative=False),):
+        return _resolve(ctx.definitions[(name, 1)][1], ctx, bound)  # R for R(W)
+    if name in ("Delta", "Δ"):
         return DELTA
     if name in ("lambda", "λ"):
         return LAMBDA
@@ -199,6 +204,8 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
             return Prob(SAMPLE, args[0])
         if len(args) == 2:
             return Prob(*args)
+    if name == "delta" and len(args) == 2:
+        return sp.KroneckerDelta(*args)  # δ_{jk}
     if name == "ℝ":
         raise NotUnderstood("a set ℝ^{…} inside a formula")
     raise NotUnderstood(f"the symbol {_display(name)}" + (f" with {len(args)} indices" if args else ""))
@@ -281,7 +288,8 @@ def _scores_from_products(e: sp.Basic) -> sp.Basic:
 
 
 def roles(expr: sp.Basic, layout: str) -> dict:
-    """Which range each index runs over in ``expr``: "sample", "class" or "feature"."""
+    """Which range each free index runs over in ``expr``: "sample", "class" or "feature" (an index
+    bound by a sum has its own role inside that sum, and none outside it)."""
     out: dict = {}
 
     def note(sym, role):
@@ -290,7 +298,14 @@ def roles(expr: sp.Basic, layout: str) -> dict:
         if isinstance(sym, sp.Symbol) and is_index(sym) and out.setdefault(sym, role) != role:
             raise NotUnderstood(f"the index {sym} stands for both a {out[sym]} and a {role}")
 
-    for node in sp.preorder_traversal(expr):
+    def visit(node):
+        if isinstance(node, NoteSum):
+            body, var, cond = node.args
+            inner = roles(sp.Tuple(body, cond), layout)
+            for sym, role in inner.items():
+                if sym != var:
+                    note(sym, role)
+            return
         if isinstance(node, Score | Prob):
             note(node.args[0], "sample")
             note(node.args[1], "class")
@@ -308,18 +323,16 @@ def roles(expr: sp.Basic, layout: str) -> dict:
             a, b = node.args
             note(a, "feature" if layout == "XW" else "class")
             note(b, "class" if layout == "XW" else "feature")
-        elif isinstance(node, sp.KroneckerDelta):
+        elif isinstance(node, sp.KroneckerDelta | sp.Eq | sp.Ne):
             a, b = node.args
             if isinstance(b, Label):
                 note(a, "class")
             if isinstance(a, Label):
                 note(b, "class")
-        elif isinstance(node, sp.Eq | sp.Ne):
-            a, b = node.lhs, node.rhs
-            if isinstance(b, Label):
-                note(a, "class")
-            if isinstance(a, Label):
-                note(b, "class")
+        for arg in getattr(node, "args", ()):
+            visit(arg)
+
+    visit(expr)
     return out
 
 

@@ -145,6 +145,13 @@ def verify_notes(text: str, *, tex: bool = False) -> NotesResult:
 
 
 # ------------------------------------------------------------------ statements
+_UNEXPECTED = (ArithmeticError, TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError)
+
+
+def _unexpected(exc: Exception) -> str:
+    return f"symderiv could not evaluate it ({type(exc).__name__}: {str(exc)[:80]})"
+
+
 def _section_starts(text: str, tex: bool) -> list[int]:
     """Lines that start a section: Markdown headings and rules, LaTeX sectioning commands."""
     out = []
@@ -180,6 +187,7 @@ def _statements(maths: list[Math]) -> list[Statement]:
                 broken = Statement(m.line, m.latex.strip(), None, [], context, broken=str(exc), span=(m.start, m.end))
                 out.append(broken)
             continue
+        rows = _join_continuations(rows, m.latex)
         offset = line_offset(m, "")
         first = len(out)
         prev_lhs = None
@@ -190,6 +198,9 @@ def _statements(maths: list[Math]) -> list[Statement]:
             except NotUnderstood as exc:
                 out.append(Statement(offset + row.line, src, None, [], context, broken=str(exc)))
                 continue
+            except _UNEXPECTED as exc:  # never a traceback for a note: the formula is not understood
+                out.append(Statement(offset + row.line, src, None, [], context, broken=_unexpected(exc)))
+                continue
             for lhs, rhss, conds in found:
                 out.append(Statement(offset + row.line, src, lhs, rhss, [*context, *conds]))
         for st in out[first:]:
@@ -197,8 +208,56 @@ def _statements(maths: list[Math]) -> list[Statement]:
     return out
 
 
+def _join_continuations(rows: list, latex: str) -> list:
+    """An aligned row that only goes on with ``+ …`` or ``- …`` continues the row before it."""
+    out: list = []
+    for row in rows:
+        src = latex[row.start : row.end]
+        k = 0
+        while k < len(src) and src[k] in " \t\n&":
+            k += 1
+        if src.startswith("\\quad", k):
+            k += len("\\quad")
+        while k < len(src) and src[k] in " \t\n":
+            k += 1
+        continues = k < len(src) and src[k] in "+-−" and not any(kind == "rel" for kind, _ in row.parts)
+        if continues and out and out[-1].end > out[-1].start:
+            prev = out[-1]
+            joined = latex[prev.start : prev.end] + " " + src[k:]
+            try:
+                (merged,) = parse_rows(joined)
+            except (NotUnderstood, ValueError):
+                out.append(row)
+                continue
+            out[-1] = replace(merged, line=prev.line, start=prev.start, end=row.end)
+            continue
+        out.append(row)
+    return out
+
+
+def _last_sentence(prose: str) -> str:
+    """The sentence an equation follows: back to a full stop (., 。, !, ?) or a table row's start."""
+    k = len(prose)
+    inside = False
+    while k > 0:
+        ch = prose[k - 1]
+        if ch == "$":
+            inside = not inside
+        elif not inside:
+            if ch in "。！？；":
+                break
+            if ch in ".!?" and k < len(prose) and prose[k] in " \n" and not prose[k - 2 : k - 1].isdigit():
+                break
+            if ch == "\n" and prose[k : k + 1] in ("|", "-", "*"):
+                break
+        k -= 1
+    return prose[k:]
+
+
 def _context_conditions(prose: str) -> list:
-    """Conditions written before an equation: inline math such as $j \\ne y_i$, or plain "j≠y_i"."""
+    """Conditions written before an equation: inline math such as $j \\ne y_i$, or plain "j≠y_i"
+    (a sentence naming both cases, "j ≠ y_i and j = y_i", states no condition)."""
+    prose = _last_sentence(prose)
     conds = []
     sources = [m.latex for m in scan(prose) if not m.display] + prose_runs(prose)
     for src in sources:
@@ -215,7 +274,8 @@ def _context_conditions(prose: str) -> list:
                 if parts[1][1] in ("=", "≠") and not _looks_like_condition([a, b]):
                     continue
                 conds.append(_Rel(parts[1][1], a, b))
-    return conds
+    pairs = {(c.op, str(c.lhs), str(c.rhs)) for c in conds}
+    return [c for c in conds if ({"=": "≠", "≠": "="}.get(c.op), str(c.lhs), str(c.rhs)) not in pairs]
 
 
 def _Rel(op, a, b):
@@ -258,6 +318,8 @@ def _row_statements(row, prev_lhs):
         rels = [p for k, p in seg[1::2]]
         if any(k != "expr" for k, _ in seg[0::2]) or any(k != "rel" for k, _ in seg[1::2]) or not rels:
             continue
+        if len(exprs) != len(rels) + 1:
+            raise NotUnderstood(f"a relation {rels[-1]} with nothing on its right")
         if rels == ["∈"]:
             found.append((exprs[0], ["∈", exprs[1]], []))
             continue
@@ -401,6 +463,14 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
                 if len(s.rhss) > 1:
                     claim(replace(s, rhss=s.rhss[1:]))
                 continue
+        if key is not None and key[1] == 0 and key[0] in STATED and len(s.rhss) == 1:
+            try:
+                number = val(s.rhss[0])
+            except NotUnderstood:
+                number = None
+            if isinstance(number, sp.Rational):  # "D = 3", "Δ = 1": a value the note works with, not a claim
+                ctx.values[key[0]] = (number, s.line)
+                continue
         if key is not None and key not in ctx.definitions and _definable(v):
             if _index_conditions(s):
                 continue  # one case of a definition by cases (p_j = 1 when j = y_i)
@@ -465,9 +535,13 @@ def _match_conventions(s: Statement, ctx: Context, st: Setting) -> Setting | Non
     return None
 
 
+STATED = ("Delta", "lambda", "N", "C", "D", "n", "m")
+RESERVED = ("W", "X", "e", "Delta", "delta", "lambda", "N", "C", "D", "n", "m")  # "Δ = 1" is a value, not notation
+
+
 def _definable(v) -> bool:
     if isinstance(v, sp.Symbol):
-        return v.name not in ("W", "X", "e") and len(v.name) >= 1
+        return v.name not in RESERVED
     return all(isinstance(a, sp.Symbol | sp.Integer) or head(a) is not None for a in v.args)
 
 
@@ -513,11 +587,11 @@ def _shape(ctx: Context, exprs) -> None:
 _DERIVATIONS: dict = {}
 
 
-def derivation(loss: str, options: dict) -> symderiv.Derivation:
+def derivation(loss: str, options: dict, y: tuple = SIZES["y"]) -> symderiv.Derivation:
     """symderiv.derive at the notes' small size, remembered."""
-    key = (loss, tuple(sorted((k, str(v)) for k, v in options.items())))
+    key = (loss, tuple(sorted((k, str(v)) for k, v in options.items())), tuple(y))
     if key not in _DERIVATIONS:
-        d = symderiv.derive(loss, D=SIZES["D"], C=SIZES["C"], N=SIZES["N"], y=list(SIZES["y"]),
+        d = symderiv.derive(loss, D=SIZES["D"], C=SIZES["C"], N=SIZES["N"], y=list(y),
                             all_labels=False, **options)  # fmt: skip
         register_symbols(d)
         _DERIVATIONS[key] = d
@@ -555,9 +629,8 @@ def _verify(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
         return _verify_claim(s, _native(ctx, st), st)
     except NotUnderstood as exc:
         return ClaimResult(s.line, latex, "not understood", str(exc))
-    except (ArithmeticError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
-        # a reading symderiv cannot evaluate is never a refutation
-        return ClaimResult(s.line, latex, "not understood", f"symderiv could not evaluate it ({type(exc).__name__})")
+    except _UNEXPECTED as exc:  # a reading symderiv cannot evaluate is never a refutation
+        return ClaimResult(s.line, latex, "not understood", _unexpected(exc))
 
 
 def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
@@ -574,6 +647,14 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
     for rhs_raw in s.rhss:
         rhs = resolve(val(rhs_raw), ctx)
         outcomes.append(_check_pair(lhs, rhs, conditions, ctx, st))
+    stated = ctx.values.get("Delta")
+    if stated and st.delta is None and any(o.status == "refuted" for o, *_ in outcomes):
+        # refuted for every Δ, but the note gives Δ a value: judge it at that value
+        again = replace(s, conditions=s.conditions)
+        result = _verify_claim(again, replace(ctx, values={}), replace(st, delta=stated[0]))
+        if result.verdict == "proved":
+            result.reason = f"for Δ = {stated[0]}, the value on line {stated[1]}; " + result.reason
+        return result
     for o, env, inst, pair in outcomes:
         if o.status == "refuted":
             if s.assumed:
@@ -640,7 +721,7 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting):
     unplaced = [x for x in free if x not in role]
     if unplaced:
         raise NotUnderstood(f"what the index {unplaced[0]} runs over")
-    inst = Instance(_derivation_for(claim, st), layout)
+    inst = Instance(_derivation_for(claim, st, _labels(claim, conds)), layout)
     order = sorted(free, key=lambda x: str(x))
     checked = 0
     result = None
@@ -683,14 +764,41 @@ def _is_label_class(inst: Instance, env: dict, x, role: dict) -> bool:
     return any(inst.y[i] == env[x] for i in samples)
 
 
-def _derivation_for(claim, st: Setting) -> symderiv.Derivation:
+def _labels(claim, conds) -> tuple:
+    """The labels of the small derivation; a claim about concrete indices ("sample 0, label y_0 = 1")
+    gets those labels. Numbers as indices count from 0 — only when a 0 shows it."""
+    numbers = set()
+    for node in sp.preorder_traversal(claim):
+        if isinstance(node, Score | Feature | Label | SampleLoss | Prob | WEntry | Weight):
+            numbers |= {int(a) for a in node.args if isinstance(a, sp.Integer)}
+    for c in conds:
+        if isinstance(c, sp.Eq):
+            numbers |= {int(a) for a in c.args if isinstance(a, sp.Integer)}
+            numbers |= {int(a.args[0]) for a in c.args if isinstance(a, Label) and isinstance(a.args[0], sp.Integer)}
+    if numbers and 0 not in numbers:
+        raise NotUnderstood("concrete indices: does the note count from 0 or from 1?")
+    y = list(SIZES["y"])
+    for c in conds:
+        if isinstance(c, sp.Eq):
+            a, b = c.args
+            if isinstance(b, Label):
+                a, b = b, a
+            if isinstance(a, Label) and isinstance(a.args[0], sp.Integer) and isinstance(b, sp.Integer):
+                sample, label = int(a.args[0]), int(b)
+                if not (0 <= sample < SIZES["N"] and 0 <= label < SIZES["C"]):
+                    raise NotUnderstood(f"y_{sample} = {label} is outside symderiv's check (N = 2, C = 3)")
+                y[sample] = label
+    return tuple(y)
+
+
+def _derivation_for(claim, st: Setting, y: tuple = SIZES["y"]) -> symderiv.Derivation:
     needs_loss = claim.has(SampleLoss) or claim.has(TOTAL)
     if needs_loss and st.loss is None:
         raise NotUnderstood(f"which loss L_i is: {st.loss_from}")
     if claim.has(TOTAL) and st.reduction is None:
         raise NotUnderstood(f"L's regularizer and averaging: {st.conventions_from}")
     loss = st.loss or "hinge"
-    return derivation(loss, st.options())
+    return derivation(loss, st.options(), y)
 
 
 # ------------------------------------------------------------------ counterexamples in the note's symbols

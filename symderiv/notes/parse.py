@@ -155,6 +155,8 @@ def val(x: object) -> sp.Expr:
         return _cases(x)
     if isinstance(x, Rel):
         raise NotUnderstood(f"a relation {x.op} inside a formula")
+    if isinstance(x, SlashOver):
+        raise NotUnderstood("a derivative ∂…/∂ without its variable")
     if isinstance(x, Times):
         out = sp.Integer(1)
         for item in x.items:
@@ -349,14 +351,22 @@ class ToSympy(Transformer):
         return -val(a)
 
     def mul(self, a, op, b):
+        if isinstance(b, Op) or isinstance(a, SlashOver):  # a · ∂s/∂w: the operator acts on what follows
+            return self.juxt(a, b)
         if str(op) in ("\\times", "×") and not isinstance(a, Split) and not isinstance(b, Split):
             return Times((*(a.items if isinstance(a, Times) else (a,)), b))
         return _combine(a, b, lambda x, y: val(x) * val(y))
 
     def div(self, a, _op, b):
+        slash = _slash_derivative(a, b)
+        if slash is not None:
+            return slash
         return _combine(a, b, lambda x, y: val(x) / val(y))
 
     def juxt(self, a, b):
+        if isinstance(a, SlashOver):
+            rest = _items(b)
+            return Juxt((*a.factor, Deriv(_product(list(a.numerator)), val(rest[0])), *rest[1:]))
         if isinstance(b, Split):
             return Split(Juxt((*_items(a), *_items(b.left))), b.right)
         if isinstance(a, Split):
@@ -599,6 +609,35 @@ class ToSympy(Transformer):
         return sp.sqrt(val(_group_single(x)))
 
 
+@dataclass(frozen=True)
+class SlashOver:
+    """``… ∂f / ∂`` waiting for the variable: ``∂L_i/∂w_{uv}`` reads ∂ L_i / ∂, then w_{uv}."""
+
+    factor: tuple  # what multiplies the derivative, written before it
+    numerator: tuple
+
+
+def _is_d(x: object) -> bool:
+    return (isinstance(x, Op) and x.kind == "partial") or x == sp.Symbol("d")
+
+
+def _slash_derivative(a: object, b: object) -> object | None:
+    """``\\partial L_i / \\partial s_j`` and ``dL/dW``, written inline with a slash."""
+    top, bottom = list(_items(a)), list(_items(b))
+    marks = [k for k, x in enumerate(top) if _is_d(x)]
+    if not marks or not bottom or not _is_d(bottom[0]):
+        return None
+    k = marks[-1]
+    numerator = top[k + 1 :]
+    if not numerator or (top[k] == sp.Symbol("d") and len(numerator) != 1):
+        return None
+    if len(bottom) == 1:
+        return SlashOver(tuple(top[:k]), tuple(numerator))
+    if len(bottom) == 2:
+        return Juxt((*top[:k], Deriv(_product(numerator), val(bottom[1]))))
+    return None
+
+
 def _group_items(g: object) -> list:
     if isinstance(g, Paren) and g.kind == "group":
         if len(g.items) != 1:
@@ -653,6 +692,8 @@ def _apply(head: object, args: Paren) -> object:
         return Indicator(relational(args.items[0]))
     if h == ONE:
         raise NotUnderstood("an indicator without a condition")
+    if h == sp.Symbol("delta") and len(args.items) == 2 and not any(isinstance(i, Rel) for i in args.items):
+        return sp.KroneckerDelta(*(val(i) for i in args.items))  # δ(j, k)
     if isinstance(h, sp.Symbol) and h.name in ("f", "R", "L", "g", "h", "q", "p", "H"):
         if any(isinstance(i, Rel) for i in args.items):
             raise NotUnderstood(f"a relation as an argument of {h.name}")
