@@ -15,7 +15,7 @@ from sympy.core.relational import Relational
 
 import symderiv
 
-from .concrete import (  # noqa: I001
+from .concrete import (
     FEATURE,
     Instance,
     Outcome,
@@ -31,6 +31,7 @@ from .extract import Math, line_offset, prose_runs, scan
 from .meaning import (
     COUNT_C,
     COUNT_D,
+    COUNT_N,
     DELTA,
     LAMBDA,
     PMAT,
@@ -342,8 +343,11 @@ def _is_words(p) -> bool:
 def _trailing_condition(p):
     """``A (j ≠ y_i)`` → (A, j ≠ y_i)."""
     last = p.items[-1] if isinstance(p, Juxt) and p.items else None
-    if isinstance(last, Paren) and last.kind in ("cond", "paren") and len(last.items) == 1 and isinstance(
-        last.items[0], Rel
+    if (
+        isinstance(last, Paren)
+        and last.kind in ("cond", "paren")
+        and len(last.items) == 1
+        and isinstance(last.items[0], Rel)
     ):
         rest = p.items[:-1]
         return (Juxt(rest) if len(rest) != 1 else rest[0]), p.items[-1].items[0]
@@ -634,7 +638,13 @@ def _verify(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
 
 
 def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
-    lhs = resolve(val(s.lhs), ctx)
+    written = [val(x) for x in (s.lhs, *s.rhss)]
+    for node in sp.preorder_traversal(sp.Tuple(*written)):  # print scores with the letter the claim uses
+        key = head(node) if isinstance(node, sp.core.function.AppliedUndef) else None
+        if key is not None and key[0] in SCORE_NAMES and key[1] in (1, 2):
+            ctx = replace(ctx, score_letter=key[0], sample_implicit=key[1] == 1)
+            break
+    lhs = resolve(written[0], ctx)
     conditions = []
     for c in s.conditions:
         try:
@@ -644,8 +654,8 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
         if is_index_condition(r) or r.has(Score):
             conditions.append(r)
     outcomes = []
-    for rhs_raw in s.rhss:
-        rhs = resolve(val(rhs_raw), ctx)
+    for rhs_written in written[1:]:
+        rhs = resolve(rhs_written, ctx)
         outcomes.append(_check_pair(lhs, rhs, conditions, ctx, st))
     stated = ctx.values.get("Delta")
     if stated and st.delta is None and any(o.status == "refuted" for o, *_ in outcomes):
@@ -661,8 +671,11 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
                 return ClaimResult(s.line, s.latex, "not understood",
                                    f"false in general; it may rest on the condition on a margin stated before line "
                                    f"{s.assumed}, which symderiv does not carry over")  # fmt: skip
-            return ClaimResult(s.line, s.latex, "refuted", "the two sides differ",
-                               _counterexample(o, env, inst, pair, ctx))  # fmt: skip
+            try:
+                example = _counterexample(o, env, inst, pair, ctx)
+            except _UNEXPECTED:  # the refutation stands; only its rendering in the note's symbols failed
+                example = {"where": {}, "values": {}, "left": str(o.left), "right": str(o.right), "sizes": {}}
+            return ClaimResult(s.line, s.latex, "refuted", "the two sides differ", example)
     if all(o.status == "proved" for o, *_ in outcomes):
         cases = sum(o.reason.count("|") for o, *_ in outcomes)
         return ClaimResult(s.line, s.latex, "proved", _proved_reason(outcomes, cases))
@@ -850,6 +863,9 @@ def _counterexample(o: Outcome, env: dict, inst: Instance, pair, ctx: Context) -
                     letter = ctx.score_letter
                     name = f"{letter}_{k + 1}" if ctx.sample_implicit else f"{letter}_{{{i + 1},{k + 1}}}"
                     values[name] = at(d.S[i, k])
+    for count, name, size in ((COUNT_N, "N", inst.N), (COUNT_C, "C", inst.C), (COUNT_D, "D", inst.D)):
+        if pair and sp.Tuple(*pair).has(count):
+            values[name] = str(size)
     for sym, name in ((d.delta, "Δ"), (d.lam, "λ")):
         if sym in point and pair and (sp.Tuple(*pair).has(DELTA if name == "Δ" else LAMBDA) or name == "Δ"):
             values[name] = _num(point[sym])
