@@ -81,8 +81,8 @@ def test_hinge_chinese_latex_rows_layout_from_the_shape():
     result = symderiv.verify_notes((NOTES / "hinge_zh.tex").read_text(encoding="utf-8"), tex=True)
     assert {c.line: c.verdict for c in result.claims} == {
         13: "proved",  # 当 v≠y_i 时 (plain-text condition), w_{vu} with W ∈ ℝ^{C×D}
-        18: "proved",  # first row of an align environment
-        19: "refuted",  # second row: the minus sign dropped
+        17: "proved",  # first row of an align environment
+        18: "refuted",  # second row: the minus sign dropped
         22: "proved",  # 2λW for λΣW²
     }
     assert result.loss == "hinge"

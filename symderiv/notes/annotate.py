@@ -41,7 +41,10 @@ def markdown(text: str, result: NotesResult) -> str:
         pieces.append(text[last:end])
         mark = _summary(claims)
         display = text[start:end].startswith(("$$", "\\[", "\\begin"))
-        pieces.append(f"\n\n> **symderiv:** {mark}\n" if display else f" **[symderiv: {mark}]**")
+        if display:
+            pieces.append(f"\n\n> **symderiv:** {mark}\n")
+        else:  # inline math may sit in a table row: no line break, no bare |
+            pieces.append(" **[symderiv: " + mark.replace("|", "\\|").replace("\n", " ") + "]**")
         last = end
     pieces.append(text[last:])
     return "".join(pieces)

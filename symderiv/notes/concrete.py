@@ -295,7 +295,7 @@ def _mul(a, b):
 
 
 # ------------------------------------------------------------------ deciding one instance
-def decide(inst: Instance, lhs: sp.Basic, rhs: sp.Basic, env: dict, sample_only: bool) -> Outcome:
+def decide(inst: Instance, lhs: sp.Basic, rhs: sp.Basic, env: dict) -> Outcome:
     """Prove or refute ``lhs = rhs`` at the indices ``env``."""
     d = inst.d
     if isinstance(rhs, Deriv) and not isinstance(lhs, Deriv):

@@ -24,6 +24,7 @@ class Math:
     start: int  # offsets of the whole piece, delimiters included
     end: int
     context: str  # the prose (with its inline math) before it, in the same paragraph
+    content_line: int = 0  # the line where the content (right after the opening delimiter) begins
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -96,7 +97,7 @@ def scan(text: str, *, tex: bool = False) -> list[Math]:
                         m = _math(text, k, close_brace + 1, close, close + len(end_tag), True, para_start)
                         if env in ALIGNING:
                             m = Math("\\begin{aligned}" + m.latex + "\\end{aligned}", m.line, True, m.start, m.end,
-                                     m.context)  # fmt: skip
+                                     m.context, m.content_line)  # fmt: skip
                         out.append(m)
                         para_start = close + len(end_tag)
                         k = para_start
@@ -139,7 +140,8 @@ def _inline_close(text: str, k: int) -> int | None:
 
 def _math(text: str, start: int, c0: int, c1: int, end: int, display: bool, since: int) -> Math:
     first = _first_content(text, c0, c1)
-    return Math(text[c0:c1], _line_of(text, first), display, start, end, _last_paragraph(text[since:start]))
+    context = _last_paragraph(text[since:start])
+    return Math(text[c0:c1], _line_of(text, first), display, start, end, context, _line_of(text, c0))
 
 
 def _last_paragraph(prose: str) -> str:
@@ -154,19 +156,9 @@ def _last_paragraph(prose: str) -> str:
     return "\n".join(filled[-1]) if filled else ""
 
 
-def line_offset(math: Math, text: str) -> int:
-    """The line of ``math``'s first content character minus one: add a row's line within the math."""
-    return math.line - 1 - _leading_newlines(math.latex)
-
-
-def _leading_newlines(s: str) -> int:
-    count = 0
-    for ch in s:
-        if ch == "\n":
-            count += 1
-        elif ch not in " \t\r":
-            break
-    return count
+def line_offset(math: Math) -> int:
+    """Add a row's line within ``math.latex`` (from 1) to get its line in the note."""
+    return math.content_line - 1
 
 
 def prose_runs(context: str) -> list[str]:

@@ -31,7 +31,7 @@ from .objects import (
     Tr,
     Weight,
 )
-from .parse import ONE, NotUnderstood
+from .parse import NotUnderstood
 
 DELTA = sp.Symbol("Δ")
 LAMBDA = sp.Symbol("λ")
@@ -334,6 +334,3 @@ def roles(expr: sp.Basic, layout: str) -> dict:
 
     visit(expr)
     return out
-
-
-NAMED = {TOTAL, WMAT, XMAT, PMAT, YMAT, ONE}

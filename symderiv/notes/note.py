@@ -189,7 +189,7 @@ def _statements(maths: list[Math]) -> list[Statement]:
                 out.append(broken)
             continue
         rows = _join_continuations(rows, m.latex)
-        offset = line_offset(m, "")
+        offset = line_offset(m)
         first = len(out)
         prev_lhs = None
         for row in rows:
@@ -677,14 +677,10 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
                 example = {"where": {}, "values": {}, "left": str(o.left), "right": str(o.right), "sizes": {}}
             return ClaimResult(s.line, s.latex, "refuted", "the two sides differ", example)
     if all(o.status == "proved" for o, *_ in outcomes):
-        cases = sum(o.reason.count("|") for o, *_ in outcomes)
-        return ClaimResult(s.line, s.latex, "proved", _proved_reason(outcomes, cases))
+        reason = "; ".join(dict.fromkeys(o.reason for o, *_ in outcomes if o.reason))
+        return ClaimResult(s.line, s.latex, "proved", reason)
     reasons = [o.reason for o, *_ in outcomes if o.status != "proved"]
     return ClaimResult(s.line, s.latex, "not understood", reasons[0])
-
-
-def _proved_reason(outcomes, _cases) -> str:
-    return "; ".join(dict.fromkeys(o.reason for o, *_ in outcomes if o.reason))
 
 
 def _check_pair(lhs, rhs, conditions, ctx: Context, st: Setting):
@@ -747,7 +743,7 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting):
         if not all(inst._truth(c, env) for c in conds):
             continue
         checked += 1
-        outcome = decide(inst, lhs_c, rhs_c, env, sample_only=False)
+        outcome = decide(inst, lhs_c, rhs_c, env)
         if outcome.status == "refuted":
             at_label = [x for x in open_classes if _is_label_class(inst, env, x, role)]
             if at_label:
