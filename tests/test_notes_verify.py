@@ -300,3 +300,14 @@ def test_seed_000_gets_proved_claims_and_no_traceback():
     counts = result.counts()
     assert counts["proved"] >= 1
     assert result.loss == "hinge"
+
+
+def test_a_name_defined_case_by_case_is_not_read_as_the_softmax_probability():
+    text = r"""$$L_i = -s_{y_i} + \log \sum_j e^{s_j}$$
+
+When $j = y_i$, $p_j = 1$. When $j \ne y_i$, $p_j = 0$.
+
+$$\frac{\partial L_i}{\partial s_{y_i}} = p_{y_i} - 1$$
+"""
+    (claim,) = symderiv.verify_notes(text).claims
+    assert claim.verdict == "not understood" and "case by case" in claim.reason

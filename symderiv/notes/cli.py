@@ -41,6 +41,9 @@ def _write(out: Path, content: str, force: bool) -> None:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(content)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)  # as an ordinary new file, not mkstemp's 0600
     os.replace(tmp, out)
 
 

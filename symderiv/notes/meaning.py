@@ -58,7 +58,7 @@ class Context:
     sample_implicit: bool = True
     definition_lines: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)  # numbers the note gives Δ, N, C, D: name -> (value, line)
-    bias: bool = False
+    by_cases: set = field(default_factory=set)  # names the note defines case by case (not read yet)
 
     def define(self, name: str, params: tuple, body: object) -> None:
         self.definitions[(name, len(params))] = (params, body)
@@ -131,6 +131,8 @@ def _symbol(e: sp.Symbol, ctx: Context, bound: frozenset) -> sp.Basic:
     name = e.name
     if e in bound:
         return e
+    if (name, 0) in ctx.by_cases and (name, 0) not in ctx.definitions:
+        raise NotUnderstood(f"{name}, which the note defines case by case")
     if (name, 0) in ctx.definitions:
         params, body = ctx.definitions[(name, 0)]
         return _resolve(body, ctx, bound)
@@ -173,6 +175,8 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
     name = e.func.__name__
     args = [_resolve(a, ctx, bound) for a in e.args]
     key = (name, len(args))
+    if key in ctx.by_cases and key not in ctx.definitions:
+        raise NotUnderstood(f"{name}, which the note defines case by case")
     if key in ctx.definitions:
         params, body = ctx.definitions[key]
         body = body.xreplace(dict(zip(params, (sp.Dummy(p.name) for p in params), strict=True)))

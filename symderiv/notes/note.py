@@ -33,7 +33,6 @@ from .meaning import (
     COUNT_D,
     COUNT_N,
     DELTA,
-    LAMBDA,
     PMAT,
     SAMPLE,
     SCORE_NAMES,
@@ -477,7 +476,8 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
                 continue
         if key is not None and key not in ctx.definitions and _definable(v):
             if _index_conditions(s):
-                continue  # one case of a definition by cases (p_j = 1 when j = y_i)
+                ctx.by_cases.add(key)  # one case of a definition by cases (p_j = 1 when j = y_i)
+                continue
             params = tuple(v.args) if isinstance(v, sp.core.function.AppliedUndef) else ()
             try:
                 body = val(s.rhss[0])
@@ -859,11 +859,23 @@ def _counterexample(o: Outcome, env: dict, inst: Instance, pair, ctx: Context) -
                     letter = ctx.score_letter
                     name = f"{letter}_{k + 1}" if ctx.sample_implicit else f"{letter}_{{{i + 1},{k + 1}}}"
                     values[name] = at(d.S[i, k])
+            elif isinstance(node, Score):  # a sum over samples: every score
+                for i in range(inst.N):
+                    for k in range(inst.C):
+                        values[f"{ctx.score_letter}_{{{i + 1},{k + 1}}}"] = at(d.S[i, k])
+            elif isinstance(node, Feature) and not (free_indices(node.args[1]) - set(env)):
+                u = int(inst.value(node.args[1], env))
+                for i in range(inst.N):
+                    values[f"x_{{{i + 1},{u + 1}}}"] = at(inst.feature(i, u))
     for count, name, size in ((COUNT_N, "N", inst.N), (COUNT_C, "C", inst.C), (COUNT_D, "D", inst.D)):
         if pair and sp.Tuple(*pair).has(count):
             values[name] = str(size)
+    if pair and isinstance(pair[0], Deriv) and pair[0].args[0] == TOTAL and isinstance(pair[0].args[1], WEntry):
+        u, v = (int(inst.value(x, env)) for x in pair[0].args[1].args)  # the regularizer's part of the truth
+        name = f"w_{{{u + 1}{v + 1}}}" if inst.layout == "XW" else f"w_{{{v + 1}{u + 1}}}"
+        values[name] = at(inst.weight(u, v))
     for sym, name in ((d.delta, "Δ"), (d.lam, "λ")):
-        if sym in point and pair and (sp.Tuple(*pair).has(DELTA if name == "Δ" else LAMBDA) or name == "Δ"):
+        if sym in point and (name == "Δ" or (pair and sp.Tuple(*pair).has(TOTAL))):
             values[name] = _num(point[sym])
     if entry:
         where["entry"] = entry
