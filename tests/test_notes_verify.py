@@ -311,3 +311,8 @@ $$\frac{\partial L_i}{\partial s_{y_i}} = p_{y_i} - 1$$
 """
     (claim,) = symderiv.verify_notes(text).claims
     assert claim.verdict == "not understood" and "case by case" in claim.reason
+
+
+def test_an_equation_that_says_where_something_is_is_not_an_identity():
+    c = _one(r"The kink is where $s_j - s_{y_i} = -\Delta$.")
+    assert c.verdict == "not understood" and "condition" in c.reason

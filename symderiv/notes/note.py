@@ -43,7 +43,7 @@ from .meaning import (
     resolve,
     roles,
 )
-from .objects import TOTAL, WMAT, XMAT, Deriv, Feature, Label, Prob, SampleLoss, Score, Weight
+from .objects import TOTAL, WMAT, XMAT, Deriv, Feature, Label, NoteSum, Prob, SampleLoss, Score, Weight
 from .parse import Juxt, NotUnderstood, Paren, Rel, Split, Words, parse_rows, relational, val
 
 SIZES = {"D": 2, "C": 3, "N": 2, "y": (0, 2)}  # every class is j ≠ y_i for some sample, and j = y_i for another
@@ -656,6 +656,8 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
     outcomes = []
     for rhs_written in written[1:]:
         rhs = resolve(rhs_written, ctx)
+        if _plain_equation(lhs, rhs):
+            raise NotUnderstood("an equation between plain values (s_j − s_{y_i} = −Δ): a condition, not an identity")
         outcomes.append(_check_pair(lhs, rhs, conditions, ctx, st))
     stated = ctx.values.get("Delta")
     if stated and st.delta is None and any(o.status == "refuted" for o, *_ in outcomes):
@@ -681,6 +683,23 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
         return ClaimResult(s.line, s.latex, "proved", reason)
     reasons = [o.reason for o, *_ in outcomes if o.status != "proved"]
     return ClaimResult(s.line, s.latex, "not understood", reasons[0])
+
+
+def _plain_equation(lhs, rhs) -> bool:
+    """Both sides polynomials of degree ≤ 1 in scores, features, weights or Δ, with no loss, sum,
+    derivative or function in them: an equation that says where something is, not an identity."""
+    pair = sp.Tuple(lhs, rhs)
+    if any(pair.has(t) for t in (Deriv, SampleLoss, NoteSum, TOTAL)) or pair.atoms(sp.Function) - pair.atoms(
+        Score, Feature, Prob, Weight, Label
+    ):
+        return False
+    variables = pair.atoms(Score, Feature, Prob, Weight) | (pair.free_symbols & {DELTA})
+    if not variables:
+        return False
+    try:
+        return all(sp.Poly(side, *variables).total_degree() <= 1 for side in (lhs, rhs))
+    except sp.PolynomialError:
+        return False
 
 
 def _check_pair(lhs, rhs, conditions, ctx: Context, st: Setting):
