@@ -46,7 +46,8 @@ from .meaning import (
 from .objects import TOTAL, WMAT, XMAT, Deriv, Feature, Label, NoteSum, Prob, SampleLoss, Score, Weight
 from .parse import Juxt, NotUnderstood, Paren, Rel, Split, Words, parse_rows, relational, val
 
-SIZES = {"D": 2, "C": 3, "N": 2, "y": (0, 2)}  # every class is j ≠ y_i for some sample, and j = y_i for another
+D, C, N = 2, 3, 2  # the size of every check
+LABELS: tuple[int, ...] = (0, 2)  # every class is j ≠ y_i for some sample, and j = y_i for another
 LOSSES = ("hinge", "squared-hinge", "softmax")
 VERDICTS = ("proved", "refuted", "not understood")
 
@@ -591,11 +592,11 @@ def _shape(ctx: Context, exprs) -> None:
 _DERIVATIONS: dict = {}
 
 
-def derivation(loss: str, options: dict, y: tuple = SIZES["y"]) -> symderiv.Derivation:
+def derivation(loss: str, options: dict, y: tuple[int, ...] = LABELS) -> symderiv.Derivation:
     """symderiv.derive at the notes' small size, remembered."""
     key = (loss, tuple(sorted((k, str(v)) for k, v in options.items())), tuple(y))
     if key not in _DERIVATIONS:
-        d = symderiv.derive(loss, D=SIZES["D"], C=SIZES["C"], N=SIZES["N"], y=list(y),
+        d = symderiv.derive(loss, D=D, C=C, N=N, y=list(y),
                             all_labels=False, **options)  # fmt: skip
         register_symbols(d)
         _DERIVATIONS[key] = d
@@ -792,7 +793,7 @@ def _is_label_class(inst: Instance, env: dict, x, role: dict) -> bool:
     return any(inst.y[i] == env[x] for i in samples)
 
 
-def _labels(claim, conds) -> tuple:
+def _labels(claim, conds) -> tuple[int, ...]:
     """The labels of the small derivation; a claim about concrete indices ("sample 0, label y_0 = 1")
     gets those labels. Numbers as indices count from 0 — only when a 0 shows it."""
     numbers = set()
@@ -805,7 +806,7 @@ def _labels(claim, conds) -> tuple:
             numbers |= {int(a.args[0]) for a in c.args if isinstance(a, Label) and isinstance(a.args[0], sp.Integer)}
     if numbers and 0 not in numbers:
         raise NotUnderstood("concrete indices: does the note count from 0 or from 1?")
-    y = list(SIZES["y"])
+    y = list(LABELS)
     for c in conds:
         if isinstance(c, sp.Eq):
             a, b = c.args
@@ -813,13 +814,13 @@ def _labels(claim, conds) -> tuple:
                 a, b = b, a
             if isinstance(a, Label) and isinstance(a.args[0], sp.Integer) and isinstance(b, sp.Integer):
                 sample, label = int(a.args[0]), int(b)
-                if not (0 <= sample < SIZES["N"] and 0 <= label < SIZES["C"]):
+                if not (0 <= sample < N and 0 <= label < C):
                     raise NotUnderstood(f"y_{sample} = {label} is outside symderiv's check (N = 2, C = 3)")
                 y[sample] = label
     return tuple(y)
 
 
-def _derivation_for(claim, st: Setting, y: tuple = SIZES["y"]) -> symderiv.Derivation:
+def _derivation_for(claim, st: Setting, y: tuple[int, ...] = LABELS) -> symderiv.Derivation:
     needs_loss = claim.has(SampleLoss) or claim.has(TOTAL)
     if needs_loss and st.loss is None:
         raise NotUnderstood(f"which loss L_i is: {st.loss_from}")
