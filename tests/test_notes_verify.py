@@ -316,3 +316,12 @@ $$\frac{\partial L_i}{\partial s_{y_i}} = p_{y_i} - 1$$
 def test_an_equation_that_says_where_something_is_is_not_an_identity():
     c = _one(r"The kink is where $s_j - s_{y_i} = -\Delta$.")
     assert c.verdict == "not understood" and "condition" in c.reason
+
+
+def test_a_matrix_defined_entry_by_entry_in_the_matrix_form():
+    result = symderiv.verify_notes((NOTES / "hinge_matrix_en.md").read_text())
+    assert {c.line: c.verdict for c in result.claims} == {
+        9: "proved",  # XᵀM/N + 2λW with M_ij = 1[·] (j ≠ y_i), M_{iy_i} = −Σ_{k≠y_i} M_ik
+        11: "refuted",  # not divided by N
+        13: "proved",  # M is ∂L_i/∂s_ij, entry by entry
+    }

@@ -14,11 +14,14 @@ import symderiv
 
 from .meaning import COUNT_C, COUNT_D, COUNT_N, DELTA, LAMBDA, PMAT, SAMPLE, YMAT, is_index, roles
 from .objects import (
+    COL,
+    ROW,
     TOTAL,
     WMAT,
     XMAT,
     ClassWeights,
     Deriv,
+    Entry,
     Feature,
     Label,
     NoteNorm,
@@ -29,6 +32,7 @@ from .objects import (
     Score,
     Tr,
     Weight,
+    Whole,
 )
 from .parse import NotUnderstood
 
@@ -102,7 +106,8 @@ def bound_indices(expr: sp.Basic) -> set:
 class Instance:
     """The objects of a note at concrete indices in one derivation ``d``."""
 
-    def __init__(self, d: symderiv.Derivation, layout: str):
+    def __init__(self, d: symderiv.Derivation, layout: str, context=None):
+        self.context = context  # the note's definitions, for matrices defined entry by entry
         self.d = d
         self.layout = layout
         self.N, self.C, self.D = d.N, d.C, d.D
@@ -166,6 +171,11 @@ class Instance:
             return self._samples[self._int(self.value(e.args[0], env), "sample")]
         if e == TOTAL:
             return self._full
+        if isinstance(e, Entry):
+            return self._entry(e.args[0].name, *(self._int(self.value(x, env), "matrix") for x in e.args[1:]))
+        if isinstance(e, Whole):
+            name = e.args[0].name
+            return sp.Matrix(self.N, self.C, lambda r, c: self._entry(name, r, c))
         if isinstance(e, sp.KroneckerDelta):
             a, b = (self.value(x, env) for x in e.args)
             return sp.Integer(1 if a == b else 0)
@@ -214,6 +224,18 @@ class Instance:
                 raise NotUnderstood(f"{e.func.__name__} of a matrix")
             return e.func(*args)
         raise NotUnderstood(f"{e}")
+
+    def _entry(self, name: str, r: int, c: int) -> object:
+        """Entry (r, c) of a matrix the note defines entry by entry: the first case whose condition holds."""
+        from .meaning import resolve
+
+        if not (0 <= r < self.N and 0 <= c < self.C):
+            raise NotUnderstood(f"{name}_{{{r + 1}{c + 1}}} is outside the N×C matrix")
+        at = {ROW: sp.Integer(r), COL: sp.Integer(c)}
+        for cond, body in self.context.entrywise[name]:
+            if cond is None or self._truth(resolve(cond.xreplace(at), self.context), {}):
+                return self.value(resolve(body.xreplace(at), self.context), {})
+        raise NotUnderstood(f"{name}_{{{r + 1}{c + 1}}}: no case of its definition applies")
 
     def _symbol(self, e: sp.Symbol) -> object:
         table = {DELTA: self.d.delta, LAMBDA: self.d.lam, COUNT_N: sp.Integer(self.N), COUNT_C: sp.Integer(self.C),
@@ -404,8 +426,27 @@ def _at_kink(e: sp.Expr, kink: sp.Expr) -> sp.Expr:
     return e.replace(lambda x: isinstance(x, symderiv.Step) and x.args[0] == 0, lambda x: kink)
 
 
+def _tidy(e: sp.Expr) -> sp.Expr:
+    """max(0, m)·1[m > 0] = max(0, m) and 1[m > 0]² = 1[m > 0] (true at the kink too when 1[0] ∈ {0, 1})."""
+
+    def term(t: sp.Expr) -> sp.Expr:
+        factors = list(t.args)
+        positive = {f.args[0] for f in factors if isinstance(f, symderiv.Pos)}
+        positive |= {f.base.args[0] for f in factors if f.is_Pow and isinstance(f.base, symderiv.Pos)}
+        out = []
+        for f in factors:
+            if f.is_Pow and isinstance(f.base, symderiv.Step) and f.exp.is_positive:
+                f = f.base
+            if isinstance(f, symderiv.Step) and f.args[0] in positive:
+                continue
+            out.append(f)
+        return sp.Mul(*out)
+
+    return sp.expand(e).replace(lambda x: x.is_Mul, term)
+
+
 def _is_zero(diff: sp.Expr) -> bool:
-    e = sp.expand(diff)
+    e = sp.expand(_tidy(diff))
     if e == 0:
         return True
     if e.has(sp.log, sp.exp):

@@ -18,6 +18,7 @@ from .objects import (
     XMAT,
     ClassWeights,
     Deriv,
+    Entry,
     Feature,
     Indicator,
     Label,
@@ -30,6 +31,7 @@ from .objects import (
     Score,
     Tr,
     Weight,
+    Whole,
 )
 from .parse import NotUnderstood
 
@@ -59,6 +61,7 @@ class Context:
     definition_lines: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)  # numbers the note gives Δ, N, C, D: name -> (value, line)
     by_cases: set = field(default_factory=set)  # names the note defines case by case (not read yet)
+    entrywise: dict = field(default_factory=dict)  # matrix name -> [(condition or None, body)] in ROW, COL
 
     def define(self, name: str, params: tuple, body: object) -> None:
         self.definitions[(name, len(params))] = (params, body)
@@ -116,6 +119,8 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         return _piecewise(e, ctx, bound)
     if isinstance(e, Relational):
         return e.func(_resolve(e.lhs, ctx, bound), _resolve(e.rhs, ctx, bound), evaluate=False)
+    if isinstance(e, Entry | Whole):
+        return e
     if isinstance(e, sp.KroneckerDelta):
         return sp.KroneckerDelta(*(_resolve(a, ctx, bound) for a in e.args))
     if isinstance(e, sp.exp | sp.log | sp.Abs):
@@ -131,6 +136,8 @@ def _symbol(e: sp.Symbol, ctx: Context, bound: frozenset) -> sp.Basic:
     name = e.name
     if e in bound:
         return e
+    if name in ctx.entrywise:
+        return Whole(sp.Symbol(name, commutative=False))
     if (name, 0) in ctx.by_cases and (name, 0) not in ctx.definitions:
         raise NotUnderstood(f"{name}, which the note defines case by case")
     if (name, 0) in ctx.definitions:
@@ -175,6 +182,8 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
     name = e.func.__name__
     args = [_resolve(a, ctx, bound) for a in e.args]
     key = (name, len(args))
+    if name in ctx.entrywise and len(args) == 2:
+        return Entry(sp.Symbol(name), *args)
     if key in ctx.by_cases and key not in ctx.definitions:
         raise NotUnderstood(f"{name}, which the note defines case by case")
     if key in ctx.definitions:
@@ -313,6 +322,9 @@ def roles(expr: sp.Basic, layout: str) -> dict:
         if isinstance(node, Score | Prob):
             note(node.args[0], "sample")
             note(node.args[1], "class")
+        elif isinstance(node, Entry):
+            note(node.args[1], "sample")
+            note(node.args[2], "class")
         elif isinstance(node, Feature):
             note(node.args[0], "sample")
             note(node.args[1], "feature")

@@ -43,7 +43,21 @@ from .meaning import (
     resolve,
     roles,
 )
-from .objects import TOTAL, WMAT, XMAT, Deriv, Feature, Label, NoteSum, Prob, SampleLoss, Score, Weight
+from .objects import (
+    COL,
+    ROW,
+    TOTAL,
+    WMAT,
+    XMAT,
+    Deriv,
+    Feature,
+    Label,
+    NoteSum,
+    Prob,
+    SampleLoss,
+    Score,
+    Weight,
+)
 from .parse import Juxt, NotUnderstood, Paren, Rel, Split, Words, parse_rows, relational, val
 
 D, C, N = 2, 3, 2  # the size of every check
@@ -286,7 +300,8 @@ def _Rel(op, a, b):
 def _row_statements(row, prev_lhs):
     """(lhs, [rhs…], conditions) for each chain of equalities in a row, and the row's first lhs."""
     segments: list[list] = [[]]
-    conds: list = []
+    conds: list = []  # conditions of the whole row (", j ≠ y_i")
+    own: dict[int, list] = {}  # conditions written after one formula of the row ("… (j ≠ y_i)")
     for kind, p in row.parts:
         if kind == "sep":
             segments.append([])
@@ -297,7 +312,7 @@ def _row_statements(row, prev_lhs):
         if kind == "expr":
             p, cond = _trailing_condition(p)
             if cond is not None:
-                conds.append(cond)
+                own.setdefault(len(segments) - 1, []).append(cond)
             while isinstance(p, Split):
                 segments[-1].append(("expr", p.left))
                 segments.append([])
@@ -307,7 +322,7 @@ def _row_statements(row, prev_lhs):
         segments[-1].append((kind, p))
     found = []
     first_lhs = prev_lhs
-    for seg in segments:
+    for number, seg in enumerate(segments):
         seg = [(k, p) for k, p in seg if not (k == "expr" and _is_words(p))]
         if not seg:
             continue
@@ -328,12 +343,14 @@ def _row_statements(row, prev_lhs):
             conds.append(_Rel(rels[0], exprs[0], exprs[1]))
             continue
         if all(r in ("=", ":=") for r in rels):
-            found.append((exprs[0], exprs[1:], []))
+            found.append((exprs[0], exprs[1:], own.get(number, [])))
             if not found[:-1]:
                 first_lhs = exprs[0]
         elif any(r in ("<", ">", "≤", "≥") for r in rels):
             conds.append(_Rel(rels[0], exprs[0], exprs[1]))
-    return [(lhs, rhss, conds) for lhs, rhss, _ in found], (first_lhs if first_lhs is not None else prev_lhs)
+    return [(lhs, rhss, [*mine, *conds]) for lhs, rhss, mine in found], (
+        first_lhs if first_lhs is not None else prev_lhs
+    )
 
 
 def _is_words(p) -> bool:
@@ -422,6 +439,7 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
         st.layout, st.layout_from, st.layout_known = ctx.layout, ctx.layout_from, True
     claims: list[Claim] = []
     last = st
+    pending_total: Statement | None = None
 
     def claim(stmt):
         claims.append(Claim(stmt, st, dict(ctx.definitions)))
@@ -467,6 +485,7 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
                 if len(s.rhss) > 1:
                     claim(replace(s, rhss=s.rhss[1:]))
                 continue
+            pending_total = s  # it may use a name defined just after it (L = … + R(W), R(W) = …)
         if key is not None and key[1] == 0 and key[0] in STATED and len(s.rhss) == 1:
             try:
                 number = val(s.rhss[0])
@@ -475,6 +494,8 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
             if isinstance(number, sp.Rational):  # "D = 3", "Δ = 1": a value the note works with, not a claim
                 ctx.values[key[0]] = (number, s.line)
                 continue
+        if _entrywise(s, v, ctx):
+            continue
         if key is not None and key not in ctx.definitions and _definable(v):
             if _index_conditions(s):
                 ctx.by_cases.add(key)  # one case of a definition by cases (p_j = 1 when j = y_i)
@@ -488,6 +509,11 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
                 continue
             ctx.define(key[0], params, body)
             ctx.definition_lines[key] = s.line
+            if pending_total is not None and key[0] != "L" and st.loss is not None and not st.total_native:
+                matched = _match_conventions(pending_total, ctx, st)
+                if matched is not None:
+                    st = matched
+                    pending_total = None
             if key == ("L", 1):
                 st = replace(st, loss=None, sample_native=False,
                              loss_from=f"L_i (line {s.line}) is none of " + ", ".join(LOSSES))  # fmt: skip
@@ -497,6 +523,45 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
         claim(s)
         last = st
     return claims, (st if st.loss else last)
+
+
+ENTRYWISE = set("MGAB")  # capitals that name an N×C matrix defined entry by entry (M_ij = …)
+
+
+def _entrywise(s: Statement, v, ctx: Context) -> bool:
+    """Record ``M_{ij} = … (j ≠ y_i)`` or ``M_{iy_i} = …`` as one case of an entrywise definition."""
+    if not (isinstance(v, sp.core.function.AppliedUndef) and len(v.args) == 2 and v.func.__name__ in ENTRYWISE):
+        return False
+    name = v.func.__name__
+    cases = ctx.entrywise.get(name, [])
+    if any(cond is None for cond, _ in cases):
+        return False  # already defined for every entry: a later equation is a claim
+    row, col = v.args
+    if not isinstance(row, sp.Symbol):
+        return False
+    at = {row: ROW}
+    cond = None
+    if isinstance(col, sp.core.function.AppliedUndef) and col.func.__name__ == "y" and col.args == (row,):
+        cond = sp.Eq(COL, sp.Function("y")(ROW), evaluate=False)
+    elif isinstance(col, sp.Symbol):
+        at[col] = COL
+        mine = []
+        for c in s.conditions:
+            try:
+                r = relational(c)
+            except NotUnderstood:
+                continue
+            if col in r.free_symbols and _looks_like_condition([c.lhs, c.rhs]):
+                mine.append(r.xreplace(at))
+        cond = sp.And(*mine) if mine else None
+    else:
+        return False
+    try:
+        body = val(s.rhss[0]).xreplace(at)
+    except NotUnderstood:
+        return False
+    ctx.entrywise[name] = [*cases, (cond, body)]
+    return True
 
 
 def _index_conditions(s: Statement) -> bool:
@@ -750,7 +815,7 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting):
     unplaced = [x for x in free if x not in role]
     if unplaced:
         raise NotUnderstood(f"what the index {unplaced[0]} runs over")
-    inst = Instance(_derivation_for(claim, st, _labels(claim, conds)), layout)
+    inst = Instance(_derivation_for(claim, st, _labels(claim, conds)), layout, ctx)
     order = sorted(free, key=lambda x: str(x))
     checked = 0
     result = None

@@ -93,3 +93,19 @@ class Prob(sp.Function):
 TOTAL = sp.Symbol("L")  # the full loss
 WMAT = sp.Symbol("W")
 XMAT = sp.Symbol("X")
+
+
+class Entry(sp.Function):
+    """Entry (row, column) of a matrix the note defines entry by entry, case by case (M_ij = … (j ≠ y_i),
+    M_{iy_i} = …): ``Entry(name, row, column)``, evaluated lazily at concrete indices."""
+
+    nargs = 3
+
+
+class Whole(sp.Function):
+    """The whole N×C matrix of a note's entrywise definition (M in Xᵀ M)."""
+
+    nargs = 1
+
+
+ROW, COL = sp.Symbol("r·"), sp.Symbol("c·")  # the parameters of an entrywise definition

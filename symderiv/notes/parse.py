@@ -345,6 +345,9 @@ class ToSympy(Transformer):
     def sub(self, a, _op, b):
         return _combine(a, b, lambda x, y: val(x) - val(y))
 
+    def pos(self, _op, a):
+        return a
+
     def neg(self, _op, a):
         if isinstance(a, Split):
             return Split(-val(a.left), a.right)
@@ -579,13 +582,17 @@ class ToSympy(Transformer):
         if len(rest) > 1:
             raise NotUnderstood("a max over an index (max_j)")
         arg = rest[0]
+        after: tuple = ()
+        if isinstance(arg, Juxt) and isinstance(arg.items[0], Paren):  # \max(0, m)(j ≠ y_i)
+            arg, after = arg.items[0], arg.items[1:]
         exponent = None
         if isinstance(arg, ParenPow):
             arg, exponent = arg.args, val(arg.exponent)
         if not (isinstance(arg, Paren) and arg.kind == "paren" and len(arg.items) == 2):
             raise NotUnderstood("a max without two arguments")
         a, b = (val(i) for i in arg.items)
-        return NoteMax(a, b) if exponent is None else NoteMax(a, b) ** exponent
+        out = NoteMax(a, b) if exponent is None else NoteMax(a, b) ** exponent
+        return Juxt((out, *after)) if after else out
 
     def frac(self, _tok, num, den):
         n_items = _group_items(num)
@@ -687,6 +694,9 @@ def _combine(a, b, op):
 
 def _apply(head: object, args: Paren) -> object:
     """``h(…)``, ``h[…]``, ``h\\{…\\}``: an indicator, a function of the note, or a product."""
+    if isinstance(head, Paren):  # (a, b)(j ≠ y_i): side by side, as after \max(0, m)
+        return Juxt((head, args if not (len(args.items) == 1 and isinstance(args.items[0], Rel)) else
+                     Paren(args.items, "cond")))  # fmt: skip
     h = val(head) if not isinstance(head, Digits) else (ONE if head.text == "1" else val(head))
     if h in (ONE, sp.Symbol("I")) and len(args.items) == 1 and isinstance(args.items[0], Rel):
         return Indicator(relational(args.items[0]))
@@ -755,10 +765,43 @@ def parser() -> Lark:
                 cache=True)  # fmt: skip
 
 
+def _join_split_delimiters(latex: str) -> str:
+    """``\\right. \\\\ & \\quad \\left.``: one formula broken over two rows of an aligned block,
+    joined back (the spaces keep every character's line and column)."""
+    out = latex
+    start = 0
+    while True:
+        k = out.find("\\right.", start)
+        if k < 0:
+            return out
+        j = k + len("\\right.")
+        while j < len(out) and out[j] in " \t\n":
+            j += 1
+        if not out.startswith("\\\\", j):
+            start = k + 1
+            continue
+        m = j + 2
+        while True:
+            while m < len(out) and out[m] in " \t\n&":
+                m += 1
+            word = next((w for w in ("\\qquad", "\\quad") if out.startswith(w, m)), None)
+            if word is None:
+                break
+            m += len(word)
+        if not out.startswith("\\left.", m):
+            start = k + 1
+            continue
+        m += len("\\left.")
+        blank = "".join(ch if ch == "\n" else " " for ch in out[k:m])
+        out = out[:k] + blank + out[m:]
+        start = k
+
+
 def parse_rows(latex: str) -> list[Row]:
     """The display's rows (split at ``\\\\`` of aligned environments), each a list of parts.
 
     Raises NotUnderstood with the offending token when the text is not in the grammar."""
+    latex = _join_split_delimiters(latex)
     try:
         tree = parser().parse(latex)
     except UnexpectedCharacters as exc:
