@@ -278,7 +278,7 @@ def _subscripted(base: object, sub: object) -> object:
 
 
 def _superscripted(base: object, sup: object) -> object:
-    # x^{(i)}: the sample index, written up
+    """x^{(i)} (the sample index, written up), ^T and ^\\top, ℝ^{D×C}, e^{…}, powers."""
     if isinstance(sup, Paren) and sup.kind == "group" and len(sup.items) == 1:
         inner = sup.items[0]
         if isinstance(inner, Paren) and inner.kind == "paren" and len(inner.items) == 1:
@@ -292,10 +292,6 @@ def _superscripted(base: object, sup: object) -> object:
                 raise NotUnderstood("a sample superscript (i) on a compound expression")
     if sup == "T" or (isinstance(sup, Paren) and len(sup.items) == 1 and sup.items[0] == "T"):
         return Tr(val(base))
-    if isinstance(sup, Juxt) or (isinstance(sup, Paren) and any(isinstance(i, Juxt) for i in sup.items)):
-        items = _index_items(sup)
-        if items and items[-1] == sp.Symbol("T") and len(items) == 2:
-            return _superscripted(base, Paren((Paren((Digits("0"),), "paren"),), "group"))  # pragma: no cover
     if isinstance(base, Paren) and len(base.items) > 1:
         return ParenPow(base, sup)
     b = val(base)
