@@ -17,14 +17,17 @@ def _by_span(result: NotesResult) -> dict[tuple[int, int], list[ClaimResult]]:
     return out
 
 
-def _summary(claims: list[ClaimResult]) -> str:
+def _summary(claims: list[ClaimResult], code: bool = False) -> str:
+    """The marks of one piece of math; with ``code``, symbols in Markdown code spans (s_{y_i} is no emphasis)."""
+    tick = "`" if code else ""
     parts = []
     for c in claims:
         text = f"{MARKS[c.verdict]} (line {c.line})"
         if c.verdict == "refuted" and c.counterexample:
             ce = c.counterexample
             where = ", ".join(f"{k} = {v}" for k, v in {**ce["where"], **ce["values"]}.items())
-            text += f": at {where} the left side is {ce['left']}, the right side {ce['right']}"
+            left, right = f"{tick}{ce['left']}{tick}", f"{tick}{ce['right']}{tick}"
+            text += f": at {tick}{where}{tick} the left side is {left}, the right side {right}"
         elif c.verdict == "not understood" and c.reason:
             text += f": {c.reason}"
         parts.append(text)
@@ -39,7 +42,7 @@ def markdown(text: str, result: NotesResult) -> str:
         if end <= last:
             continue
         pieces.append(text[last:end])
-        mark = _summary(claims)
+        mark = _summary(claims, code=True)
         display = text[start:end].startswith(("$$", "\\[", "\\begin"))
         if display:
             pieces.append(f"\n\n> **symderiv:** {mark}\n")
