@@ -131,3 +131,11 @@ def test_prose_between_two_formulas_splits_them():
 def test_what_it_cannot_read_is_named(source, token):
     with pytest.raises(NotUnderstood, match=token.replace("\\", "\\\\")):
         parse_expr(source)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [(r"2 \cdot reg \cdot W", 2 * lam * W), (r"\mathrm{reg}\, W", lam * W), (r"s_j + delta", s(j) + Delta)],
+)
+def test_the_code_names_of_lambda_and_delta(source, expected):
+    assert parse_expr(source) == expected

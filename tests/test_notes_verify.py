@@ -325,3 +325,12 @@ def test_a_matrix_defined_entry_by_entry_in_the_matrix_form():
         11: "refuted",  # not divided by N
         13: "proved",  # M is ∂L_i/∂s_ij, entry by entry
     }
+
+
+def test_the_code_names_reg_and_delta_and_m_samples():
+    result = symderiv.verify_notes((NOTES / "code_names_en.md").read_text())
+    assert {c.line: c.verdict for c in result.claims} == {
+        5: "proved",  # 1/m Σ_i ∇_W L_i + 2·reg·W, with L = 1/m Σ L_i + reg ΣW²
+        7: "refuted",  # reg W: the factor 2 lost
+    }
+    assert result.conventions["regularizer"] == "l2" and result.conventions["delta"] == "Δ"

@@ -149,7 +149,7 @@ def _symbol(e: sp.Symbol, ctx: Context, bound: frozenset) -> sp.Basic:
         return DELTA
     if name in ("lambda", "λ"):
         return LAMBDA
-    if name in ("N", "n") and not (name == "n" and name in bound):
+    if name in ("N", "n", "m"):  # counts (an index of that name is bound by its sum, or is a subscript)
         return COUNT_N
     if name == "C":
         return COUNT_C
@@ -165,8 +165,6 @@ def _symbol(e: sp.Symbol, ctx: Context, bound: frozenset) -> sp.Basic:
         return PMAT
     if name == "Y":
         return YMAT
-    if name == "m" and "m" not in bound and ctx.counts.get("N") == "m":
-        return COUNT_N
     if is_index(e):
         return e
     if name == "e":
@@ -180,7 +178,7 @@ def _display(name: str) -> str:
 
 def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> sp.Basic:
     name = e.func.__name__
-    args = [_resolve(a, ctx, bound) for a in e.args]
+    args = [a if is_index(a) else _resolve(a, ctx, bound) for a in e.args]  # x_{in}: n is an index here
     key = (name, len(args))
     if name in ctx.entrywise and len(args) == 2:
         return Entry(sp.Symbol(name), *args)

@@ -354,6 +354,8 @@ class ToSympy(Transformer):
             return self.juxt(a, b)
         if str(op) in ("\\times", "×") and not isinstance(a, Split) and not isinstance(b, Split):
             return Times((*(a.items if isinstance(a, Times) else (a,)), b))
+        if isinstance(b, sp.Symbol) and len(b.name) == 1 and not isinstance(a, Split):  # 2 · reg: letters stay apart
+            return self.juxt(a, b)
         return _combine(a, b, lambda x, y: val(x) * val(y))
 
     def div(self, a, _op, b):
@@ -370,7 +372,7 @@ class ToSympy(Transformer):
             return Split(Juxt((*_items(a), *_items(b.left))), b.right)
         if isinstance(a, Split):
             return Split(a.left, Juxt((*_items(a.right), *_items(b))))
-        items = (*_items(a), *_items(b))
+        items = _spelled((*_items(a), *_items(b)))
         if len(items) >= 3:
             for k in range(1, len(items) - 1):
                 if isinstance(items[k], Words) and not any(isinstance(i, Words) for i in items[:k]):
@@ -409,7 +411,10 @@ class ToSympy(Transformer):
 
     def text(self, tok):
         s = str(tok)
-        return Words(s[s.find("{") + 1 : -1])
+        inner = s[s.find("{") + 1 : -1]
+        if inner.strip() in SPELLED:  # \text{reg}, \mathrm{delta}
+            return sp.Symbol(SPELLED[inner.strip()])
+        return Words(inner)
 
     def dots(self, tok):
         raise NotUnderstood(f"{tok} (an elided pattern)")
@@ -674,6 +679,19 @@ def _strip_words(x: object) -> object:
         items = [i for i in x.items if not isinstance(i, Words)]
         return Juxt(tuple(items)) if len(items) != 1 else items[0]
     return x
+
+
+SPELLED = {"reg": "lambda", "delta": "Delta"}  # the code's names, written in the math: 2 reg W, + delta
+
+
+def _spelled(items: tuple) -> tuple:
+    """Letters side by side that spell ``reg`` or ``delta`` are λ and Δ."""
+    letters = "".join(i.name if isinstance(i, sp.Symbol) and len(i.name) == 1 else "\0" for i in items)
+    for word, name in SPELLED.items():
+        k = letters.find(word)
+        if k >= 0:
+            return _spelled((*items[:k], sp.Symbol(name), *items[k + len(word) :]))
+    return items
 
 
 def _items(x: object) -> tuple:
