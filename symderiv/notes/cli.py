@@ -66,6 +66,8 @@ def verify_command(note: Path, as_json: bool, annotate: Path | None, force: bool
     from .note import verify_notes
 
     text, tex = read_note(note)
+    if annotate is not None and annotate.exists() and not force:  # before the work, not after it
+        raise symderiv.InputError(f"{annotate} exists; pass --force to overwrite it")
     result = verify_notes(text, tex=tex)
     if annotate is not None:
         is_html = annotate.suffix.lower() in (".html", ".htm")
