@@ -15,6 +15,7 @@ from .conventions import Conventions
 from .derive.result import Derivation, DerivationStep
 from .errors import InputError, NotSupportedError, ProofError, SymderivError, TooLargeError
 from .losses import Loss, register
+from .notes import verify_notes
 from .pipeline import derive, verify_formula
 from .version import __version__
 
@@ -36,4 +37,5 @@ __all__ = [
     "register",
     "verify_formula",
     "__version__",
+    "verify_notes",
 ]

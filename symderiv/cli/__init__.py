@@ -13,6 +13,7 @@ from ..cli_options import convention_options
 from ..codegen.vectorize import numpy_function
 from ..derive.generic import GenericDerivation
 from ..errors import SymderivError
+from ..notes.cli import verify_command
 from ..pipeline import derive as run
 from ..render.text_report import text_report
 from ..report.cli import report_command
@@ -81,6 +82,8 @@ def derive(loss, D, C, N, y, entry, all_, generic, steps, **options):
 cli.add_command(codegen_command)
 cli.add_command(report_command)
 cli.add_command(check_command)
+
+cli.add_command(verify_command)
 
 
 def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:

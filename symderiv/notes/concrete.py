@@ -1,0 +1,461 @@
+"""A note's claim at concrete indices, against a concrete derivation: instantiate, then prove or
+refute with :func:`verify_formula` (gradients of the loss) or by comparing values
+(everything else: identities, the derivative of one term, a definition restated)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+from sympy.core.relational import Relational
+
+from ..algebra.functions import Pos, Step
+from ..derive.result import Derivation
+from ..pipeline import verify_formula
+from .meaning import COUNT_C, COUNT_D, COUNT_N, DELTA, LAMBDA, PMAT, SAMPLE, YMAT, is_index, roles
+from .objects import (
+    COL,
+    ROW,
+    TOTAL,
+    WMAT,
+    XMAT,
+    ClassWeights,
+    Deriv,
+    Entry,
+    Feature,
+    Label,
+    NoteNorm,
+    NoteSum,
+    Prob,
+    Sample,
+    SampleLoss,
+    Score,
+    Tr,
+    Weight,
+    Whole,
+)
+from .parse import NotUnderstood
+
+FEATURE = sp.Symbol("u·")  # the feature index of a claim about vectors (x_i, w_j), checked per component
+
+
+class WEntry(sp.Function):
+    """w[u, v] with u a feature and v a class, whatever the layout."""
+
+    nargs = 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "proved" | "refuted" | "unknown"
+    reason: str = ""
+    left: sp.Expr | None = None  # the truth of the left side at the counterexample
+    right: sp.Expr | None = None
+    point: dict | None = None  # symbol of the derivation -> exact value
+
+
+def components(expr: sp.Basic, layout: str, feature: sp.Symbol = FEATURE) -> sp.Basic:
+    """x_i → x_{i u·}, ∂/∂w_j → ∂/∂w_{u· j}, w_{ab} → w[feature, class]: vectors one component at a time.
+
+    ``feature`` is the feature index to use for x_i (u when the claim is about ∂/∂w_{uv})."""
+
+    def go(e):
+        if isinstance(e, Sample):
+            return Feature(e.args[0], feature)
+        if isinstance(e, Deriv):
+            f, wrt = e.args
+            if isinstance(wrt, ClassWeights):
+                return Deriv(go(f), WEntry(FEATURE, wrt.args[0]))
+            return Deriv(go(f), go(wrt))
+        if isinstance(e, Weight):
+            a, b = e.args
+            return WEntry(a, b) if layout == "XW" else WEntry(b, a)
+        if isinstance(e, ClassWeights):
+            raise NotUnderstood("a class's weight vector w_j outside a score or a derivative")
+        if not e.args or e.is_Atom:
+            return e
+        new = [go(a) for a in e.args]
+        if isinstance(e, sp.Piecewise | Relational):
+            return e.func(*new, evaluate=False)
+        return e.func(*new)
+
+    return go(expr)
+
+
+def free_indices(expr: sp.Basic) -> set:
+    """Index symbols that are not bound by a sum."""
+    if isinstance(expr, sp.Symbol):
+        return {expr} if (is_index(expr) or expr == FEATURE) else set()
+    if isinstance(expr, NoteSum):
+        body, var, cond = expr.args
+        return (free_indices(body) | free_indices(cond)) - {var}
+    out: set = set()
+    for a in getattr(expr, "args", ()):
+        out |= free_indices(a)
+    return out
+
+
+def bound_indices(expr: sp.Basic) -> set:
+    out: set = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, NoteSum):
+            out.add(node.args[1])
+    return out
+
+
+class Instance:
+    """The objects of a note at concrete indices in one derivation ``d``."""
+
+    def __init__(self, d: Derivation, layout: str, context=None):
+        self.context = context  # the note's definitions, for matrices defined entry by entry
+        self.d = d
+        self.layout = layout
+        self.N, self.C, self.D = d.N, d.C, d.D
+        self.y = d.y
+        self._samples: Any = d.steps[1].expr
+        self._full = d.steps[2].expr
+
+    def size(self, role: str) -> int:
+        return {"sample": self.N, "class": self.C, "feature": self.D}[role]
+
+    def feature(self, i: int, u: int) -> sp.Expr:
+        if not (0 <= i < self.N and 0 <= u < self.D):
+            raise NotUnderstood("an index used for both a feature and a class")
+        return self.d.X[i, u] if self.layout == "XW" else self.d.X[u, i]
+
+    def weight(self, u: int, v: int) -> sp.Expr:
+        if not (0 <= u < self.D and 0 <= v < self.C):
+            raise NotUnderstood("an index used for both a feature and a class")
+        return self.d.W[u, v] if self.layout == "XW" else self.d.W[v, u]
+
+    def probs(self) -> sp.Matrix:
+        S = self.d.S
+        return sp.Matrix(self.N, self.C, lambda i, j: sp.exp(S[i, j]) / sum(sp.exp(S[i, k]) for k in range(self.C)))
+
+    def onehot(self) -> sp.Matrix:
+        return sp.Matrix(self.N, self.C, lambda i, j: 1 if self.y[i] == j else 0)
+
+    def _int(self, x: sp.Basic, what: str) -> int:
+        if isinstance(x, sp.Integer):
+            return int(x)
+        raise NotUnderstood(f"the {what} index {x} has no value")
+
+    def value(self, e: sp.Basic, env: dict) -> Any:  # noqa: C901 - one case per object
+        """``e`` with the indices of ``env`` (symbol → int), as a concrete SymPy expression or Matrix."""
+        if e == TOTAL:
+            return self._full
+        if isinstance(e, sp.Symbol):
+            if e in env:
+                return sp.Integer(env[e])
+            return self._symbol(e)
+        if isinstance(e, sp.Number):
+            return e
+        if isinstance(e, Label):
+            return sp.Integer(self.y[self._int(self.value(e.args[0], env), "sample")])
+        if isinstance(e, Score):
+            i, j = (self._int(self.value(a, env), "score") for a in e.args)
+            return self.d.S[i, j]
+        if isinstance(e, Prob):
+            i, j = (self._int(self.value(a, env), "probability") for a in e.args)
+            return self.probs()[i, j]
+        if isinstance(e, Feature):
+            i, u = (self._int(self.value(a, env), "feature") for a in e.args)
+            return self.feature(i, u)
+        if isinstance(e, WEntry):
+            u, v = (self._int(self.value(a, env), "weight") for a in e.args)
+            return self.weight(u, v)
+        if isinstance(e, Weight):
+            a, b = (self._int(self.value(x, env), "weight") for x in e.args)
+            return self.d.W[a, b]
+        if isinstance(e, SampleLoss):
+            return self._samples[self._int(self.value(e.args[0], env), "sample")]
+        if e == TOTAL:
+            return self._full
+        if isinstance(e, Entry):
+            return self._entry(e.args[0].name, *(self._int(self.value(x, env), "matrix") for x in e.args[1:]))
+        if isinstance(e, Whole):
+            name = e.args[0].name
+            return sp.Matrix(self.N, self.C, lambda r, c: self._entry(name, r, c))
+        if isinstance(e, sp.KroneckerDelta):
+            a, b = (self.value(x, env) for x in e.args)
+            return sp.Integer(1 if a == b else 0)
+        if isinstance(e, NoteSum):
+            return self._sum(e, env)
+        if isinstance(e, sp.Piecewise):
+            for v, c in e.args:
+                truth = self._truth(c, env)
+                if truth:
+                    return self.value(v, env)
+            raise NotUnderstood("cases that leave a case out")
+        if isinstance(e, Deriv):
+            return self._deriv(e, env)
+        if isinstance(e, Tr):
+            inner = self.value(e.args[0], env)
+            if isinstance(inner, sp.MatrixBase):
+                return inner.T
+            raise NotUnderstood("a transpose of a scalar")
+        if isinstance(e, NoteNorm):
+            inner = self.value(e.args[0], env)
+            if isinstance(inner, sp.MatrixBase):
+                return sp.sqrt(sum(x**2 for x in inner))
+            return sp.Abs(inner)
+        if isinstance(e, Step):
+            return Step(self.value(e.args[0], env))
+        if isinstance(e, sp.Add):
+            parts = [self.value(a, env) for a in e.args]
+            out = parts[0]
+            for p in parts[1:]:
+                out = _add(out, p)
+            return out
+        if isinstance(e, sp.Mul):
+            parts = [self.value(a, env) for a in e.args]
+            out = parts[0]
+            for p in parts[1:]:
+                out = _mul(out, p)
+            return out
+        if isinstance(e, sp.Pow):
+            base, exp = (self.value(a, env) for a in e.args)
+            if isinstance(base, sp.MatrixBase) or isinstance(exp, sp.MatrixBase):
+                raise NotUnderstood("a power of a matrix")
+            return base**exp
+        if isinstance(e, sp.Function) and e.args:
+            args = [self.value(a, env) for a in e.args]
+            if any(isinstance(a, sp.MatrixBase) for a in args):
+                raise NotUnderstood(f"{e.func.__name__} of a matrix")
+            return e.func(*args)
+        raise NotUnderstood(f"{e}")
+
+    def _entry(self, name: str, r: int, c: int) -> object:
+        """Entry (r, c) of a matrix the note defines entry by entry: the first case whose condition holds."""
+        from .meaning import resolve
+
+        if not (0 <= r < self.N and 0 <= c < self.C):
+            raise NotUnderstood(f"{name}_{{{r + 1}{c + 1}}} is outside the N×C matrix")
+        at = {ROW: sp.Integer(r), COL: sp.Integer(c)}
+        for cond, body in self.context.entrywise[name]:
+            if cond is None or self._truth(resolve(cond.xreplace(at), self.context), {}):
+                return self.value(resolve(body.xreplace(at), self.context), {})
+        raise NotUnderstood(f"{name}_{{{r + 1}{c + 1}}}: no case of its definition applies")
+
+    def _symbol(self, e: sp.Symbol) -> object:
+        table = {DELTA: self.d.delta, LAMBDA: self.d.lam, COUNT_N: sp.Integer(self.N), COUNT_C: sp.Integer(self.C),
+                 COUNT_D: sp.Integer(self.D)}  # fmt: skip
+        if e in table:
+            return table[e]
+        if e == WMAT:
+            return self.d.W
+        if e == XMAT:
+            return self.d.X
+        if e == PMAT:
+            return self.probs() if self.layout == "XW" else self.probs().T
+        if e == YMAT:
+            return self.onehot() if self.layout == "XW" else self.onehot().T
+        raise NotUnderstood(f"the index {e} has no value here")
+
+    def _truth(self, cond: sp.Basic, env: dict) -> bool:
+        if cond is sp.true:
+            return True
+        if isinstance(cond, sp.And):
+            return all(self._truth(c, env) for c in cond.args)
+        if isinstance(cond, sp.Or):
+            return any(self._truth(c, env) for c in cond.args)
+        if isinstance(cond, sp.Eq | sp.Ne):
+            a, b = self.value(cond.lhs, env), self.value(cond.rhs, env)
+            if not (isinstance(a, sp.Integer) and isinstance(b, sp.Integer)):
+                raise NotUnderstood(f"the condition {cond}")
+            return (a == b) == isinstance(cond, sp.Eq)
+        raise NotUnderstood(f"the condition {cond}")
+
+    def _sum(self, e: NoteSum, env: dict) -> object:
+        body, var, cond = e.args
+        role = roles(sp.Tuple(body, cond), self.layout).get(var)
+        if role is None:
+            raise NotUnderstood(f"what the sum over {var} runs over")
+        total: object = sp.Integer(0)
+        for k in range(self.size(role)):
+            inner = {**env, var: k}
+            if self._truth(cond, inner):
+                total = _add(total, self.value(body, inner))
+        return total
+
+    def _deriv(self, e: Deriv, env: dict) -> object:
+        f, wrt = e.args
+        F = self.value(f, env)
+        if wrt == WMAT:
+            if isinstance(F, sp.MatrixBase):
+                raise NotUnderstood("the derivative of a matrix")
+            Fw = self.d.in_weights(F)
+            return self.d.W.applyfunc(lambda w: sp.diff(Fw, w))
+        target = self.value(wrt, env)
+        if isinstance(F, sp.MatrixBase) or not isinstance(target, sp.Symbol):
+            raise NotUnderstood(f"a derivative in {wrt}")
+        if target in set(self.d.W):
+            return sp.diff(self.d.in_weights(F), target)
+        if target in set(self.d.S):
+            return sp.diff(F, target)
+        raise NotUnderstood(f"a derivative in {wrt}")
+
+
+def _add(a, b):
+    if isinstance(a, sp.MatrixBase) != isinstance(b, sp.MatrixBase):
+        if a == 0:
+            return b
+        if b == 0:
+            return a
+        raise NotUnderstood("a matrix plus a number")
+    if isinstance(a, sp.MatrixBase) and a.shape != b.shape:
+        raise NotUnderstood(f"a {a.shape[0]}×{a.shape[1]} matrix plus a {b.shape[0]}×{b.shape[1]} one")
+    return a + b
+
+
+def _mul(a, b):
+    if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase):
+        if a.shape[1] != b.shape[0]:
+            raise NotUnderstood(f"a {a.shape[0]}×{a.shape[1]} matrix times a {b.shape[0]}×{b.shape[1]} one")
+        return a * b
+    return a * b
+
+
+# ------------------------------------------------------------------ deciding one instance
+def decide(inst: Instance, lhs: sp.Basic, rhs: sp.Basic, env: dict) -> Outcome:
+    """Prove or refute ``lhs = rhs`` at the indices ``env``."""
+    d = inst.d
+    if isinstance(rhs, Deriv) and not isinstance(lhs, Deriv):
+        lhs, rhs = rhs, lhs
+    claimed = inst.value(rhs, env)
+    if isinstance(lhs, Deriv) and (isinstance(lhs.args[0], SampleLoss) or lhs.args[0] == TOTAL):
+        f, wrt = lhs.args
+        sample = None
+        if isinstance(f, SampleLoss):
+            sample = int(inst.value(f.args[0], env))
+        if isinstance(wrt, Score) and sample is not None:
+            i, j = (int(inst.value(a, env)) for a in wrt.args)
+            if i == sample and not isinstance(claimed, sp.MatrixBase):
+                x = inst.feature(i, 0)
+                verdict = verify_formula(d, x * claimed, entry=(0, j), sample=i)
+                assert d.score_gradient is not None
+                truth = d.score_gradient[i, j]
+                return _outcome(verdict, truth, claimed)
+        elif isinstance(wrt, WEntry):
+            u, v = (int(inst.value(a, env)) for a in wrt.args)
+            if not isinstance(claimed, sp.MatrixBase):
+                verdict = verify_formula(d, claimed, entry=(u, v), sample=sample)
+                truth = inst.value(lhs, env)
+                return _outcome(verdict, truth, claimed)
+        elif wrt == WMAT:
+            if not isinstance(claimed, sp.MatrixBase):
+                raise NotUnderstood("a gradient in W that is not a matrix")
+            if claimed.shape != d.W.shape:
+                raise NotUnderstood(f"a {claimed.shape[0]}×{claimed.shape[1]} gradient for a W of shape {d.W.shape}")
+            if sample is None:
+                verdict = verify_formula(d, claimed)
+            else:
+
+                def entry(u, v):
+                    return claimed[u, v] if inst.layout == "XW" else claimed[v, u]
+
+                verdict = verify_formula(d, entry, sample=sample)
+            truth = inst.value(lhs, env)
+            return _outcome(verdict, truth, claimed)
+    truth = inst.value(lhs, env)
+    return compare(inst, truth, claimed)
+
+
+def _outcome(verdict, truth, claimed) -> Outcome:
+    if verdict.status == "proved":
+        return Outcome("proved")
+    if verdict.status == "refuted":
+        point = {_by_name(k): v for k, v in verdict.counterexample["point"].items()}
+        point = {k: v for k, v in point.items() if k is not None}
+        return Outcome("refuted", "", truth, claimed, point)
+    return Outcome("unknown", "no proof found, and no counterexample")
+
+
+_NAMES: dict = {}
+
+
+def _by_name(name: str):
+    return _NAMES.get(name)
+
+
+def register_symbols(d: Derivation) -> None:
+    for s in (*d.W, *d.X, *d.S, d.delta, d.lam):
+        if isinstance(s, sp.Symbol):
+            _NAMES[str(s)] = s
+
+
+def compare(inst: Instance, a: Any, b: Any, points: int = 12, seed: int = 0, prove: bool = True) -> Outcome:
+    """Prove ``a == b`` (identical once expanded) or refute it at an exact random point (with
+    ``prove=False``, only look for a counterexample)."""
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
+            raise NotUnderstood("a matrix compared with something of another shape")
+        outcomes = [compare(inst, x, y, points, seed, prove) for x, y in zip(a, b, strict=True)]
+        for o in outcomes:
+            if o.status == "refuted":
+                return o
+        if all(o.status == "proved" for o in outcomes):
+            return Outcome("proved")
+        return Outcome("unknown", outcomes[0].reason)
+    a, b = sp.sympify(a), sp.sympify(b)
+    d = inst.d
+    uses_weights = bool((a.free_symbols | b.free_symbols) & (set(d.W) | set(d.X)))
+    if uses_weights:
+        a, b = d.in_weights(a), d.in_weights(b)
+    diff = a - b
+    if diff == 0 or (prove and _is_zero(diff)):
+        return Outcome("proved")
+    symbols = sorted(a.free_symbols | b.free_symbols, key=sp.default_sort_key)
+    rng = random.Random(seed)
+    positive = {d.lam, d.delta}
+    for _ in range(points):
+        point = {}
+        for s in symbols:
+            num = sp.Rational(rng.randint(-12, 12), rng.randint(1, 4))
+            point[s] = abs(num) + 1 if s in positive else num
+        left, right = (_at_kink(x.xreplace(point), d.conventions.kink) for x in (a, b))
+        gap = sp.N(left - right, 30)
+        scale = sp.N(left, 30)
+        if not (gap.is_number and scale.is_number) or gap.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            return Outcome("unknown", f"could not evaluate {sp.sstr(left - right)[:80]}")
+        if bool(abs(gap) > 1e-20 * (1 + abs(scale))):
+            return Outcome("refuted", "", left, right, point)
+    return Outcome("unknown", f"no proof found; equal at {points} random points")
+
+
+def _at_kink(e: sp.Expr, kink: sp.Expr) -> sp.Expr:
+    return e.replace(lambda x: isinstance(x, Step) and x.args[0] == 0, lambda x: kink)
+
+
+def _tidy(e: sp.Expr) -> sp.Expr:
+    """max(0, m)·1[m > 0] = max(0, m) and 1[m > 0]² = 1[m > 0] (true at the kink too when 1[0] ∈ {0, 1})."""
+
+    def term(t: sp.Expr) -> sp.Expr:
+        factors = list(t.args)
+        positive = {f.args[0] for f in factors if isinstance(f, Pos)}
+        positive |= {f.base.args[0] for f in factors if f.is_Pow and isinstance(f.base, Pos)}
+        out = []
+        for f in factors:
+            if f.is_Pow and isinstance(f.base, Step) and f.exp.is_positive:
+                f = f.base
+            if isinstance(f, Step) and f.args[0] in positive:
+                continue
+            out.append(f)
+        return sp.Mul(*out)
+
+    return sp.expand(e).replace(lambda x: x.is_Mul, term)
+
+
+def _is_zero(diff: sp.Expr) -> bool:
+    e = sp.expand(_tidy(diff))
+    if e == 0:
+        return True
+    if e.has(sp.log, sp.exp):
+        return sp.expand(sp.expand_log(sp.powsimp(e), force=True)) == 0  # scores are real: log(e^s) = s
+    return False
+
+
+__all__ = ["Instance", "Outcome", "components", "compare", "decide", "free_indices", "bound_indices",
+           "register_symbols", "SAMPLE"]  # fmt: skip

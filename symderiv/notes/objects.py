@@ -1,0 +1,111 @@
+"""The objects a note's formulas are read into, before and after their names get a meaning."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class Deriv(sp.Function):
+    """∂f/∂x as written: ``Deriv(f, x)``; never evaluated by itself."""
+
+    nargs = 2
+
+
+class Indicator(sp.Function):
+    """1[condition] as written, the condition a SymPy relational."""
+
+    nargs = 1
+
+
+class NoteSum(sp.Function):
+    """Σ over ``index`` of ``body`` where ``condition`` holds (its range comes from what it indexes)."""
+
+    nargs = 3
+
+
+class NoteMax(sp.Function):
+    """max(a, b) as written (max(0, m) becomes Pos(m) once its arguments have a meaning)."""
+
+    nargs = 2
+
+
+class NoteNorm(sp.Function):
+    """‖A‖ as written."""
+
+    nargs = 1
+
+
+class Tr(sp.Function):
+    """A transpose as written (ᵀ, ^T, ^\\top)."""
+
+    nargs = 1
+
+
+# ------------------------------------------------------------ meanings
+class Score(sp.Function):
+    """s_ij: the score of sample i for class j."""
+
+    nargs = 2
+
+
+class Label(sp.Function):
+    """y_i: the label of sample i."""
+
+    nargs = 1
+
+
+class Feature(sp.Function):
+    """x_iu: feature u of sample i."""
+
+    nargs = 2
+
+
+class Sample(sp.Function):
+    """x_i: sample i as a vector of features."""
+
+    nargs = 1
+
+
+class Weight(sp.Function):
+    """w_ab: an entry of W, indices in the order written (row, column)."""
+
+    nargs = 2
+
+
+class ClassWeights(sp.Function):
+    """w_j: class j's weights as a vector."""
+
+    nargs = 1
+
+
+class SampleLoss(sp.Function):
+    """L_i: the loss of sample i."""
+
+    nargs = 1
+
+
+class Prob(sp.Function):
+    """p_ij = e^{s_ij} / Σ_k e^{s_ik}."""
+
+    nargs = 2
+
+
+TOTAL = sp.Symbol("L")  # the full loss
+WMAT = sp.Symbol("W")
+XMAT = sp.Symbol("X")
+
+
+class Entry(sp.Function):
+    """Entry (row, column) of a matrix the note defines entry by entry, case by case (M_ij = … (j ≠ y_i),
+    M_{iy_i} = …): ``Entry(name, row, column)``, evaluated lazily at concrete indices."""
+
+    nargs = 3
+
+
+class Whole(sp.Function):
+    """The whole N×C matrix of a note's entrywise definition (M in Xᵀ M)."""
+
+    nargs = 1
+
+
+ROW, COL = sp.Symbol("r·"), sp.Symbol("c·")  # the parameters of an entrywise definition
