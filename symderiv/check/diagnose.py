@@ -231,7 +231,9 @@ STRUCTURAL: dict[str, Callable[[Observation, Context, str], str]] = {
     "import-error": lambda o, ctx, d: f"importing your file raised {_raised(o, ctx)}",
     "raised": lambda o, ctx, d: f"your function raised {_raised(o, ctx)}",
     "timeout": lambda o, ctx, d: (
-        f"your function did not finish within {ctx.timeout:g} s and was stopped "
+        f"{(o.outcome.error or {})['message']}: stopped (an endless loop in the file's top-level code?)"
+        if (o.outcome.error or {}).get("message")
+        else f"your function did not finish within {ctx.timeout:g} s and was stopped "
         "(an endless loop, or far too slow)"
     ),
     "crashed": lambda o, ctx, d: (
