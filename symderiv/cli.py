@@ -100,6 +100,16 @@ def derive(loss, D, C, N, y, layout, regularizer, reduction, bias, delta, kink, 
     from .pipeline import derive as run
 
     options = dict(layout=layout, regularizer=regularizer, reduction=reduction, bias=bias, delta=delta, kink=kink)
+    refused = [
+        (steps and not generic, "--steps applies only with --generic"),
+        (all_ and loss is not None, f"--all derives every built-in loss: name no loss (not {loss!r})"),
+        (all_ and (generic or entry is not None or steps), "--all takes no --generic, --entry or --steps"),
+        (generic and entry is not None, "--entry needs concrete sizes: it does not apply with --generic"),
+        (generic and y is not None, "--y needs concrete sizes: it does not apply with --generic"),
+    ]
+    for wrong, why in refused:
+        if wrong:
+            raise click.UsageError(why)
     if all_:
         sys.exit(_derive_all(D, C, N, _labels(y), options))
     if loss is None:

@@ -57,6 +57,8 @@ def derive(
         layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
     )
     if D is None and C is None and N is None:
+        if y is not None:
+            raise InputError("labels y need the sizes D, C and N: the symbolic-size derivation has no labels")
         from .generic import derive_generic
 
         return derive_generic(definition, conventions)
