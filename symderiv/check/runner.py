@@ -408,6 +408,7 @@ def _load(target: Target, sender):
     if callable(target):
         return target
     path, name = target
+    sys.dont_write_bytecode = True  # no __pycache__ next to the user's file: symderiv changes no file of theirs
     directory = str(Path(path).parent)
     if directory not in sys.path:
         sys.path.insert(0, directory)
