@@ -17,7 +17,7 @@ from .result import CheckResult
 
 TOLERANCE_TEXT = (
     "dW entries within 1e-4 × max|true dW| (1e-3 at the large-scores probe; at a kink, anywhere in the "
-    "subgradient interval), loss within 1e-4 relative — float32 inside your function passes"
+    "subgradient interval), loss within 1e-4 relative; computed in float32, plus what float32 rounding can do"
 )
 
 
