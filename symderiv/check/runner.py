@@ -362,6 +362,10 @@ def _child(sender, answers, target: Target, calls: list[Call], printed_fd: int) 
     os.close(printed_fd)
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+    import faulthandler
+
+    if faulthandler.is_enabled():  # a crash report goes with the user's prints, not to symderiv's stderr
+        faulthandler.enable(file=sys.stderr)
     try:
         f = _load(target, sender)
         if f is None or os.getpid() != me:
