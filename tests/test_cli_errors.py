@@ -221,3 +221,9 @@ def test_verify_formula_refuses_what_it_cannot_compare(small, formula):
 def test_entry_takes_whole_numbers(small, entry):
     with pytest.raises(symderiv.InputError):
         small.entry(*entry)
+
+
+def test_data_whose_scores_overflow_is_one_line(tmp_path, good):
+    data = {**good, "W": np.full((3, 4), 1e300), "X": np.full((6, 3), 1e300)}
+    done = _run("check", f"{CORRECT}::svm_vectorized", "--loss", "hinge", "--data", _npz(tmp_path, **data))
+    assert "not finite even in float64" in _one_line_error(done)

@@ -35,7 +35,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from ..errors import NotSupportedError, ProofError
+from ..errors import InputError, NotSupportedError, ProofError
 from .probes import Probe
 
 #: derive at concrete size when max(D, N)·C·N of the user's own data is at most this; above, use
@@ -232,6 +232,18 @@ class Truth:
         return self.source.evaluate(W, self.probe.X, reg, self.delta if delta is None else delta, kink)
 
     def compute(self) -> Truth:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._compute()
+        p = self.probe
+        finite = np.isfinite([self.loss_data, self.reg_loss]).all()
+        if p.user_data and not (finite and np.isfinite(self.grad_data).all() and np.isfinite(self.reg_grad).all()):
+            raise InputError(
+                "the loss or its gradient at your data is not finite even in float64 (scores XW or λΣW² overflow): "
+                "scale the data down"
+            )
+        return self
+
+    def _compute(self) -> None:
         p = self.probe
         if isinstance(self.source, VectorizedSource):
             self._compute_from_scores()
@@ -246,7 +258,6 @@ class Truth:
         self.upper = np.zeros_like(self.grad_data)
         if self.kinky and (p.kink or p.user_data):
             self._widen_at_kinks()
-        return self
 
     def without_regularization(self, probe: Probe) -> Truth:
         """The truth at ``probe``, the same data at λ = 0: this truth's data part, no regularization."""
