@@ -113,7 +113,6 @@ class Running:
         self.missing: str | None = None
         self.declined = False  # an optional call was not wanted
         self._changed = threading.Condition()
-        self._asked = False
         self._printed = bytearray()
         self.receiver, sender = ctx.Pipe(duplex=False)
         answers, self._answer = ctx.Pipe(duplex=False)
@@ -448,16 +447,17 @@ def _call(f: Callable, call: Call) -> Outcome:
     except BaseException as exc:  # noqa: BLE001 — SystemExit and KeyboardInterrupt are the user's too
         if not (isinstance(exc, ValueError) and ("read-only" in str(exc) or "WRITEABLE" in str(exc))):
             return Outcome("raised", error=_describe_exception(exc, f), seconds=time.perf_counter() - start)
-    else:
-        return Outcome("returned", value=_normalise(returned), seconds=time.perf_counter() - start)
+    else:  # the seconds include reading out what it returned: the user's objects may run code there too
+        value = _normalise(returned)
+        return Outcome("returned", value=value, seconds=time.perf_counter() - start)
     copies = (np.array(W), np.array(X), np.array(y))
     try:
         returned = f(*copies, reg)
     except BaseException as exc:  # noqa: BLE001
         return Outcome("raised", error=_describe_exception(exc, f), seconds=time.perf_counter() - start)
-    seconds = time.perf_counter() - start
     mutated = [k for k, before, after in zip("WXy", (W, X, y), copies, strict=True) if not _same(before, after)]
-    return Outcome("returned", value=_normalise(returned), mutated=mutated, seconds=seconds)
+    value = _normalise(returned)
+    return Outcome("returned", value=value, mutated=mutated, seconds=time.perf_counter() - start)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
