@@ -213,3 +213,29 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+def test_cli_timeout_half_a_second_on_a_fast_function_passes():
+    """The issue's acceptance test, on the command line: a fresh process derives its truth (seconds)."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symderiv",
+            "check",
+            f"{CORPUS / 'correct.py'}::svm_vectorized",
+            "--loss",
+            "hinge",
+            "--timeout",
+            "0.5",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("PASS")
