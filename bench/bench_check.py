@@ -195,7 +195,7 @@ def run(quick: bool = False) -> list[dict]:
         "check on user data N=500 D=3073 C=10, vectorized SVM",
         round(t_check, 3),
         "s",
-        "truth from symderiv.numpy_function; the user function called at λ and at λ = 0",
+        "truth from symderiv.numpy_function; the user function called at λ (again at λ = 0 only when wrong)",
     )
     t_naive = _best(lambda: symderiv.check_gradient(svm_loss_naive, "hinge", data=data), 1 if quick else 2)
     row(

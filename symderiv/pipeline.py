@@ -56,6 +56,8 @@ def derive(
         layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
     )
     if D is None and C is None and N is None:
+        if y is not None:
+            raise InputError("labels y need the sizes D, C and N: the symbolic-size derivation has no labels")
         return attach(derive_generic(definition, conventions))
     if D is None or C is None or N is None:
         raise InputError("give all three sizes D, C and N (or none, for the symbolic-size derivation)")

@@ -4,6 +4,7 @@ PDF compiled by a real TeX engine, a missing engine explained, and the committed
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -151,7 +152,14 @@ def test_check_detects_stale_and_missing_reports(tmp_path, hinge):
     assert f"stale: {md}" in problems and f"missing: {tmp_path / 'hinge.html'}" in problems
     runner = CliRunner()
     out = runner.invoke(cli, ["report", "hinge", "--check", "--format", "tex,md,html", "--out", str(tmp_path)])
-    assert out.exit_code == 1 and "python -m symderiv report --all --out reports --force" in out.output
+    # the hint repeats the options actually used (issue 10), not a fixed command
+    hint = f"python -m symderiv report hinge --format tex,md,html --out {shlex.quote(str(tmp_path))} --force"
+    assert out.exit_code == 1 and hint in out.output
+    out = runner.invoke(
+        cli, ["report", "--all", "--check", "--layout", "WX", "--bias", "--format", "md", "--out", str(tmp_path)]
+    )
+    assert out.exit_code == 1
+    assert f"report --all --layout WX --bias --format md --out {shlex.quote(str(tmp_path))} --force" in out.output
 
 
 def test_committed_reports_are_current():

@@ -35,6 +35,13 @@ CHECK = {
     help="check on your own data: an .npz holding W, X, y and reg",
 )
 @click.option(
+    "--reg",
+    type=float,
+    default=None,
+    metavar="λ",
+    help="with --data: the regularization strength, when the .npz holds no reg (or to override it)",
+)
+@click.option(
     "--timeout",
     type=float,
     default=10.0,
@@ -63,6 +70,7 @@ def check_command(
     targets,
     loss,
     data_file,
+    reg,
     timeout,
     as_json,
     function,
@@ -77,7 +85,11 @@ def check_command(
 
     Several targets (FILE.py::FUNCTION, globs such as 'subs/*.py::svm_loss_naive', or folders with
     --function NAME) are checked in parallel and summarized in one table."""
+    if reg is not None and not data_file:
+        raise InputError("--reg applies to --data only (the standard probes choose their own λ)")
     data = _load_npz(data_file) if data_file else None
+    if data is not None and reg is not None:
+        data["reg"] = reg
     if len(targets) > 1 or function or csv_path or gradescope_path or _looks_like_batch(targets[0]):
         from . import batch
 
@@ -125,8 +137,17 @@ def _looks_like_batch(spec: str) -> bool:
 def _load_npz(path: str) -> dict:
     if not Path(path).is_file():
         raise InputError(f"no such data file: {path}")
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic != b"PK\x03\x04":  # an .npz is a zip archive
+        raise InputError(f"{path} is not an .npz file (a zip archive of arrays): save one with np.savez")
     try:
         with np.load(path, allow_pickle=False) as npz:
+            if not hasattr(npz, "files"):
+                raise ValueError("it holds one array (.npy), not named arrays")
             return {k: npz[k] for k in npz.files}
     except Exception as exc:  # noqa: BLE001 — any unreadable file is the same one-line error
-        raise InputError(f"cannot read {path} as an .npz file of W, X, y, reg: {exc}") from None
+        why = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InputError(
+            f"cannot read {path} as an .npz file of W, X, y, reg (save one with np.savez): {why}"
+        ) from None

@@ -66,6 +66,7 @@ class Observation:
     issues: list[tuple[str, str]] = field(default_factory=list)  # (rule id, detail)
     loss_ok: dict[str, bool] = field(default_factory=dict)
     grad_ok: dict[str, bool] = field(default_factory=dict)
+    eps: float = 0.0  # the unit roundoff the user computed in, when coarser than float64's (float32)
 
     @property
     def numeric(self) -> bool:
@@ -113,15 +114,48 @@ def compare(o: Observation, ctx: Context) -> None:
     """Fill ``loss_ok`` and ``grad_ok`` for every candidate regularizer."""
     if not o.numeric:
         return
+    rounding_grad, rounding_loss = precision_tolerance(o)
     for name in COEFFICIENT:  # the requested conventions decide; the others name what the function does
         c = COEFFICIENT[name]
         loss, grad, lo, hi = o.truth.expected(c)
+        lo, hi = lo - rounding_grad, hi + rounding_grad
         rtol = rtol_of(o, ctx)
-        o.loss_ok[name] = abs(o.loss_value - loss) <= loss_tolerance(o.truth, c, rtol)
+        o.loss_ok[name] = abs(o.loss_value - loss) <= loss_tolerance(o.truth, c, rtol) + rounding_loss
         scale = grad_scale(lo, hi)
         o.grad_ok[name] = bool(grad_within(o.grad_value, lo, hi, rtol, scale).all()) and o.truth.in_subdifferential(
             o.grad_value, c, rtol * scale + ATOL
         )
+
+
+#: rounding-error bound multiplier: the bound below is a first-order estimate, this is its safety factor
+PRECISION_FACTOR = 8.0
+
+
+def precision_tolerance(o: Observation) -> tuple[np.ndarray | float, float]:
+    """What rounding in the user's precision may do to dW (per entry) and to the loss, when the user
+    computes in a precision coarser than float64 (0 otherwise: float64 keeps the 1e-4 tolerance).
+
+    The scores carry an error of about ε·Σ_l |x_il||w_lk|, which moves the per-sample gradient
+    ∂L_i/∂s (entries of size ≤ 1 for softmax, indicators for the hinge) by about ε·(1 + that); dW sums
+    x_iu times it over the samples, plus ε·2λ|W| from the regularizer. ε = 2⁻²⁴ for float32: at a
+    confident softmax prediction p − 1 is a difference of two numbers near 1, and float32 cannot do
+    better than this, however right the function."""
+    if not o.eps:
+        return 0.0, 0.0
+    p = o.probe
+    absX = np.abs(np.asarray(p.X, dtype=float))
+    absW = np.abs(p.W if p.shift is None else p.W - p.shift)
+    spread = 1.0 + (absX @ absW).max(axis=1)  # per sample: 1 + the size of its largest score's terms
+    scale = p.N if o.truth.source.reduction == "mean" else 1
+    grad = (absX.T @ spread)[:, None] / scale + 2 * p.reg * absW
+    loss = float(spread.sum()) / scale + p.reg * float((absW**2).sum())
+    return PRECISION_FACTOR * o.eps * grad, PRECISION_FACTOR * o.eps * loss
+
+
+def _eps(*dtypes: np.dtype) -> float:
+    """The unit roundoff of the coarsest floating dtype among ``dtypes``, if coarser than float64's."""
+    eps = max((float(np.finfo(d).eps) / 2 for d in dtypes if d.kind == "f"), default=0.0)
+    return eps if eps > float(np.finfo(np.float64).eps) else 0.0
 
 
 # ---------------------------------------------------------------- structural rules
@@ -158,12 +192,17 @@ def observe(probe: Probe, truth: Truth, outcome: Outcome, ctx: Context) -> Obser
         transposed = b.shape == want[::-1]
         o.issues.append(("wrong-shape", f"{b.shape} instead of {want}" + (" (transposed)" if transposed else "")))
         return o
+    if a.dtype.kind == "c" or b.dtype.kind == "c":
+        parts = [name for name, x in (("the loss", a), ("dW", b)) if x.dtype.kind == "c"]
+        o.issues.append(("complex", " and ".join(parts)))
+        return o
     loss, grad = float(a.reshape(())), b.astype(float)
     if not (np.isfinite(loss) and np.isfinite(grad).all()):
         o.issues.append((probe.non_finite, ""))
         return o
     o.loss = loss
     o.grad = grad if ctx.layout == "XW" else grad.T
+    o.eps = _eps(a.dtype, b.dtype, np.asarray(probe.X).dtype, np.asarray(probe.W).dtype)
     compare(o, ctx)
     wrong = not any(o.grad_ok[n] for n in ctx.candidates)
     if b.dtype.kind in "biu" and wrong:
@@ -200,7 +239,9 @@ STRUCTURAL: dict[str, Callable[[Observation, Context, str], str]] = {
     "import-error": lambda o, ctx, d: f"importing your file raised {_raised(o, ctx)}",
     "raised": lambda o, ctx, d: f"your function raised {_raised(o, ctx)}",
     "timeout": lambda o, ctx, d: (
-        f"your function did not finish within {ctx.timeout:g} s and was stopped (an endless loop, or far too slow)"
+        f"{(o.outcome.error or {})['message']}: stopped (an endless loop in the file's top-level code?)"
+        if (o.outcome.error or {}).get("message")
+        else f"your function did not finish within {ctx.timeout:g} s and was stopped (an endless loop, or far too slow)"
     ),
     "crashed": lambda o, ctx, d: f"the process running your function died ({(o.outcome.error or {}).get('message')})",
     "template": lambda o, ctx, d: "unfinished template: your function returns None — it must return (loss, dW)",
@@ -209,6 +250,7 @@ STRUCTURAL: dict[str, Callable[[Observation, Context, str], str]] = {
     "swapped": lambda o, ctx, d: "(dW, loss) returned in the wrong order: return the loss first, then dW",
     "loss-not-scalar": lambda o, ctx, d: f"the loss must be one number; yours is {d}",
     "non-numeric": lambda o, ctx, d: f"dW must be an array of numbers; yours is {d}",
+    "complex": lambda o, ctx, d: f"{d} must be real, not complex (the gradient of a real loss is real)",
     "wrong-shape": lambda o, ctx, d: (
         f"dW has the wrong shape: {d}; dW must have the shape of W"
         + (

@@ -61,10 +61,13 @@ class Probe:
         return len(set(self.y.tolist())) < self.N
 
     def args(self, layout: str) -> tuple:
-        """(W, X, y, reg) as the user's function takes them, fresh copies each time; (x, y) for a layer."""
+        """(W, X, y, reg) as the user's function takes them: fresh copies of a probe, the user's own
+        data as it is (the child process hands it over read-only; it may be gigabytes); (x, y) for a layer."""
         if self.signature == "layer":
             return np.array(self.W), np.array(self.y)
         W, X = (self.W, self.X) if layout == "XW" else (self.W.T, self.X.T)
+        if self.user_data:
+            return W, X, self.y, self.reg
         return np.array(W), np.array(X), np.array(self.y), self.reg
 
     def sizes(self) -> str:
@@ -214,12 +217,19 @@ def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
     too (so a wrong regularization term is told apart from a wrong data term)."""
 
     try:
-        W = np.asarray(W, dtype=float)
-        X = np.asarray(X, dtype=float)
+        W = _floats(W)
+        X = _floats(X)
         y_arr = np.asarray(y)
-        reg = float(reg)
+        reg_arr = np.asarray(reg)
+        if reg_arr.size != 1 or reg_arr.dtype.kind not in "biuf":
+            raise TypeError(f"reg must be one number, not {_describe(reg_arr)}")
+        reg = float(reg_arr.reshape(()))
     except (TypeError, ValueError) as exc:
         raise InputError(f"data must be numeric arrays W, X, y and a number reg: {exc}") from None
+    if not np.isfinite(reg) or reg < 0:
+        raise InputError(f"reg (λ) must be a finite number ≥ 0, not {reg}")
+    for name, array in (("W", W), ("X", X)):
+        _require_finite(name, array)
     if W.ndim != 2 or X.ndim != 2:
         raise InputError(f"W and X must be 2-d arrays, not {W.ndim}-d and {X.ndim}-d")
     if layout == "WX":
@@ -230,8 +240,11 @@ def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
             f"W {W.shape if layout == 'XW' else W.T.shape} and X "
             f"{X.shape if layout == 'XW' else X.T.shape} do not fit layout {layout}: {want}"
         )
-    if y_arr.ndim != 1 or y_arr.shape[0] != X.shape[0] or y_arr.dtype.kind not in "iu":
-        raise InputError(f"y must hold {X.shape[0]} whole-number labels, one per sample")
+    if y_arr.ndim != 1 or y_arr.shape[0] != X.shape[0]:
+        raise InputError(f"y must hold {X.shape[0]} labels, one per sample, not {_describe(y_arr)}")
+    if y_arr.dtype.kind not in "iu":
+        hint = " (convert it with y.astype(int))" if y_arr.dtype.kind in "fb" else ""
+        raise InputError(f"y must hold whole-number labels (an integer array), not {y_arr.dtype}{hint}")
     if y_arr.size and (y_arr.min() < 0 or y_arr.max() >= W.shape[1]):
         raise InputError(f"labels must be classes 0 … {W.shape[1] - 1}")
     if W.shape[1] < 2:
@@ -240,3 +253,34 @@ def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
     if reg:
         probes.append(Probe("your-data-no-reg", "your data at λ = 0", W, X, y_arr, 0.0, user_data=True))
     return probes
+
+
+def _floats(value) -> np.ndarray:
+    """The array as it is when it holds float32 or float64 (the user's precision, and no copy of
+    what may be gigabytes); other numbers as float64."""
+    array = np.asarray(value)
+    if array.dtype in (np.float32, np.float64):
+        return array
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{_describe(array)} is not an array of real numbers")
+    return array.astype(np.float64)
+
+
+def _describe(array: np.ndarray) -> str:
+    return f"an array of shape {array.shape} and dtype {array.dtype}"
+
+
+def _require_finite(name: str, array: np.ndarray) -> None:
+    """NaN or ±inf in the data is refused with where it is: a gradient there means nothing. One sum
+    finds out (NaN and inf propagate); only then is the array searched."""
+    with np.errstate(all="ignore"):
+        if np.isfinite(np.sum(array, dtype=np.float64)):
+            return
+    bad = np.argwhere(~np.isfinite(array))
+    if not len(bad):
+        return  # finite entries whose sum overflows
+    where = tuple(int(i) for i in bad[0])
+    raise InputError(
+        f"{name} holds {len(bad)} non-finite value(s) (NaN or inf), e.g. {name}{list(where)} = {array[where]}: "
+        "symderiv checks gradients on finite data only"
+    )

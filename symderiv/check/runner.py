@@ -9,13 +9,16 @@ the exception with the user's own line. A hang, a crash or an exit of the child 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.util
+import math
 import multiprocessing as mp
 import os
 import pickle
+import signal
 import sys
-import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -56,6 +59,8 @@ class Call:
 
     name: str
     args: tuple
+    #: made only when symderiv asks for it after the calls before (see :meth:`Running.decide`)
+    optional: bool = False
 
 
 def resolve_path_target(spec: str) -> tuple[str, str]:
@@ -75,9 +80,21 @@ def resolve_path_target(spec: str) -> tuple[str, str]:
 
 
 class Running:
-    """A child process calling the user's function; :meth:`finish` waits for it (time limit)."""
+    """A child process calling the user's function; :meth:`finish` waits for it.
 
-    def __init__(self, target: Target, calls: Sequence[Call], timeout: float) -> None:
+    The time limit counts the user's calls only: the child announces each call ("begin", with the
+    clock time it started) and reports how long it ran, and a watchdog thread here stops the child
+    when the calls together exceed ``timeout`` — while symderiv computes the truth, so neither that
+    work nor process start-up is charged to the user. Importing the user's file has its own limit
+    (``import_timeout``, default ``max(timeout, 10 s)``); symderiv's own work in the child between
+    calls (copying out what the function returned) has a generous one. The child leads its own
+    process group, which is killed as a whole when the run ends, on a timeout, and when symderiv
+    itself is stopped (SIGTERM, SIGHUP, Ctrl-C): nothing the user's code started outlives the check.
+    """
+
+    def __init__(
+        self, target: Target, calls: Sequence[Call], timeout: float, *, import_timeout: float | None = None
+    ) -> None:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
         if method == "spawn" and callable(target):
@@ -90,82 +107,232 @@ class Running:
                 ) from exc
         self.count = len(calls)
         self.timeout = timeout
-        self.printed = tempfile.TemporaryFile()  # noqa: SIM115 — closed in finish()
+        self.import_timeout = max(timeout, IMPORT_SECONDS) if import_timeout is None else import_timeout
+        self.outcomes: list[Outcome] = []
+        self.missing: str | None = None
+        self.declined = False  # an optional call was not wanted
+        self._changed = threading.Condition()
+        self._printed = bytearray()
         self.receiver, sender = ctx.Pipe(duplex=False)
+        answers, self._answer = ctx.Pipe(duplex=False)
+        read_fd, write_fd = os.pipe()
         self.child = ctx.Process(  # type: ignore[attr-defined]  # typeshed's BaseContext lacks Process
-            target=_child, args=(sender, target, list(calls), self.printed.fileno()), daemon=True
+            target=_child, args=(sender, answers, target, list(calls), write_fd), daemon=True
         )
         self.started = time.monotonic()
         with _quiet_fork_warning():
             self.child.start()
+        _adopt(self.child.pid)
         sender.close()
+        answers.close()
+        os.close(write_fd)
+        self._reader = threading.Thread(target=self._read_printed, args=(read_fd,), daemon=True)
+        self._reader.start()
+        self._watchdog = threading.Thread(target=self._collect, daemon=True)
+        self._watchdog.start()
 
     def finish(self) -> tuple[list[Outcome], str]:
-        """One :class:`Outcome` per call, and what the function printed (stdout and stderr,
+        """One :class:`Outcome` per call made, and what the function printed (stdout and stderr,
         truncated). Raises :class:`InputError` when a FILE::FUNCTION target names a function the
         file does not define."""
         try:
-            outcomes = _collect(self.receiver, self.child, self.count, self.started + self.timeout)
+            while self._watchdog.is_alive():
+                self._watchdog.join(0.2)  # in steps, so that Ctrl-C is not held up
         finally:
-            self.receiver.close()
-            self.printed.seek(0)
-            text = self.printed.read(20_000).decode("utf-8", "replace")
-            self.printed.close()
-        return outcomes, text
+            self._stop()
+        if self.missing is not None:
+            raise InputError(self.missing)
+        return self.outcomes, self._printed.decode("utf-8", "replace")
+
+    def outcome(self, index: int) -> Outcome | None:
+        """Wait for the outcome of call ``index``; None when the child stopped before it."""
+        with self._changed:
+            while len(self.outcomes) <= index and self._watchdog.is_alive():
+                self._changed.wait(0.2)
+            return self.outcomes[index] if len(self.outcomes) > index else None
+
+    def decide(self, wanted: bool) -> None:
+        """Say whether the next optional call is wanted (the child waits for the answer, untimed)."""
+        if not wanted:
+            self.declined = True
+        with contextlib.suppress(OSError, ValueError):
+            self._answer.send(wanted)
 
     def finish_quietly(self) -> None:
         """Stop the child without waiting for its results (symderiv itself failed)."""
+        self._stop()
+
+    # -- the watchdog
+
+    def _collect(self) -> None:
+        try:
+            self._collect_messages()
+        except BaseException as exc:  # noqa: BLE001 — a watchdog must never die silently
+            self.outcomes.append(Outcome("crashed", error={"type": "crash", "message": f"symderiv: {exc}"}))
+        finally:
+            _kill_group(self.child)
+            with self._changed:
+                self._changed.notify_all()
+
+    def _collect_messages(self) -> None:
+        budget = self.timeout
+        deadline, phase = self.started + self.import_timeout, "import"
+        begun = 0.0
+        while len(self.outcomes) < self.count:
+            remaining = deadline - time.monotonic()
+            try:
+                message = self.receiver.recv() if self.receiver.poll(min(max(remaining, 0), 1.0)) else None
+            except (EOFError, OSError):
+                message = ("eof",)
+            if message is None and time.monotonic() < deadline:
+                continue
+            if message is None:  # a time limit expired
+                _kill_group(self.child)
+                if phase == "import":
+                    error = {"type": "timeout", "message": f"importing your file took over {self.import_timeout:g} s"}
+                    self.outcomes.append(Outcome("timeout", error=error, seconds=self.import_timeout))
+                elif phase == "call":
+                    self.outcomes.append(Outcome("timeout", seconds=time.monotonic() - begun))
+                else:
+                    error = {"type": "timeout", "message": "the value your function returned could not be read"}
+                    self.outcomes.append(Outcome("timeout", error=error))
+                return
+            kind = message[0]
+            if kind == "loaded":
+                deadline, phase = time.monotonic() + OVERHEAD_SECONDS, "between"
+            elif kind == "begin":  # the call started at message[1] (the clock is the system's, shared)
+                begun = message[1]
+                deadline, phase = begun + budget, "call"
+            elif kind == "returned":
+                budget -= message[1]
+                deadline, phase = time.monotonic() + OVERHEAD_SECONDS, "between"
+            elif kind == "outcome":
+                with self._changed:
+                    self.outcomes.append(message[1])
+                    self._changed.notify_all()
+                deadline, phase = time.monotonic() + OVERHEAD_SECONDS, "between"
+            elif kind == "ask":  # the child waits for decide(): symderiv's time, not the user's
+                deadline, phase = math.inf, "between"
+            elif kind == "declined":
+                return
+            elif kind == "missing":
+                self.missing = message[1]
+                return
+            elif kind == "import-error":
+                self.outcomes.append(Outcome("import-error", error=message[1]))
+                return
+            else:  # "eof": the child died without saying why
+                self.child.join(2)
+                code = self.child.exitcode
+                why = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
+                self.outcomes.append(Outcome("crashed", error={"type": "crash", "message": why}))
+                return
+
+    def _read_printed(self, fd: int) -> None:
+        """Keep the first bytes of what the child and its children print; drain (discard) the rest, so a
+        function printing without end neither blocks nor fills memory or disk."""
+        try:
+            while chunk := os.read(fd, 1 << 16):
+                if len(self._printed) < PRINTED_BYTES:
+                    self._printed += chunk[: PRINTED_BYTES - len(self._printed)]
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def _stop(self) -> None:
+        _kill_group(self.child)
         with contextlib.suppress(Exception):
-            self.child.kill()
-            self.child.join()
+            self.child.join(5)
+        _release(self.child.pid)
+        self._reader.join(2)  # the pipe's writers are gone: it ends
+        with contextlib.suppress(Exception):
             self.receiver.close()
-            self.printed.close()
+            self._answer.close()
 
 
 def run(target: Target, calls: Sequence[Call], *, timeout: float) -> tuple[list[Outcome], str]:
     """Call the user's function on each of ``calls`` in a child process and wait for it.
 
-    ``timeout`` (seconds) bounds the whole run; the call that was running when it expired is
-    reported as "timeout" and the later ones are not made."""
+    ``timeout`` (seconds) bounds the user's calls together; the call that was running when it
+    expired is reported as "timeout", the outcomes before it are kept and the later calls are not made."""
     return Running(target, calls, timeout).finish()
 
 
-def _collect(receiver, child, count: int, deadline: float) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    started = time.monotonic()
-    while len(outcomes) < count:
-        remaining = deadline - time.monotonic()
-        try:
-            ready = remaining > 0 and receiver.poll(remaining)
-            message = receiver.recv() if ready else None
-        except (EOFError, OSError):
-            message = ("eof",)
-        if message is None:  # the time limit expired while a call was running
-            child.kill()
-            child.join()
-            outcomes.append(Outcome("timeout", seconds=time.monotonic() - started))
-            break
-        kind = message[0]
-        if kind == "outcome":
-            outcomes.append(message[1])
-            started = time.monotonic()
-        elif kind == "missing":
-            child.join(1)
-            raise InputError(message[1])
-        elif kind == "import-error":
-            outcomes.append(Outcome("import-error", error=message[1]))
-            break
-        else:  # "eof": the child died without saying why
-            child.join(1)
-            code = child.exitcode
-            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
-            outcomes.append(Outcome("crashed", error={"type": "crash", "message": why}))
-            break
-    child.join(1)
-    if child.is_alive():
+#: seconds for importing the user's file at least (its own code runs, and its imports)
+IMPORT_SECONDS = 10.0
+#: seconds for symderiv's own work in the child between two calls (e.g. copying out a huge result)
+OVERHEAD_SECONDS = 60.0
+#: bytes of the user's prints kept
+PRINTED_BYTES = 20_000
+
+
+# ---------------------------------------------------------------- process groups
+
+
+_LIVE: set[int] = set()  # process groups of running children (their leaders' pids)
+_PREVIOUS_HANDLERS: dict[int, object] = {}
+_LOCK = threading.Lock()
+
+
+def _adopt(pid: int | None) -> None:
+    """Make ``pid`` lead its own process group (the child does so too: whoever runs first wins the race
+    harmlessly) and make sure symderiv's exit or termination kills that group."""
+    if pid is None or not hasattr(os, "setpgid"):
+        return
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
+    with _LOCK:
+        _LIVE.add(pid)
+        if threading.current_thread() is threading.main_thread() and not _PREVIOUS_HANDLERS:
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                with contextlib.suppress(ValueError, OSError):
+                    _PREVIOUS_HANDLERS[signum] = signal.signal(signum, _on_signal)
+
+
+def _release(pid: int | None) -> None:
+    with _LOCK:
+        _LIVE.discard(pid)  # type: ignore[arg-type]
+        if not _LIVE and _PREVIOUS_HANDLERS and threading.current_thread() is threading.main_thread():
+            for signum, handler in _PREVIOUS_HANDLERS.items():
+                with contextlib.suppress(ValueError, OSError, TypeError):
+                    signal.signal(signum, handler)  # type: ignore[arg-type]
+            _PREVIOUS_HANDLERS.clear()
+
+
+def _kill_group(child) -> None:
+    pid = child.pid
+    if pid is None:
+        return
+    if hasattr(os, "killpg"):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
         child.kill()
-        child.join()
-    return outcomes
+
+
+def _kill_all() -> None:
+    for pid in list(_LIVE):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _on_signal(signum, frame) -> None:
+    """symderiv is being stopped: kill every child's group, then stop as the signal asks."""
+    _kill_all()
+    previous = _PREVIOUS_HANDLERS.get(signum, signal.SIG_DFL)
+    if callable(previous):
+        previous(signum, frame)
+        return
+    if previous == signal.SIG_IGN:
+        return
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+atexit.register(_kill_all)
 
 
 @contextlib.contextmanager
@@ -178,30 +345,68 @@ def _quiet_fork_warning():
 # ---------------------------------------------------------------- the child process
 
 
-def _child(sender, target: Target, calls: list[Call], printed_fd: int) -> None:
+def _child(sender, answers, target: Target, calls: list[Call], printed_fd: int) -> None:
+    me = os.getpid()
+    if hasattr(os, "setpgid"):
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)  # lead a process group: symderiv kills it whole, grandchildren included
+    _die_with_parent()
     os.dup2(printed_fd, 1)  # the user's prints must not reach our stdout (--json prints one object)
     os.dup2(printed_fd, 2)
+    os.close(printed_fd)
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+    import faulthandler
+
+    if faulthandler.is_enabled():  # a crash report goes with the user's prints, not to symderiv's stderr
+        faulthandler.enable(file=sys.stderr)
     try:
         f = _load(target, sender)
-        if f is None:
+        if f is None or os.getpid() != me:
             return
-        for call in calls:
-            sender.send(("outcome", _call(f, call)))
+        sender.send(("loaded",))
+        for index, call in enumerate(calls):
+            if call.optional:
+                sender.send(("ask", index))
+                if not answers.recv():
+                    sender.send(("declined", index))
+                    break
+            sender.send(("begin", time.monotonic(), index))
+            outcome = _call(f, call)
+            if os.getpid() != me:  # a process the user's function forked: it must not speak for the child
+                os._exit(0)
+            sender.send(("returned", outcome.seconds))
+            sender.send(("outcome", outcome))
     except BaseException:  # noqa: BLE001 — the child must never leave a traceback of ours
         pass
     finally:
+        if os.getpid() != me:
+            os._exit(0)
         with contextlib.suppress(Exception):
             sender.close()
-        sys.stdout.flush()
-        sys.stderr.flush()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+
+
+def _die_with_parent() -> None:
+    """Linux: the child is killed if symderiv is (SIGKILL cannot be caught, so no handler could do it)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
 
 
 def _load(target: Target, sender):
     if callable(target):
         return target
     path, name = target
+    sys.dont_write_bytecode = True  # no __pycache__ next to the user's file: symderiv changes no file of theirs
     directory = str(Path(path).parent)
     if directory not in sys.path:
         sys.path.insert(0, directory)
@@ -227,18 +432,49 @@ def _load(target: Target, sender):
 
 
 def _call(f: Callable, call: Call) -> Outcome:
+    """Call ``f`` on read-only inputs: a function that does not write to them returns as usual, without
+    symderiv copying the data to watch it (the user's data may be gigabytes). One that writes raises;
+    it is then called again on writable copies, compared afterwards, to tell which input it changed."""
     if len(call.args) == 2:
         return _call_layer(f, call)
     W, X, y, reg = call.args
-    before = {"W": W.copy(), "X": X.copy(), "y": y.copy()}
     start = time.perf_counter()
     try:
-        returned = f(W, X, y, reg)
+        returned = f(_read_only(W), _read_only(X), _read_only(y), reg)
     except BaseException as exc:  # noqa: BLE001 — SystemExit and KeyboardInterrupt are the user's too
-        return Outcome("raised", error=_describe_exception(exc), seconds=time.perf_counter() - start)
-    seconds = time.perf_counter() - start
-    mutated = [k for k, v in before.items() if not np.array_equal(v, call.args["WXy".index(k)], equal_nan=False)]
-    return Outcome("returned", value=_normalise(returned), mutated=mutated, seconds=seconds)
+        if not (isinstance(exc, ValueError) and ("read-only" in str(exc) or "WRITEABLE" in str(exc))):
+            return Outcome("raised", error=_describe_exception(exc, f), seconds=time.perf_counter() - start)
+    else:  # the seconds include reading out what it returned: the user's objects may run code there too
+        value = _normalise(returned)
+        return Outcome("returned", value=value, seconds=time.perf_counter() - start)
+    copies = (np.array(W), np.array(X), np.array(y))
+    try:
+        returned = f(*copies, reg)
+    except BaseException as exc:  # noqa: BLE001
+        return Outcome("raised", error=_describe_exception(exc, f), seconds=time.perf_counter() - start)
+    mutated = [k for k, before, after in zip("WXy", (W, X, y), copies, strict=True) if not _same(before, after)]
+    value = _normalise(returned)
+    return Outcome("returned", value=value, mutated=mutated, seconds=time.perf_counter() - start)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` over a read-only buffer: no flag can make it writable again."""
+    try:
+        buffer = memoryview(array)  # type: ignore[arg-type]  # an ndarray is a buffer; the stubs disagree
+        return np.asarray(buffer.toreadonly())
+    except (TypeError, ValueError, BufferError):  # e.g. an array NumPy cannot export as a buffer
+        view = array.view()
+        view.flags.writeable = False
+        return view
+
+
+def _same(before: np.ndarray, after: np.ndarray) -> bool:
+    """Equal values, NaN equal to NaN in the same place (NaN in the data is not a change)."""
+    if before.shape != after.shape or before.dtype != after.dtype:
+        return False
+    if before.dtype.kind in "fc":
+        return bool(np.array_equal(before, after, equal_nan=True))
+    return bool(np.array_equal(before, after))
 
 
 def _call_layer(f: Callable, call: Call) -> Outcome:
@@ -249,9 +485,9 @@ def _call_layer(f: Callable, call: Call) -> Outcome:
     try:
         returned = f(x, y)
     except BaseException as exc:  # noqa: BLE001 — as in _call
-        return Outcome("raised", error=_describe_exception(exc), seconds=time.perf_counter() - start)
+        return Outcome("raised", error=_describe_exception(exc, f), seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
-    mutated = [k for k, v in before.items() if not np.array_equal(v, call.args["xy".index(k)])]
+    mutated = [k for k, v in before.items() if not _same(v, call.args["xy".index(k)])]
     return Outcome("returned", value=_normalise(returned), mutated=mutated, seconds=seconds)
 
 
@@ -298,11 +534,13 @@ def _short_repr(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _describe_exception(exc: BaseException) -> dict:
+def _describe_exception(exc: BaseException, f: Callable | None = None) -> dict:
     """The exception with the frame most likely to be the user's own line: the deepest frame
     outside symderiv, the standard library and installed packages (NumPy raising on the user's
-    ``X @ W`` points at the user's line, not at NumPy)."""
+    ``X @ W`` points at the user's line, not at NumPy). When the call itself failed (a signature
+    that does not take (W, X, y, reg)), the user's ``def`` line."""
     frames = traceback.extract_tb(exc.__traceback__)
+    message = str(exc) if not isinstance(exc, SystemExit) else f"exit({exc.code!r})"
     if isinstance(exc, SyntaxError) and exc.filename:
         where = {"file": exc.filename, "line": exc.lineno, "code": (exc.text or "").strip(), "function": ""}
     else:
@@ -318,8 +556,31 @@ def _describe_exception(exc: BaseException) -> dict:
             if frame
             else {}
         )
-    message = str(exc) if not isinstance(exc, SystemExit) else f"exit({exc.code!r})"
+        definition = _definition(f) if f is not None and isinstance(exc, TypeError) and not ours else None
+        if definition is not None:
+            where, signature = definition
+            message = f"{message} — symderiv calls f(W, X, y, reg); yours is {where['function']}{signature}"
     return {"type": type(exc).__name__, "message": " ".join(message.split())[:300], **where}
+
+
+def _definition(f: Callable) -> tuple[dict, str] | None:
+    """Where ``f`` is defined (its ``def`` line) and its signature, when Python knows them."""
+    import inspect
+    import linecache
+
+    try:
+        code = inspect.unwrap(f).__code__
+        signature = str(inspect.signature(f))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    line = code.co_firstlineno
+    text = linecache.getline(code.co_filename, line).strip()
+    for _ in range(20):  # past decorators, to the def itself
+        if not text.startswith("@"):
+            break
+        line += 1
+        text = linecache.getline(code.co_filename, line).strip()
+    return {"file": code.co_filename, "line": line, "code": text, "function": code.co_name}, signature
 
 
 def _is_library(filename: str) -> bool:

@@ -17,11 +17,14 @@ over i, so its accepted interval is exactly
 
     dW0_uv + (1/N) Σ_i [min(0, x_iu·ΔG_iv), max(0, x_iu·ΔG_iv)],  ΔG = G1 − G0,
 
-which we compute as matrix products of the positive and negative parts of X and ΔG. Taking only
+which we compute as matrix products of the positive and negative parts of X and ΔG (only the rows
+of the samples with a margin at 0). Taking only
 [min(dW0, dW1), max(dW0, dW1)] would be wrong when two samples with kinks push one entry in
 opposite directions (x_iu of different signs): a correct implementation choosing its subgradient
 per margin could be rejected. G itself comes from the derivation too: L depends on W only through
-the scores S = XW, so evaluating the derived gradient at W̃ = S, X̃ = I (N features) gives G/N.
+the scores S = XW, so evaluating the derived gradient at W̃ = S, X̃ = I (N features) gives G/N; at the
+user's data size the generated function is evaluated so block by block of rows (each block with its own
+identity), and dW = XᵀG/N, so the truth costs two products with X, like the user's own call.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import numpy as np
 
 from ..algebra.functions import Step
 from ..codegen.vectorize import numpy_function
-from ..errors import NotSupportedError, ProofError
+from ..errors import InputError, NotSupportedError, ProofError
 from ..pipeline import derive
 from ..render.notation import text
 from .probes import D_MAX, Probe
@@ -43,6 +46,11 @@ from .probes import D_MAX, Probe
 #: derive at concrete size when max(D, N)·C·N of the user's own data is at most this; above, use
 #: the vectorized generated function
 SMALL = 600
+#: rows of S per evaluation at W̃ = S, X̃ = I (an identity of BLOCK² entries, never N×N)
+BLOCK = 128
+#: rows of X per block when the truth is computed at the user's data size (a block of a few MB stays in
+#: cache between the two products, so X is read from memory once)
+ROWS = 1024
 #: the consistent-subgradient test keeps one dW-sized direction per margin at 0, up to this many entries
 MAX_GENERATOR_ENTRIES = 2_000_000
 
@@ -151,6 +159,32 @@ class VectorizedSource:
     def kink_matters(self) -> bool:
         return True  # two evaluations of the vectorized function cost less than finding out
 
+    def per_sample(self, S: np.ndarray, y: np.ndarray, delta: float, kink: int = 0) -> tuple[float, np.ndarray]:
+        """(Σ_i L_i, G) at the scores S (N×C), G_iv = ∂L_i/∂s_iv: the generated function evaluated at
+        W̃ = S, X̃ = I block by block (L_i depends on row i of S only, so a block of rows with its own
+        identity gives its rows of G). Memory O(rows·C + BLOCK²), never N×N."""
+        f = _vectorized(self.loss, "XW", float(delta), kink, self.reduction)
+        N = S.shape[0]
+        G = np.empty(S.shape)
+        total = 0.0
+        for start in range(0, N, BLOCK):
+            rows = slice(start, min(start + BLOCK, N))
+            k = rows.stop - rows.start
+            loss, grad = f(S[rows], np.eye(k), y[rows], 0.0)
+            scale = k if self.reduction == "mean" else 1
+            G[rows] = np.asarray(grad, dtype=float) * scale
+            total += float(loss) * scale
+        return total, G
+
+    def regularization(self, W: np.ndarray, reg: float, delta: float) -> tuple[float, np.ndarray]:
+        """(loss, dW) of the regularizer at λ = ``reg``: the generated function at λ and at 0 on one
+        sample with x = 0, whose data part is the same both times."""
+        f = _vectorized(self.loss, "XW", float(delta), 0, self.reduction)
+        X0, y0 = np.zeros((1, W.shape[0])), np.zeros(1, dtype=int)
+        loss_r, grad_r = f(W, X0, y0, reg)
+        loss_0, grad_0 = f(W, X0, y0, 0.0)
+        return float(loss_r) - float(loss_0), np.asarray(grad_r, dtype=float) - np.asarray(grad_0, dtype=float)
+
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
         return None
 
@@ -198,18 +232,70 @@ class Truth:
         return self.source.evaluate(W, self.probe.X, reg, self.delta if delta is None else delta, kink)
 
     def compute(self) -> Truth:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._compute()
         p = self.probe
-        self.loss_data, self.grad_data = self._eval(p.W, 0.0)
-        if p.reg:
-            loss, grad = self._eval(p.W, p.reg)
-            self.reg_loss, self.reg_grad = loss - self.loss_data, grad - self.grad_data
+        finite = np.isfinite([self.loss_data, self.reg_loss]).all()
+        if p.user_data and not (finite and np.isfinite(self.grad_data).all() and np.isfinite(self.reg_grad).all()):
+            raise InputError(
+                "the loss or its gradient at your data is not finite even in float64 (scores XW or λΣW² overflow): "
+                "scale the data down"
+            )
+        return self
+
+    def _compute(self) -> None:
+        p = self.probe
+        if isinstance(self.source, VectorizedSource):
+            self._compute_from_scores()
         else:
-            self.reg_loss, self.reg_grad = 0.0, np.zeros_like(self.grad_data)
+            self.loss_data, self.grad_data = self._eval(p.W, 0.0)
+            if p.reg:
+                loss, grad = self._eval(p.W, p.reg)
+                self.reg_loss, self.reg_grad = loss - self.loss_data, grad - self.grad_data
+            else:
+                self.reg_loss, self.reg_grad = 0.0, np.zeros_like(self.grad_data)
         self.lower = np.zeros_like(self.grad_data)
         self.upper = np.zeros_like(self.grad_data)
         if self.kinky and (p.kink or p.user_data):
             self._widen_at_kinks()
-        return self
+
+    def without_regularization(self, probe: Probe) -> Truth:
+        """The truth at ``probe``, the same data at λ = 0: this truth's data part, no regularization."""
+        assert probe.W is self.probe.W and probe.X is self.probe.X and not probe.reg
+        other = Truth(probe, self.source, self.delta, self.kinky)
+        other.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("_")})
+        other.loss_data, other.grad_data = self.loss_data, self.grad_data
+        other.reg_loss, other.reg_grad = 0.0, np.zeros_like(self.grad_data)
+        other.lower, other.upper = self.lower, self.upper
+        other.generators, other.notes = self.generators, list(self.notes)
+        return other
+
+    def _compute_from_scores(self) -> None:
+        """The user's data at full size: S = XW once, G = ∂L_i/∂s_i per sample from the generated
+        function (see :meth:`VectorizedSource.per_sample`), dW = XᵀG/N (the chain rule the derivation
+        proves), the regularizer from the generated function on one sample. Two products with X — as
+        many as the user's own vectorized call — and no copy of X."""
+        p = self.probe
+        source = self.source
+        assert isinstance(source, VectorizedSource)
+        W = (p.W if p.shift is None else p.W - p.shift).astype(float)
+        N, C = p.X.shape[0], W.shape[1]
+        S, G, grad, total = np.empty((N, C)), np.empty((N, C)), np.zeros(W.shape), 0.0
+        for start in range(0, N, ROWS):  # both products on one block of X while it is in cache
+            rows = slice(start, min(start + ROWS, N))
+            X = np.asarray(p.X[rows], dtype=np.float64)
+            S[rows] = X @ W
+            part, G[rows] = source.per_sample(S[rows], p.y[rows], self.delta, 0)
+            total += part
+            grad += X.T @ G[rows]
+        self.__dict__["_G0"] = G
+        self.__dict__["_S"] = S
+        self.loss_data = total / self.samples_scale
+        self.grad_data = grad / self.samples_scale
+        if p.reg:
+            self.reg_loss, self.reg_grad = source.regularization(W, p.reg, self.delta)
+        else:
+            self.reg_loss, self.reg_grad = 0.0, np.zeros_like(self.grad_data)
 
     def _widen_at_kinks(self) -> None:
         if not self.source.kink_matters():
@@ -221,14 +307,16 @@ class Truth:
             return
         if not dG.any():
             return
-        X, N, y = self.probe.X, self.samples_scale, self.probe.y
+        N = self.samples_scale
+        rows = np.flatnonzero(dG.any(axis=1))  # the samples with a margin at 0: usually few
+        X, y, dG = np.asarray(self.probe.X[rows], dtype=float), self.probe.y[rows], dG[rows]
         Xp, Xn = np.maximum(X, 0), np.minimum(X, 0)
         Gp, Gn = np.maximum(dG, 0), np.minimum(dG, 0)
         self.lower = (Xp.T @ Gn + Xn.T @ Gp) / N
         self.upper = (Xp.T @ Gp + Xn.T @ Gn) / N
         # the margins at 0, each a direction x_iᵀ(e_v − e_{y_i})·ΔG_iv / N of the subdifferential —
         # valid when every kink is a margin s_v − s_{y_i} + Δ (ΔG's rows then sum to 0)
-        kinks = int(np.count_nonzero(dG)) - int(np.count_nonzero(dG[np.arange(self.probe.N), y]))
+        kinks = int(np.count_nonzero(dG)) - int(np.count_nonzero(dG[np.arange(len(rows)), y]))
         if kinks * self.grad_data.size > MAX_GENERATOR_ENTRIES:
             self.notes.append(
                 f"{kinks} margins are exactly 0: too many to test for one consistent subgradient; each entry "
@@ -270,10 +358,15 @@ class Truth:
         if kink == 0 and "_G0" in self.__dict__:
             return self.__dict__["_G0"]
         p = self.probe
+        source = self.source
+        if isinstance(source, VectorizedSource):
+            S = self.__dict__.get("_S")
+            if S is None:
+                S = _product(p.X, (p.W if p.shift is None else p.W - p.shift).astype(float))
+            return source.per_sample(S, p.y, self.delta, kink)[1]
         W = p.W if p.shift is None else p.W - p.shift
         S = p.X @ W
         identity = np.eye(p.N)
-        source = self.source
         if isinstance(source, DerivedSource) and source.D < p.N:  # pragma: no cover — shapes are chosen so
             raise NotSupportedError("the derivation has fewer features than samples")
         _, grad = source.evaluate(S, identity, 0.0, self.delta, kink)
@@ -297,6 +390,28 @@ class Truth:
     def at_delta(self, delta: float) -> tuple[float, np.ndarray]:
         """(loss_data, grad_data) for another margin Δ."""
         return self._eval(self.probe.W, 0.0, delta=delta)
+
+
+def _product(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """X @ W in float64 without a float64 copy of all of X (X may be float32 and gigabytes)."""
+    if X.dtype == np.float64:
+        return X @ W
+    out = np.empty((X.shape[0], W.shape[1]))
+    for start in range(0, X.shape[0], BLOCK * 64):
+        rows = slice(start, start + BLOCK * 64)
+        out[rows] = X[rows].astype(np.float64) @ W
+    return out
+
+
+def _transposed_product(X: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """Xᵀ @ G in float64, block by block when X is not float64."""
+    if X.dtype == np.float64:
+        return X.T @ G
+    out = np.zeros((X.shape[1], G.shape[1]))
+    for start in range(0, X.shape[0], BLOCK * 64):
+        rows = slice(start, start + BLOCK * 64)
+        out += X[rows].astype(np.float64).T @ G[rows]
+    return out
 
 
 def compute_truths(

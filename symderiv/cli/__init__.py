@@ -21,20 +21,59 @@ from .codegen import codegen_command
 
 
 class Group(click.Group):
-    """Turns every SymderivError into one clear line and exit status 2."""
+    """Every error becomes one line: a SymderivError, a usage error or an OSError (a full disk, a folder
+    that cannot be written) is the user's to fix — exit 2; anything else is symderiv's fault — exit 3,
+    "internal error", the traceback only with ``symderiv --debug``. With ``--json`` the line is one
+    JSON object with an ``error`` field, on stdout."""
 
     def invoke(self, ctx: click.Context):
+        args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        as_json = "--json" in args
         try:
             return super().invoke(ctx)
-        except SymderivError as exc:
-            click.echo(f"symderiv: error: {exc}", err=True)
-            ctx.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # noqa: BLE001 — nothing reaches the user as a raw traceback
+            ctx.exit(fail(exc, as_json=as_json, debug=bool(ctx.params.get("debug"))))
+
+
+def fail(exc: BaseException, *, as_json: bool = False, debug: bool = False) -> int:
+    """Report ``exc`` as one line (or one JSON object) and return the exit status: 2 for the user's
+    input and the user's environment, 3 for an internal error."""
+    import json
+    import traceback
+
+    if isinstance(exc, SymderivError | click.ClickException):
+        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            message += f" (see '{exc.ctx.command_path} --help')"
+        code, kind = 2, "input"
+    elif isinstance(exc, OSError):
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        message = f"{exc.strerror or exc}{where}"
+        code, kind = 2, "system"
+    else:
+        hint = "" if debug else " (run 'symderiv --debug …' for the traceback)"
+        message = f"internal error: {type(exc).__name__}: {exc}{hint}"
+        code, kind = 3, "internal"
+    message = " ".join(message.split())
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    if as_json:
+        click.echo(json.dumps({"error": message, "kind": kind, "exit_status": code}, ensure_ascii=False))
+    else:
+        click.echo(f"symderiv: error: {message}", err=True)
+    return code
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="symderiv")
-def cli() -> None:
-    """Derive the gradients of ML losses, prove closed forms, check hand-written gradients."""
+@click.option("--debug", is_flag=True, help="show the traceback of an internal error")
+def cli(debug: bool) -> None:
+    """Derive the gradients of ML losses, prove closed forms, check hand-written gradients.
+
+    Exit status: 0 done (right, proved), 1 wrong (a check failed, a report is stale), 2 unusable input
+    (one line on stderr; with --json one JSON object with an "error" field on stdout), 3 internal error."""
 
 
 def _labels(value: str | None) -> list[int] | None:
@@ -59,6 +98,16 @@ def _labels(value: str | None) -> list[int] | None:
 @click.option("--steps", is_flag=True, help="with --generic: show every step of the derivation")
 def derive(loss, D, C, N, y, entry, all_, generic, steps, **options):
     """Derive dL/dW for LOSS, prove the closed forms, and print them."""
+    refused = [
+        (steps and not generic, "--steps applies only with --generic"),
+        (all_ and loss is not None, f"--all derives every built-in loss: name no loss (not {loss!r})"),
+        (all_ and (generic or entry is not None or steps), "--all takes no --generic, --entry or --steps"),
+        (generic and entry is not None, "--entry needs concrete sizes: it does not apply with --generic"),
+        (generic and y is not None, "--y needs concrete sizes: it does not apply with --generic"),
+    ]
+    for wrong, why in refused:
+        if wrong:
+            raise click.UsageError(why)
     if all_:
         sys.exit(_derive_all(D, C, N, _labels(y), options))
     if loss is None:
@@ -127,17 +176,14 @@ def _mark(ok: bool) -> str:
 
 
 def main() -> None:
-    """Entry point: every error symderiv or click reports is one line on stderr and exit status 2."""
+    """Entry point: every error is one line on stderr (one JSON object with --json) and exit status 2
+    (the user's input) or 3 (internal error)."""
+    args = sys.argv[1:]
     try:
-        code = cli.main(prog_name="symderiv", standalone_mode=False)
-    except (SymderivError, click.ClickException) as exc:
-        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
-        hint = ""
-        if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            hint = f" (see '{exc.ctx.command_path} --help')"
-        click.echo(f"symderiv: error: {message}{hint}", err=True)
-        sys.exit(2)
+        code = cli.main(args=args, prog_name="symderiv", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("symderiv: aborted", err=True)
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 — errors before a command runs (the group's own options)
+        sys.exit(fail(exc, as_json="--json" in args, debug="--debug" in args))
     sys.exit(code if isinstance(code, int) else 0)

@@ -183,6 +183,8 @@ class Derivation:
     def entry(self, u: int, v: int) -> sp.Expr:
         """∂L/∂w_uv (feature u, class v), derived and simplified, in the score symbols."""
         p = self.concrete()
+        if not all(isinstance(i, int | np.integer) and not isinstance(i, bool) for i in (u, v)):
+            raise InputError(f"entry(u, v) takes two whole numbers (feature, class), not {u!r}, {v!r}")
         if not (0 <= u < p.features and 0 <= v < p.C):
             raise InputError(f"no weight w[{u},{v}]: features are 0 … {p.features - 1}, classes 0 … {p.C - 1}")
         return self.gradient[u, v] if self.conventions.layout == "XW" else self.gradient[v, u]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
 from ..algebra.evaluate import agree_at_points
@@ -94,6 +95,46 @@ def _rational(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: e.is_Float, lambda e: sp.nsimplify(e, tolerance=1e-12, rational=True))
 
 
+#: what a claimed formula may not contain: symderiv cannot compare it (or it is not a number)
+_UNSUPPORTED = (sp.Piecewise, sp.Integral, sp.Derivative, sp.Sum, sp.Product, sp.Limit, sp.Order)
+
+
+def _admissible(value: object) -> sp.Expr:
+    """A claimed entry as a SymPy expression, or InputError: not a string (parsed, it could mean
+    anything), not None, not NaN or an infinity, nothing symderiv cannot compare (Piecewise, Integral …)."""
+    if value is None or isinstance(value, str | bytes):
+        raise InputError(f"a formula entry must be a SymPy expression or a number, not {type(value).__name__}")
+    try:
+        expr = sp.sympify(value, strict=True)
+    except (sp.SympifyError, TypeError, ValueError):
+        kind = type(value).__name__
+        raise InputError(f"a formula entry must be a SymPy expression or a number, not {kind}") from None
+    if not isinstance(expr, sp.Expr):
+        raise InputError(f"a formula entry must be an expression, not {type(expr).__name__}: {expr}")
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise InputError(f"a formula entry must be finite, not {expr}")
+    found = sorted({type(a).__name__ for a in sp.preorder_traversal(expr) if isinstance(a, _UNSUPPORTED)})
+    if found:
+        raise InputError(
+            f"the formula holds {', '.join(found)}, which symderiv cannot compare: write it with Max/Heaviside "
+            "or symderiv.Step and explicit sums"
+        )
+    return expr
+
+
+def _entry(entry: object) -> tuple[int, int]:
+    """(u, v) as two whole numbers, or InputError."""
+    u: object
+    v: object
+    try:
+        u, v = entry  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise InputError(f"entry must be (u, v), two whole numbers, not {entry!r}") from None
+    if not all(isinstance(i, int | np.integer) and not isinstance(i, bool) for i in (u, v)):
+        raise InputError(f"entry must be (u, v), two whole numbers, not {entry!r}")
+    return int(u), int(v)  # type: ignore[call-overload]
+
+
 def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, list[str]]:
     p = d.concrete()
     if sample is not None and not (isinstance(sample, int) and 0 <= sample < p.N):
@@ -111,20 +152,20 @@ def _pairs(d: Derivation, formula: object, entry, sample) -> tuple[list, list, l
             raise InputError(f"the formula is a {formula.shape[0]}×{formula.shape[1]} matrix; W is {p.W.shape}")
 
         def claimed(u: int, v: int) -> sp.Expr:
-            return formula[u, v] if d.conventions.layout == "XW" else formula[v, u]
+            return _admissible(formula[u, v] if d.conventions.layout == "XW" else formula[v, u])
     elif callable(formula):
         fn: Callable = formula
 
         def claimed(u: int, v: int) -> sp.Expr:
-            return sp.sympify(fn(u, v))
+            return _admissible(fn(u, v))
     else:
         if entry is None:
             raise InputError("a single expression needs entry=(u, v): which ∂/∂w_uv it claims")
-        u, v = entry
+        u, v = _entry(entry)
         if not (0 <= u < p.features and 0 <= v < p.C):
             raise InputError(f"entry {entry} is outside W: features 0 … {p.features - 1}, classes 0 … {p.C - 1}")
         entries = [(u, v)]
-        expr = sp.sympify(formula)
+        expr = _admissible(formula)
 
         def claimed(u: int, v: int) -> sp.Expr:
             return expr

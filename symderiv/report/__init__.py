@@ -27,6 +27,7 @@ from .document import Report, ReportError
 from .render import render, svg_name
 from .writers import (
     FORMATS,
+    Manifest,
     Output,
     OverwriteError,
     TexError,
@@ -145,24 +146,32 @@ def write_report(d, out_dir, formats=FORMATS, *, force: bool = False, implementa
     reported in ``WriteResult.problems``; the other formats are written regardless."""
     p = plan(d, Path(out_dir), formats, implementation=implementation)
     targets = list(p.outputs) + ([Output(p.pdf, None, "pdf")] if p.pdf else [])
-    check_ownership(targets, force)
+    manifest = Manifest(Path(out_dir))
+    check_ownership(targets, force, manifest)
     result = WriteResult()
-    for out in p.outputs:
-        assert out.data is not None
-        if out.path.exists() and out.path.read_bytes() == out.data:
-            result.unchanged.append(out.path)
-            continue
-        atomic_write(out.path, out.data)
-        result.written.append(out.path)
-    if p.pdf is not None and p.tex is not None:
-        if pdf_digest(p.pdf) == p.digest:
-            result.unchanged.append(p.pdf)
-        else:
-            try:
-                atomic_write(p.pdf, compile_pdf(p.pdf.with_suffix(".tex").name, p.tex))
-                result.written.append(p.pdf)
-            except TexError as exc:
-                result.problems.append(str(exc))
+    try:
+        for out in p.outputs:
+            assert out.data is not None
+            manifest.record(out.path, out.data)
+            if out.path.is_file() and not out.path.is_symlink() and out.path.read_bytes() == out.data:
+                result.unchanged.append(out.path)
+                continue
+            atomic_write(out.path, out.data)
+            result.written.append(out.path)
+        if p.pdf is not None and p.tex is not None:
+            if pdf_digest(p.pdf) == p.digest:
+                result.unchanged.append(p.pdf)
+                manifest.record(p.pdf, p.pdf.read_bytes())
+            else:
+                try:
+                    pdf = compile_pdf(p.pdf.with_suffix(".tex").name, p.tex)
+                    atomic_write(p.pdf, pdf)
+                    manifest.record(p.pdf, pdf)
+                    result.written.append(p.pdf)
+                except TexError as exc:
+                    result.problems.append(str(exc))
+    finally:
+        manifest.save()  # what was written so far is recorded, even when a write failed
     return result
 
 

@@ -16,6 +16,23 @@ from .writers import FORMATS
 REGENERATE = "python -m symderiv report --all --out reports --force"
 
 
+def _regenerate(loss, all_, conventions: dict, formats: tuple[str, ...], out: Path, implementation) -> str:
+    """The command that rewrites what ``--check`` found stale: the options actually used, quoted."""
+    import shlex
+
+    words = ["python", "-m", "symderiv", "report", "--all" if all_ else loss]
+    defaults = {"layout": "XW", "regularizer": "l2", "reduction": "mean", "bias": False, "delta": None, "kink": "0"}
+    for key, value in conventions.items():
+        if value != defaults[key]:
+            words += [f"--{key}"] if value is True else [f"--{key}", str(value)]
+    if set(formats) != set(FORMATS):
+        words += ["--format", ",".join(formats)]
+    if implementation:
+        words += ["--implementation", implementation]
+    words += ["--out", str(out), "--force"]
+    return shlex.join(words)
+
+
 def _formats(value: str) -> tuple[str, ...]:
     chosen = tuple(f.strip().lower() for f in value.split(",") if f.strip())
     bad = [f for f in chosen if f not in FORMATS]
@@ -43,8 +60,9 @@ def _formats(value: str) -> tuple[str, ...]:
     "--implementation",
     "implementation",
     default=None,
-    metavar="FILE.py[:FUNCTION]",
-    help="include your own gradient implementation (rendered, and checked when possible)",
+    metavar="FILE.py[::FUNCTION]",
+    help="include your own gradient implementation (rendered, and checked in an isolated process); "
+    "FILE.py:FUNCTION is accepted too",
 )
 def report_command(loss, all_, formats, out, force, check, implementation, **conventions):
     """Write the derivation report of LOSS (LaTeX, PDF, Markdown, HTML), or of every built-in
@@ -66,7 +84,8 @@ def report_command(loss, all_, formats, out, force, check, implementation, **con
         for line in problems:
             click.echo(line)
         if problems:
-            click.echo(f"reports in {out} are out of date; regenerate them with:\n  {REGENERATE}", err=True)
+            again = _regenerate(loss, all_, conventions, chosen, out, implementation)
+            click.echo(f"reports in {out} are out of date; regenerate them with:\n  {again}", err=True)
             sys.exit(1)
         click.echo(f"reports in {out} are current ({len(derivations)} loss(es), formats {','.join(chosen)})")
         return

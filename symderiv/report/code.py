@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import re
 import sys
 import tempfile
 import textwrap
@@ -21,6 +22,7 @@ from ..codegen.vectorize import numpy_function, source
 from ..conventions import DELTA
 from ..errors import InputError, SymderivError
 from .document import Listing, MathBlock, Section
+from .render import verbatim
 
 #: NumPy functions latexify renders as the same mathematics (positional arguments only)
 FAITHFUL_CALLS = {"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "abs", "sum"}
@@ -37,30 +39,51 @@ class Implementation:
     function: Callable | None = field(default=None, repr=False)
 
 
+def split_spec(spec: str) -> tuple[str, str]:
+    """``FILE.py::FUNCTION`` (as ``symderiv check`` takes it), ``FILE.py:FUNCTION`` (kept as an alias) or
+    ``FILE.py`` alone → (file, function name or "")."""
+    if "::" in spec:
+        path, _, name = spec.rpartition("::")
+    elif spec.endswith(".py") or ":" not in spec:
+        path, name = spec, ""
+    else:
+        path, _, name = spec.rpartition(":")
+    if name and not name.isidentifier():
+        raise InputError(f"{name!r} is not a Python function name (name it as FILE.py::FUNCTION)")
+    return path, name
+
+
 def load_implementation(spec: str) -> Implementation:
-    """``path/to/file.py:function`` (or ``file.py``, taking its only function) → Implementation."""
-    path_text, _, name = spec.partition(":")
+    """``path/to/file.py::function`` (or ``file.py:function``, or ``file.py`` taking its only function) →
+    Implementation. The file is read and parsed here, never imported: importing runs the user's code,
+    which happens only in the check's isolated child process, with a time limit."""
+    path_text, name = split_spec(spec)
     path = Path(path_text)
     if not path.is_file():
         raise InputError(f"no such file: {path_text}")
-    source = path.read_text(encoding="utf-8")
-    tree = ast.parse(source)
+    if path.suffix != ".py":
+        raise InputError(f"{path_text} is not a Python file (.py)")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path_text}: {exc}") from None
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        raise InputError(f"{path_text}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except ValueError as exc:  # e.g. null bytes
+        raise InputError(f"{path_text} is not Python source: {exc}") from None
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     if not name:
         if len(defs) != 1:
-            raise InputError(f"{path_text} defines {len(defs)} functions: name one, as {path_text}:NAME")
+            raise InputError(f"{path_text} defines {len(defs)} functions: name one, as {path_text}::NAME")
         name = defs[0].name
     node = next((n for n in defs if n.name == name), None)
     if node is None:
-        raise InputError(f"{path_text} has no function {name!r}")
+        names = ", ".join(n.name for n in defs)
+        raise InputError(f"{path_text} has no function {name!r}" + (f" (it defines: {names})" if names else ""))
     segment = ast.get_source_segment(source, node) or ""
-    module_spec = importlib.util.spec_from_file_location(f"_symderiv_user_{path.stem}", path)
-    function = None
-    if module_spec and module_spec.loader:
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        function = getattr(module, name, None)
-    return Implementation(name, segment, str(path), function)
+    return Implementation(name, segment, str(path), None)
 
 
 def from_function(fn) -> Implementation:
@@ -88,6 +111,8 @@ def unfaithful(source: str) -> list[str]:
     a = fn.args
     if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or a.posonlyargs:
         reasons.append("default, keyword-only or variadic arguments")
+    if fn.returns is not None or any(arg.annotation is not None for arg in a.args):
+        reasons.append("annotations")  # evaluated when the def runs: nothing of the user's runs here
     body = list(fn.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # docstring
@@ -190,7 +215,7 @@ def implementation_section(d, impl: Implementation):
     """The report section for a user's implementation, with its check result when available."""
     rendered, reasons = render(impl)
     blocks: list[object] = []
-    where = f" (`{impl.path}`)" if impl.path else ""
+    where = f" ({verbatim(impl.path)})" if impl.path else ""  # a file name may hold any character
     if rendered is not None:
         blocks += [
             f"The implementation `{impl.name}`{where}, rendered as mathematics by latexify-py:",
@@ -200,7 +225,7 @@ def implementation_section(d, impl: Implementation):
     else:
         blocks.append(
             f"The implementation `{impl.name}`{where}, listed verbatim: latexify-py would not render it "
-            "faithfully (" + "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "") + ")."
+            "faithfully (" + "; ".join(_plain(r) for r in reasons[:3]) + ("; …" if len(reasons) > 3 else "") + ")."
         )
     blocks.append(Listing(impl.source.rstrip() + "\n"))
     result = check_result(d, impl)
@@ -209,14 +234,22 @@ def implementation_section(d, impl: Implementation):
     return Section("Your implementation", blocks)
 
 
+def _plain(reason: str) -> str:
+    """A reason quoting the user's code (`…`) with the quotes made verbatim: the code may hold backticks,
+    dollars, anything."""
+    return re.sub(r"`([^`]*)`(?=:|\s|$|\))", lambda m: verbatim(m.group(1)), reason)
+
+
 def check_result(d, impl: Implementation) -> str | None:
-    """``symderiv.check_gradient`` on the implementation, as text; None when unavailable."""
-    if impl.function is None:
+    """``symderiv.check_gradient`` on the implementation, as text; None when unavailable. A file is
+    checked as ``FILE.py::FUNCTION``: imported only in the check's child process, with its time limit."""
+    target = f"{impl.path}::{impl.name}" if impl.path else impl.function
+    if target is None:
         return None
     c = d.conventions
     try:
         result = check_gradient(
-            impl.function,
+            target,
             d.loss.name,
             layout=c.layout,
             regularizer=c.regularizer,

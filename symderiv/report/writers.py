@@ -1,9 +1,11 @@
-"""Writing reports to disk: atomically, never over a file symderiv did not write (unless forced),
+"""Writing reports to disk: atomically, never over a file symderiv did not write or that was changed
+since (a manifest of content hashes in the folder records what it wrote; ``--force`` overrides),
 the PDF through latexmk or pdflatex, and a staleness check for committed reports."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -14,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import SymderivError
-from .render import MARKER
 
 FORMATS = ("tex", "pdf", "md", "html")
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk"
@@ -54,40 +55,87 @@ class WriteResult:
 # ---------------------------------------------------------------- ownership and atomic writes
 
 
-def ours(path: Path, kind: str) -> bool:
-    """Whether the existing ``path`` was written by symderiv (or is one of its packaged assets)."""
-    try:
-        head = path.read_bytes()
-    except OSError:
-        return False
-    if kind == "pdf":
-        return pdf_digest(path) is not None
-    if kind == "asset":
-        return True  # decided by content in check_ownership
-    return MARKER.encode() in head[:4096]
+MANIFEST = ".symderiv-manifest.json"
 
 
-def check_ownership(outputs: list[Output], force: bool) -> None:
-    """Raise :class:`OverwriteError` listing every existing file symderiv did not write."""
-    if force:
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Manifest:
+    """What symderiv wrote into one folder: file (relative path) → SHA-256 of the bytes it wrote. A file
+    is symderiv's to replace only while its content is still exactly that: a user's own file (whatever it
+    says) is not in the manifest, and a user's edit to a generated file changes its hash."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / MANIFEST
+        self.files: dict[str, str] = {}
+        self.readable = True
+        if self.path.exists():
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                files = data["files"]
+                if data.get("written_by") != "symderiv" or not isinstance(files, dict):
+                    raise ValueError("not a symderiv manifest")
+                self.files = {str(k): str(v) for k, v in files.items()}
+            except (OSError, ValueError, KeyError, TypeError):
+                self.readable = False
+
+    def key(self, path: Path) -> str:
+        return Path(os.path.relpath(path, self.folder)).as_posix()
+
+    def wrote(self, path: Path) -> bool:
+        """Whether ``path`` holds exactly what symderiv last wrote there."""
+        recorded = self.files.get(self.key(path))
+        if recorded is None:
+            return False
+        try:
+            return digest_of(path.read_bytes()) == recorded
+        except OSError:
+            return False
+
+    def record(self, path: Path, data: bytes) -> None:
+        self.files[self.key(path)] = digest_of(data)
+
+    def save(self) -> None:
+        body = {"written_by": "symderiv", "note": "what symderiv wrote here (SHA-256); do not edit", "files": {}}
+        body["files"] = dict(sorted(self.files.items()))
+        atomic_write(self.path, (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode())
+
+
+def check_ownership(outputs: list[Output], force: bool, manifest: Manifest | None = None) -> None:
+    """Raise :class:`OverwriteError` listing every existing file that symderiv may not replace: one whose
+    content is not what symderiv recorded writing (a file of the user's, or a generated file the user
+    edited). A file already holding exactly the bytes to be written is left alone, so it is no loss."""
+    if force or not outputs:
         return
+    manifest = manifest or Manifest(outputs[0].path.parent)
     foreign = []
+    if manifest.path.exists() and not manifest.readable:
+        foreign.append(manifest.path)
     for out in outputs:
-        if not out.path.exists():
+        if not out.path.exists() and not out.path.is_symlink():
             continue
-        if out.path.is_dir():
+        if out.path.is_dir() or out.path.is_symlink():
             foreign.append(out.path)
-        elif out.kind == "asset":
-            if out.data is not None and out.path.read_bytes() != out.data:
-                foreign.append(out.path)
-        elif not ours(out.path, out.kind):
+        elif out.data is not None and _same_bytes(out.path, out.data):
+            continue
+        elif not manifest.wrote(out.path):
             foreign.append(out.path)
     if foreign:
         names = "\n  ".join(str(p) for p in foreign)
         raise OverwriteError(
-            f"refusing to overwrite {len(foreign)} file(s) that symderiv did not write:\n  {names}\n"
-            "move them away, choose another --out, or pass --force"
+            f"refusing to overwrite {len(foreign)} file(s) that symderiv did not write, or that were changed "
+            f"since it wrote them:\n  {names}\nmove them away, choose another --out, or pass --force"
         )
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -138,9 +186,17 @@ def katex_assets(out_dir: Path) -> list[Output]:
 def tex_engine() -> list[str] | None:
     """The command that compiles a .tex file to PDF here, or None without a TeX engine."""
     if shutil.which("latexmk") and shutil.which("pdflatex"):
-        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+        return [
+            "latexmk",
+            "-pdf",
+            "-pdflatex=pdflatex -no-shell-escape %O %S",
+            "-no-shell-escape",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-file-line-error",
+        ]
     if shutil.which("pdflatex"):
-        return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+        return ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
     return None
 
 
@@ -150,7 +206,16 @@ def compile_pdf(tex_name: str, tex: bytes) -> bytes:
     engine = tex_engine()
     if engine is None:
         raise TexError(f"no TeX engine (pdflatex) found, so no PDF was made; install one with:\n  {INSTALL_TEX}")
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+    # shell escape off (also on the command line), and TeX may read and write only in its scratch folder
+    # ("paranoid"): a report holds the user's text, which must never run or read anything
+    env = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": "0",
+        "FORCE_SOURCE_DATE": "1",
+        "shell_escape": "f",
+        "openin_any": "p",
+        "openout_any": "p",
+    }
     with tempfile.TemporaryDirectory(prefix="symderiv-tex-") as tmp:
         src = Path(tmp) / tex_name
         src.write_bytes(tex)
