@@ -7,7 +7,6 @@ from functools import lru_cache
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
-from sympy.printing.str import StrPrinter
 
 from .functions import Pos, Step
 
@@ -54,23 +53,6 @@ def lambdify(args: Sequence[object], expr: object, kink: sp.Expr):
     printer = numpy_printer(float(kink))({"fully_qualified_modules": True, "inline": True})
     renamed = sp.sympify(expr).xreplace(names)
     return sp.lambdify(plain_args, renamed, modules="numpy", printer=printer, cse=True, dummify=False)
-
-
-class TextPrinter(StrPrinter):
-    """Plain-text printing for terminals, in the notes' notation: 1[m > 0], max(0, m), w[u,v]."""
-
-    def _print_Step(self, expr: Step) -> str:
-        return f"1[{self._print(expr.args[0])} > 0]"
-
-    def _print_Pos(self, expr: Pos) -> str:
-        return f"max(0, {self._print(expr.args[0])})"
-
-    def _print_Symbol(self, expr: sp.Symbol) -> str:
-        name = expr.name
-        if "_{" in name and name.endswith("}"):
-            base, _, index = name.partition("_{")
-            return f"{base}[{index[:-1]}]"
-        return {"Delta": "Δ", "lambda": "λ"}.get(name, name)
 
 
 def text(expr: object) -> str:

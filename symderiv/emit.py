@@ -1,8 +1,11 @@
-"""Stage 6 (terminal): a derivation as text a person reads in a terminal."""
+"""Stage 6 (terminal): a derivation as text a person reads in a terminal. Every formula is printed
+by :func:`symderiv.notation.text` from an expression of the derivation."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import sympy as sp
 
 from .notation import text
 
@@ -13,27 +16,34 @@ if TYPE_CHECKING:
 def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
     """The per-element derivative of one entry, the closed forms, and the proof status."""
     p = d._concrete()
+    c = d.conventions
     loss = d.loss
     y0 = p.y[0]
     u, v = entry if entry is not None else (0, y0 if p.C > 1 else 0)
     other = next(j for j in range(p.C) if j != y0)
+    L0 = sp.Symbol("L_0")
+    assert d.score_gradient is not None
+
+    def relation(lhs: sp.Expr, rhs: sp.Expr) -> str:
+        return text(sp.Eq(lhs, rhs, evaluate=False), c)
+
     lines = [
         f"{loss.title} — {loss.description}",
         f"size D={p.D}, C={p.C}, N={p.N}, labels y={list(p.y)}",
-        *("  " + c for c in d.conventions.describe()),
+        *("  " + line for line in c.describe()),
         "",
         "Per-sample derivative through the scores (sample 0, label y_0 = %d):" % y0,
-        f"  ∂L_0/∂s[0,{other}] = {text(d.score_gradient[0, other])}      (j ≠ y_0)",
-        f"  ∂L_0/∂s[0,{y0}] = {text(d.score_gradient[0, y0])}      (j = y_0)",
+        f"  {relation(sp.Derivative(L0, p.S[0, other]), d.score_gradient[0, other])}      (j ≠ y_0)",
+        f"  {relation(sp.Derivative(L0, p.S[0, y0]), d.score_gradient[0, y0])}      (j = y_0)",
         "",
         "Closed form (the notes' cases, proven equal to the derivation above):",
         *_closed_form_lines(d),
         "",
-        f"Derived ∂L/∂w[{u},{v}]:",
-        "  " + text(d.entry(u, v)),
+        "Derived:",
+        "  " + relation(sp.Derivative(sp.Symbol("L"), p.weight(u, v)), d.entry(u, v)),
         "",
         "Proof:",
-        *("  " + c.line() for c in d.claims),
+        *("  " + claim.line() for claim in d.claims),
         "",
         f"{'PROVED' if d.proved else 'NOT PROVED'}: {d.summary()}",
     ]
@@ -41,52 +51,20 @@ def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
 
 
 def _closed_form_lines(d: Derivation) -> list[str]:
-    """The closed forms in index notation, from the symbolic-size derivation of the same loss."""
+    """The closed forms in index notation, from the symbolic-size derivation of the same loss; for a
+    loss without one, the concrete closed form of sample 0 and the matrix form."""
     from .errors import SymderivError
+    from .matrix_form import matrix_form
+    from .pipeline import closed_score_gradient
 
     try:
         generic = d.symbolic()
-    except SymderivError:  # a loss without a symbolic-size form: the definition's own words
-        loss = d.loss
+    except SymderivError:  # a loss without a symbolic-size form: its concrete closed form
+        p = d._concrete()
+        closed = closed_score_gradient(p)
+        L0 = sp.Symbol("L_0")
         return [
-            "  ∂L_i/∂s_j = " + _plain(loss.latex.get("ds_other", "(see the definition)")) + "   for j ≠ y_i",
-            "  ∂L_i/∂s_j = " + _plain(loss.latex.get("ds_label", "(see the definition)")) + "   for j = y_i",
-            "  ∂L_i/∂w_uv = x_iu · ∂L_i/∂s_v",
-            "  dW = %s" % _matrix_form(d),
-        ]
-    lines = generic.text().splitlines()
-    start = next(n for n, line in enumerate(lines) if line.strip().startswith("∂L_i/∂s[i,j]"))
-    end = next(n for n, line in enumerate(lines) if line.strip().startswith("matrix form"))
-    return lines[start : end + 1]
-
-
-def _matrix_form(d: Derivation) -> str:
-    c = d.conventions
-    scale = "/N" if c.reduction == "mean" else ""
-    reg = {"l2": " + 2λW", "half-l2": " + λW", "none": ""}[c.regularizer]
-    G = d.loss.weights_name
-    G = f"({G})" if " " in G else G
-    core = f"Xᵀ{G}{scale}" if c.layout == "XW" else f"{G}ᵀXᵀ{scale}".replace("(P - Y)ᵀ", "(P - Y)ᵀ")
-    return core + reg
-
-
-_PLAIN = [
-    (r"\mathbb{1}", "1"),
-    (r"\left[", "["),
-    (r"\right]", "]"),
-    (r"\left(", "("),
-    (r"\right)", ")"),
-    (r"\;", " "),
-    (r"\ne", "≠"),
-    (r"\Delta", "Δ"),
-    (r"\sum", "Σ"),
-    (r"\max", "max"),
-    (r"\log", "log"),
-    (r"\frac{e^{s_j}}{\sum_k e^{s_k}}", "exp(s_j) / Σ_k exp(s_k)"),
-]
-
-
-def _plain(latex: str) -> str:
-    for a, b in sorted(_PLAIN, key=lambda t: -len(t[0])):
-        latex = latex.replace(a, b)
-    return latex.replace("{", "").replace("}", "").replace("  ", " ")
+            "  " + text(sp.Eq(sp.Derivative(L0, p.S[0, j]), closed[0, j], evaluate=False), d.conventions)
+            for j in range(p.C)
+        ] + ["  matrix form: " + text(matrix_form(d.loss, d.conventions).gradient, d.conventions)]
+    return generic.result_lines()  # type: ignore[attr-defined]

@@ -35,9 +35,13 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
 from . import codegen
-from .conventions import DELTA, LAYOUTS, Conventions
+from .conventions import DELTA, LAMBDA, LAYOUTS, Conventions
 from .errors import NotSupportedError
 from .functions import Pos, Step
+from .matrix_form import matrix_form
+from .notation import InSpace, NotesCommentPrinter
+
+_i, _j = sp.symbols("i j", integer=True, nonnegative=True)
 from .losses import Loss, get
 
 __all__ = [
@@ -413,23 +417,27 @@ class ArrayPrinter(NumPyPrinter):
         return f"np.maximum({self._print(e.args[0])}, 0)"
 
 
-class _IndexText(codegen.TextPrinter):
-    """Index notation in comments: s[i,j], δ(j, y_i), Σ_k (...)."""
-
-    def _print_Indexed(self, e: sp.Indexed) -> str:
-        return f"{e.base}[{','.join(self._print(x) for x in e.indices)}]"
+class _IndexText(NotesCommentPrinter):
+    """Index notation in comments: the family's comment printer, sums ordered as a person writes them."""
 
     def _print_Add(self, expr: sp.Add, order=None) -> str:
+        if expr.has(LAMBDA):  # the family's order: the regularizer's term last
+            return super()._print_Add(expr, order)
         return _print_add(self, expr)
 
-    def _print_KroneckerDelta(self, e: sp.KroneckerDelta) -> str:
-        return f"δ({self._print(e.args[0])}, {self._print(e.args[1])})"
 
-    def _print_Sum(self, e: sp.Sum) -> str:
-        return f"Σ_{e.limits[0][0]} ({self._print(e.function)})"
+#: how the code treats the label column: G_ij = A_ij + 1[j = y_i]·B_i
+_LABEL_COLUMN = sp.Eq(
+    sp.IndexedBase("G")[_i, _j],
+    sp.IndexedBase("A")[_i, _j] + sp.KroneckerDelta(_j, sp.IndexedBase("y")[_i]) * sp.IndexedBase("B")[_i],
+    evaluate=False,
+)
 
-    def _print_Symbol(self, e: sp.Symbol) -> str:
-        return {"Delta": "Δ", "lambda": "λ"}.get(e.name, e.name)
+
+def _loss_definition(c: Conventions) -> sp.Expr:
+    from .generic import loss_definition
+
+    return loss_definition(c)
 
 
 def _text(e: sp.Expr) -> str:
@@ -551,30 +559,22 @@ class _Emitter:
         ]
         for r in p.applied:
             lines.append(f"  {r.name}: {r.why}")
-        lines.append("  label column: G_ij = A_ij + δ(j, y_i)·B_i, so G = A and B is added where j = y_i")
+        lines.append(f"  label column: {_text(_LABEL_COLUMN)}, so G = A and B is added where j = y_i")
         if M_MAX in self._translated().used:
             lines.append("  m[i] = max_k s[i,k]")
         lines += [
             f"  L_i         = {_text(p.sample)}",
             f"  A_ij        = {_text(p.A)}",
             f"  B_i         = {_text(p.B)}",
-            f"Matrix form: L = {self._loss_text()};  dW = {self._grad_text()}",
+            f"Matrix form: {_text(_loss_definition(c))};  {self._grad_text()}",
         ]
         return [("# " + ln).rstrip() for ln in lines]
 
-    def _loss_text(self) -> str:
-        c = self.c
-        data = "(1/N) Σ_i L_i" if c.reduction == "mean" else "Σ_i L_i"
-        reg = {"l2": " + λ Σ W²", "half-l2": " + ½ λ Σ W²", "none": ""}[c.regularizer]
-        return data + reg
-
     def _grad_text(self) -> str:
-        c = self.c
-        X = "[X, 1]" if c.bias and self.xw else "[X; 1]" if c.bias else "X"
-        prod = f"{X}ᵀ G" if self.xw else f"Gᵀ {X}ᵀ"
-        prod += " / N" if c.reduction == "mean" else ""
-        reg = {"l2": " + 2 λ W", "half-l2": " + λ W", "none": ""}[c.regularizer]
-        return prod + reg + ("" if self.xw else "  (G_ij = ∂L_i/∂s_ij is N×C; the code holds Gᵀ, C×N, in G)")
+        mf = matrix_form(self.loss, self.c)
+        shapes = f"{_text(InSpace(mf.X))}{' with the constant-1 feature' if self.c.bias else ''}"
+        note = "" if self.xw else "; the code holds Gᵀ, C×N, in G"
+        return f"{_text(mf.gradient)}  ({shapes}; {_text(mf.G)} = [∂L_i/∂s_ij] is N×C{note})"
 
     # -- input checks, one helper per module
     def _checker(self) -> list[str]:
