@@ -384,7 +384,9 @@ class GenericDerivation(Derivation):
         if any(e.has(p) for e in self.cases.values()):
             lines.append(f"  where {show(SOFTMAX_DEFINITION)} (softmax probabilities)")
         if self.bias_entry is not None:
-            lines.append("  bias (u = D): " + show(Eq(sp.Derivative(L_total, weight.xreplace({u: D})), self.bias_entry)))
+            lines.append(
+                "  bias (u = D): " + show(Eq(sp.Derivative(L_total, weight.xreplace({u: D})), self.bias_entry))
+            )
         G = matrix_form(self.loss, c).G
         lines.append(f"  matrix form: {show(self.matrix)},   {show(G)} = [{show(dLi_ds)}] (N×C, the cases above)")
         return lines
@@ -448,14 +450,14 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         Claim(
             "∂L_i/∂s_ij (SymPy's diff of the index expression, then the rules) equals the closed form",
             same_scores,
-            "symbolic: normal forms after sum linearity, delta summation, δ² = δ",
+            "symbolic: normal forms after sum linearity, delta summation, 1[·]² = 1[·]",
         ),
         Claim(
-            "∂s_iq/∂w_uv = x_iu δ(q, v), so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv (chain rule, delta summation)",
+            "∂s_iq/∂w_uv = x_iu 1[q = v], so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv (chain rule, delta summation)",
             chain_ok,
             "symbolic: index rules",
         ),
-        Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on δ(v, y_i)"),
+        Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on 1[v = y_i]"),
         Claim(
             text(sp.Eq(sp.Derivative(R_total, weight), dR, evaluate=False)),
             reg_ok,
@@ -521,7 +523,7 @@ def regularizer(c: Conventions, feature_hi: sp.Expr | None = None) -> sp.Expr:
     """R(W) in index notation: c·λ·Σ_{a,b} w_ab² (XW) or w_ba² (WX), c the regularizer's coefficient."""
     hi = (D if c.bias else D - 1) if feature_hi is None else feature_hi
     entry = w[a, b] if c.layout == "XW" else w[b, a]
-    return c.reg.coefficient * LAMBDA * sp.Sum(entry**2, (a, 0, hi), (b, 0, C - 1))
+    return c.reg.coefficient * LAMBDA * sp.Sum(entry**2, (b, 0, C - 1), (a, 0, hi))
 
 
 def loss_definition(c: Conventions) -> sp.Eq:
@@ -550,26 +552,36 @@ def _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, b
             Eq(dLi_ds, raw),
             "Kronecker deltas from ∂s_ik/∂s_ij = 1[j = k]",
         ),
-        DerivationStep("∂L_i/∂s_ij after delta summation", Eq(dLi_ds, derived), "Σ_k 1[j = k] f(k) = f(j); 1[·]² = 1[·]"),
+        DerivationStep(
+            "∂L_i/∂s_ij after delta summation", Eq(dLi_ds, derived), "Σ_k 1[j = k] f(k) = f(j); 1[·]² = 1[·]"
+        ),
         DerivationStep(
             "∂L_i/∂s_ij in closed form (proven equal)",
             Eq(dLi_ds, forms.score_gradient),
             "the notes' cases j ≠ y_i, j = y_i",
         ),
-        DerivationStep("∂s_iq/∂w_uv", Eq(sp.Derivative(s[i, q], weight), dscore), "the score is a dot product"),
-        DerivationStep("chain rule", Eq(dLi_dw, element), "∂L_i/∂w_uv = Σ_q ∂L_i/∂s_iq · ∂s_iq/∂w_uv"),
+        DerivationStep(
+            "the scores in the weights", Eq(sp.Derivative(s[i, q], weight), dscore), "each score is a dot product"
+        ),
+        DerivationStep(
+            "chain rule", Eq(dLi_dw, element), "summing over the scores s_iq of sample i, through which the weight acts"
+        ),
         DerivationStep("case v ≠ y_i", Eq(dLi_dw, cases["other"]), ""),
         DerivationStep("case v = y_i", Eq(dLi_dw.xreplace({v: y[i]}), cases["label"]), ""),
-        DerivationStep("regularizer", Eq(sp.Derivative(R_total, weight), dR), f"R = {text(R)}"),
+        DerivationStep(
+            "regularizer", Eq(sp.Derivative(R_total, weight), dR), "SymPy differentiates R(W) in index notation"
+        ),
         DerivationStep(
             "full gradient",
             Eq(sp.Derivative(L_total, weight), full),
-            f"{c.reduction} over samples plus ∂R/∂w_uv",
+            f"{c.reduction} over samples plus the regularizer's derivative",
         ),
     ]
     if bias_entry is not None:
         steps.append(
-            DerivationStep("bias (feature u = D)", Eq(sp.Derivative(L_total, weight.xreplace({u: D})), bias_entry), "x_iD = 1")
+            DerivationStep(
+                "bias (feature u = D)", Eq(sp.Derivative(L_total, weight.xreplace({u: D})), bias_entry), "x_iD = 1"
+            )
         )
     steps.append(DerivationStep("matrix form", matrix, f"G = {loss.weights_name}"))
     return steps

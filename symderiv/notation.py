@@ -98,6 +98,23 @@ class Cases(sp.Expr):
         return self.other * (1 - d) + self.label_value * d
 
 
+class Chain(sp.Basic):
+    """lhs = rhs_1 = rhs_2 = …: one quantity rewritten step by step (printed as aligned rows)."""
+
+    @property
+    def relations(self) -> list[sp.Eq]:
+        lhs, *rhss = self.args
+        return [sp.Eq(lhs, r, evaluate=False) for r in rhss]
+
+
+class Rows(sp.Basic):
+    """Several relations shown together, one a row (printed as aligned rows)."""
+
+    @property
+    def relations(self) -> list[sp.Eq]:
+        return list(self.args)
+
+
 class InSpace(sp.Expr):
     """``M ∈ ℝ^{rows×cols}`` for a matrix symbol: its shape, printed from the matrix itself."""
 
@@ -150,7 +167,7 @@ class NotesPrinting:
     def _ind(self, body: str) -> str:
         raise NotImplementedError
 
-    def _sub(self, base: str, indices: list[str]) -> str:
+    def _sub(self, base: str, indices: list[str], concrete: bool = False) -> str:
         raise NotImplementedError
 
     # -- the notes' atoms
@@ -164,10 +181,7 @@ class NotesPrinting:
 
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp=None) -> str:
         a, b = (self._print(t) for t in expr.args)
-        if self._settings["kronecker"] == "delta":
-            out = self._delta(a, b)
-        else:
-            out = self._ind(f"{a} = {b}")
+        out = self._delta(a, b) if self._settings["kronecker"] == "delta" else self._ind(f"{a} = {b}")
         return out if exp is None else self._power(out, exp)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
@@ -184,7 +198,7 @@ class NotesPrinting:
             base, idx = concrete
             if self._settings["layout"] == "WX" and base in ("w", "x") and len(idx) == 2:
                 idx = idx[::-1]  # the matrices' own order: W is C×D (w_vu), X is D×N (x_ui)
-            return self._sub(base, idx)
+            return self._sub(base, idx, concrete=True)
         return self._plain_symbol(expr, *args, **kwargs)
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
@@ -204,8 +218,9 @@ class NotesPrinting:
         shown = _as_excluded(expr)
         if shown is not None:
             return self._print(shown)
-        index = ",".join(self._print(lim[0]) for lim in expr.limits)
-        return self._sum_over(index, expr.function)
+        (index, *_), *inner = expr.limits[::-1]  # SymPy lists the innermost sum first
+        body = sp.Sum(expr.function, *inner[::-1]) if inner else expr.function
+        return self._sum_over(self._print(index), body)
 
     def _print_InSpace(self, expr: InSpace) -> str:
         M = expr.matrix
@@ -249,13 +264,39 @@ class NotesPrinting:
     def _print_Equality(self, expr: sp.Eq) -> str:
         return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
 
-    def _one_over(self, expr: sp.Mul) -> tuple[sp.Expr, sp.Expr] | None:
-        """(N, rest) when ``expr`` is rest/N with a sum in rest: printed (1/N)·rest, as the notes."""
+    def _print_Chain(self, expr: Chain) -> str:
+        lhs, *rhss = (self._print(a) for a in expr.args)
+        return self._rows([(lhs, rhss[0]), *(("", r) for r in rhss[1:])])
+
+    def _print_Rows(self, expr: Rows) -> str:
+        return self._rows([(self._print(e.lhs), self._print(e.rhs)) for e in expr.args])
+
+    def _one_over(self, expr: sp.Mul) -> tuple[sp.Expr, sp.Expr, sp.Expr] | None:
+        """(a, b, rest) when ``expr`` is (a/b)·rest with a sum in rest — 1/N or ½ — printed as a
+        fraction before the sum, as the notes write (1/N) Σ_i and ½ λ Σ w²."""
+        if not expr.has(sp.Sum):
+            return None
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff.is_Rational and not coeff.is_Integer and rest.has(sp.Sum):
+            return sp.Integer(coeff.p), sp.Integer(coeff.q), rest
         inverse = [f for f in expr.args if f.is_Pow and f.exp == -1 and f.base.is_Symbol]
-        if len(inverse) != 1 or not expr.has(sp.Sum):
+        if len(inverse) != 1:
             return None
         rest = sp.Mul(*[f for f in expr.args if f is not inverse[0]], evaluate=False)
-        return inverse[0].base, rest
+        return sp.Integer(1), inverse[0].base, rest
+
+    def _data_order(self, expr: sp.Mul) -> list[sp.Expr] | None:
+        """x_il w_lj (layout XW) or w_jl x_li (WX): a product of one feature and one weight in the
+        order of the layout's product S = XW or S = WX."""
+        factors = sp.Mul.make_args(expr)
+        bases = sorted(str(f.base) for f in factors if isinstance(f, sp.Indexed))
+        if len(factors) != 2 or bases != ["w", "x"]:
+            return None
+        first = "x" if self._settings["layout"] == "XW" else "w"
+        return sorted(factors, key=lambda f: str(f.base) != first)
+
+    def _print_MatrixElement(self, expr) -> str:
+        return self._sub(self.parenthesize(expr.parent, PRECEDENCE["Atom"]), [self._print(expr.i), self._print(expr.j)])
 
 
 class NotesLatexPrinter(NotesPrinting, LatexPrinter):
@@ -272,8 +313,9 @@ class NotesLatexPrinter(NotesPrinting, LatexPrinter):
     def _delta(self, a: str, b: str) -> str:
         return rf"\delta_{{{a}{b}}}"
 
-    def _sub(self, base: str, indices: list[str]) -> str:
-        sep = "" if all(len(i) == 1 or i.endswith("}") for i in indices) else ","
+    def _sub(self, base: str, indices: list[str], concrete: bool = False) -> str:
+        # numbers of a concrete size are separated (w_{0,1}, w_{10,1}); index letters are not (w_{uv})
+        sep = "," if concrete or not all(len(i) == 1 or i.endswith("}") for i in indices) else ""
         return f"{base}_{{{sep.join(indices)}}}"
 
     def _greek(self, name: str) -> str:
@@ -309,10 +351,22 @@ class NotesLatexPrinter(NotesPrinting, LatexPrinter):
     def _print_Transpose(self, expr) -> str:
         return rf"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}^{{\top}}"
 
+    def _rows(self, rows: list[tuple[str, str]]) -> str:
+        return r" \\ ".join(f"{lhs} &= {rhs}" for lhs, rhs in rows)
+
     def _print_Mul(self, expr: sp.Mul) -> str:
         split = self._one_over(expr)
         if split is not None:
-            return rf"\frac{{1}}{{{self._print(split[0])}}} {self._print(split[1])}"
+            a, b, rest = split
+            return rf"\frac{{{self._print(a)}}}{{{self._print(b)}}} {self._print(rest)}"
+        data = self._data_order(expr)
+        if data is not None:
+            return " ".join(self._print(f) for f in data)
+        factors = sp.Mul.make_args(expr)
+        derivatives = [f for f in factors if isinstance(f, sp.Derivative)]
+        if derivatives and len(derivatives) < len(factors):  # x_iu ∂L_i/∂s_iv: the derivative last
+            others = sp.Mul(*[f for f in factors if not isinstance(f, sp.Derivative)])
+            return rf"{self._print(others)}\, " + r"\, ".join(self._print(f) for f in derivatives)
         coeff, rest = expr.as_coeff_Mul()
         first = sp.Mul.make_args(rest)[0]
         if coeff.is_Number and coeff not in (1, -1) and isinstance(first, Step | sp.KroneckerDelta):
@@ -336,7 +390,7 @@ class NotesTextPrinter(NotesPrinting, StrPrinter):
     def _delta(self, a: str, b: str) -> str:
         return f"δ({a}, {b})"
 
-    def _sub(self, base: str, indices: list[str]) -> str:
+    def _sub(self, base: str, indices: list[str], concrete: bool = False) -> str:
         return f"{base}[{','.join(indices)}]"
 
     def _greek(self, name: str) -> str:
@@ -374,6 +428,9 @@ class NotesTextPrinter(NotesPrinting, StrPrinter):
     def _print_Transpose(self, expr) -> str:
         return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}ᵀ"
 
+    def _rows(self, rows: list[tuple[str, str]]) -> str:
+        return "\n".join(f"{lhs} = {rhs}" if lhs else f"  = {rhs}" for lhs, rhs in rows)
+
     def _print_MatMul(self, expr) -> str:
         coeff, factors = expr.as_coeff_mmul()
         body = " ".join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors.args)
@@ -386,7 +443,11 @@ class NotesTextPrinter(NotesPrinting, StrPrinter):
     def _print_Mul(self, expr: sp.Mul) -> str:
         split = self._one_over(expr)
         if split is not None:
-            return f"(1/{self._print(split[0])}) {self._print(split[1])}"
+            a, b, rest = split
+            return f"({self._print(a)}/{self._print(b)}) {self._print(rest)}"
+        data = self._data_order(expr)
+        if data is not None:
+            return "*".join(self._print(f) for f in data)
         return super()._print_Mul(expr)
 
 

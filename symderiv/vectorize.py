@@ -38,11 +38,11 @@ from . import codegen
 from .conventions import DELTA, LAMBDA, LAYOUTS, Conventions
 from .errors import NotSupportedError
 from .functions import Pos, Step
+from .losses import Loss, get
 from .matrix_form import matrix_form
 from .notation import InSpace, NotesCommentPrinter
 
 _i, _j = sp.symbols("i j", integer=True, nonnegative=True)
-from .losses import Loss, get
 
 __all__ = [
     "ArrayPrinter",
