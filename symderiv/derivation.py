@@ -34,7 +34,6 @@ class DerivationStep:
     title: str
     expr: object  # a SymPy expression or Matrix, or None
     why: str = ""
-    latex: str | None = None  # hand-written LaTeX in the notes' notation, where it reads better
 
 
 @dataclass
@@ -88,9 +87,7 @@ class Derivation:
         why = "∂L/∂w_uv = scale · Σ_i x_iu ∂L_i/∂s_iv + ∂R/∂w_uv, since s_iv is linear in w_uv"
         return [
             DerivationStep("scores", p.S_def, "s_ij is the dot product of sample i and class j's weights"),
-            DerivationStep(
-                "per-sample loss", sp.Matrix(p.samples), self.loss.description, self.loss.latex.get("sample")
-            ),
+            DerivationStep("per-sample loss", sp.Matrix(p.samples), self.loss.description),
             DerivationStep("full loss", p.loss_in_scores(), f"{self.conventions.reduction} over samples plus R(W)"),
             DerivationStep("∂L_i/∂s_j", self.score_gradient, "differentiate each per-sample loss in its scores"),
             DerivationStep("chain rule", self.gradient, why),

@@ -566,8 +566,7 @@ def _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, b
         DerivationStep(
             "chain rule", Eq(dLi_dw, element), "summing over the scores s_iq of sample i, through which the weight acts"
         ),
-        DerivationStep("case v ≠ y_i", Eq(dLi_dw, cases["other"]), ""),
-        DerivationStep("case v = y_i", Eq(dLi_dw.xreplace({v: y[i]}), cases["label"]), ""),
+        DerivationStep("cases v ≠ y_i and v = y_i", Eq(dLi_dw, Cases(cases["other"], cases["label"], v, y[i])), ""),
         DerivationStep(
             "regularizer", Eq(sp.Derivative(R_total, weight), dR), "SymPy differentiates R(W) in index notation"
         ),

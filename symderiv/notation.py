@@ -224,7 +224,11 @@ class NotesPrinting:
 
     def _print_InSpace(self, expr: InSpace) -> str:
         M = expr.matrix
-        return self._space(self._print(M), self._print(M.shape[0]), self._print(M.shape[1]))
+
+        def dim(n: sp.Expr) -> str:  # D + 1, as the notes write it: symbols first
+            return " + ".join(self._print(t) for t in sorted(sp.Add.make_args(n), key=lambda t: t.is_Number))
+
+        return self._space(self._print(M), dim(M.shape[0]), dim(M.shape[1]))
 
     def _print_Add(self, expr: sp.Add, order=None) -> str:
         if _is_margin(expr):

@@ -4,7 +4,7 @@ no stage of the pipeline names a loss."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -66,9 +66,8 @@ class Loss:
     weights: MatrixWeights
     reference: Reference
     uses_delta: bool = True
-    #: LaTeX in the notes' notation, for reports: the per-sample loss, the cases of ∂L_i/∂s_j,
-    #: and the weight matrix G of the matrix form dW = Xᵀ G / N + ∂R/∂W
-    latex: dict[str, str] = field(default_factory=dict)
+    #: the weight matrix G of the matrix form dW = Xᵀ G / N + ∂R/∂W, as matrix algebra ("M", "P - Y");
+    #: every formula a report or terminal shows is printed from the derivation, never held here
     weights_name: str = "G"
     description: str = ""
     #: which layouts / conventions the definition supports (all, for the built-ins)

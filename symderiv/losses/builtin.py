@@ -60,13 +60,6 @@ HINGE = register(
         weights=hinge_weights,
         reference=hinge_reference,
         weights_name="M",
-        latex={
-            "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)",
-            "ds_other": r"\mathbb{1}\left[s_j - s_{y_i} + \Delta > 0\right]",
-            "ds_label": r"-\sum_{k \ne y_i} \mathbb{1}\left[s_k - s_{y_i} + \Delta > 0\right]",
-            "weights": r"M_{ij} = \mathbb{1}\left[s_{ij} - s_{i y_i} + \Delta > 0\right]\ (j \ne y_i),"
-            r"\quad M_{i y_i} = -\sum_{k \ne y_i} M_{ik}",
-        },
     )
 )
 
@@ -113,13 +106,6 @@ SQUARED_HINGE = register(
         weights=squared_hinge_weights,
         reference=squared_hinge_reference,
         weights_name="M",
-        latex={
-            "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)^2",
-            "ds_other": r"2\max\left(0,\; s_j - s_{y_i} + \Delta\right)",
-            "ds_label": r"-2\sum_{k \ne y_i} \max\left(0,\; s_k - s_{y_i} + \Delta\right)",
-            "weights": r"M_{ij} = 2\max\left(0,\; s_{ij} - s_{i y_i} + \Delta\right)\ (j \ne y_i),"
-            r"\quad M_{i y_i} = -\sum_{k \ne y_i} M_{ik}",
-        },
     )
 )
 
@@ -166,12 +152,6 @@ SOFTMAX = register(
         uses_delta=False,
         kinky=False,
         weights_name="P - Y",
-        latex={
-            "sample": r"L_i = -s_{y_i} + \log \sum_{j} e^{s_j}",
-            "ds_other": r"p_j = \frac{e^{s_j}}{\sum_k e^{s_k}}",
-            "ds_label": r"p_{y_i} - 1",
-            "weights": r"P_{ij} = \frac{e^{s_{ij}}}{\sum_k e^{s_{ik}}},\quad Y_{ij} = \mathbb{1}\left[j = y_i\right]",
-        },
     )
 )
 

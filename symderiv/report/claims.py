@@ -143,3 +143,83 @@ def _fields(cid: str, d, g) -> list[tuple[sp.Basic, sp.Basic]]:
         "report.regularizer": [(sp.Derivative(R_total, weight), g.reg_gradient)],
     }
     return table.get(cid, [])
+
+
+# ---------------------------------------------------------------- comparing an equation with a claim
+
+
+def relations(expr: sp.Basic) -> list[sp.Eq]:
+    """The relations "lhs = rhs" a displayed expression shows (one for an ``sp.Eq``)."""
+    return list(expr.relations) if hasattr(expr, "relations") else [expr]
+
+
+def defined(definition: str, d, g) -> sp.Basic | None:
+    """The expression a definition equation must display: the input of the derivation, built by the
+    loss's definition and the conventions."""
+    from ..generic import SOFTMAX_DEFINITION, L_i, generic_forms, i, j, loss_definition, s
+    from ..matrix_form import matrix_form
+
+    c = d.conventions
+    return {
+        "definition.scores": g.score_definition,
+        "definition.per-sample-loss": sp.Eq(L_i, generic_forms(d.loss, c).sample, evaluate=False),
+        "definition.loss": loss_definition(c),
+        "definition.softmax": SOFTMAX_DEFINITION,
+        "definition.weights": sp.Eq(matrix_form(d.loss, c).G[i, j], sp.Derivative(L_i, s[i, j]), evaluate=False),
+    }.get(definition)
+
+
+def unfold(expr: sp.Basic, g) -> sp.Basic:
+    """``expr`` with what is only notation written out: cases as δ-algebra, Σ_{k≠y_i} as a sum with
+    1 − δ, p_ij as the softmax, and the placeholders ∂L_i/∂s_iq, ∂s_iq/∂w_uv, ∂R/∂w_uv as the
+    symbolic-size derivation's proven forms."""
+    from ..functions import ExcludedSum
+    from ..generic import SOFTMAX_DEFINITION, L_i, R_total, j, p, q, s
+    from ..notation import Cases
+
+    definition = SOFTMAX_DEFINITION
+
+    def placeholder(e: sp.Derivative) -> sp.Expr:
+        (var, _), *_ = e.variable_count
+        if e.expr == L_i and isinstance(var, sp.Indexed) and var.base == s:
+            return g.forms.score_gradient.xreplace({j: var.indices[1]})
+        if isinstance(e.expr, sp.Indexed) and e.expr.base == s and var == g.weight:
+            return g.score_partial.xreplace({q: e.expr.indices[1]})
+        if e.expr == R_total and var == g.weight:
+            return g.reg_gradient
+        return e
+
+    out = expr.replace(lambda e: isinstance(e, Cases), lambda e: e.as_expr())
+    out = out.replace(lambda e: isinstance(e, ExcludedSum), lambda e: e.as_sum())
+    out = out.replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == p,
+        lambda e: definition.rhs.xreplace({definition.lhs.indices[1]: e.indices[1]}),
+    )
+    return out.replace(lambda e: isinstance(e, sp.Derivative) and e.expr in (L_i, R_total) or (
+        isinstance(e, sp.Derivative) and isinstance(e.expr, sp.Indexed)), placeholder)  # fmt: skip
+
+
+def same(a: sp.Basic, b: sp.Basic, d, g) -> bool:
+    """Whether ``a`` and ``b`` are the same expression: structurally for matrix expressions, else as
+    normal forms — after the index rules at symbolic size, in the score symbols at concrete size."""
+    from ..generic import canonical, index_rules
+    from ..simplify import Normalizer, valid_rules
+
+    if getattr(a, "is_Matrix", False) or getattr(b, "is_Matrix", False):
+        return a == b
+    a, b = unfold(a, g), unfold(b, g)
+    c = d.conventions
+    if a.has(sp.Indexed) or b.has(sp.Indexed):
+        from ..generic import D
+
+        rules = index_rules(D if c.bias else D - 1)
+        norm = Normalizer(rules=(*valid_rules(c.kink), *(r for r in rules if r.on_monomial)))
+        return norm(canonical(sp.expand(a), rules)) == norm(canonical(sp.expand(b), rules))
+    norm = Normalizer(d._concrete().score_definitions, valid_rules(c.kink))
+    return norm(a) == norm(b)
+
+
+def shows_what_was_proved(expr: sp.Basic, proved: list[tuple[sp.Basic, sp.Basic]], d, g) -> bool:
+    """Every relation ``expr`` displays is one of the ``proved`` relations: the same left side, and a
+    right side equal to the proven one."""
+    return all(any(rel.lhs == lhs and same(rel.rhs, rhs, d, g) for lhs, rhs in proved) for rel in relations(expr))

@@ -419,7 +419,7 @@ INDEX_STEPS = (
     ("∂L_i/∂s_ij", ("generic.score-gradient",)),
     ("the scores in the weights", ("generic.chain-rule",)),
     ("chain rule", ("generic.chain-rule",)),
-    ("case v", ("generic.cases", "generic.chain-rule")),
+    ("cases v", ("generic.cases", "generic.chain-rule")),
     ("regularizer", ("generic.regularizer",)),
     ("full gradient", ("generic.chain-rule", "generic.regularizer")),
     ("bias", ("generic.bias",)),
