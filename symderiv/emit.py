@@ -23,6 +23,7 @@ def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
     other = next(j for j in range(p.C) if j != y0)
     L0 = sp.Symbol("L_0")
     assert d.score_gradient is not None
+    derived = d.entry(u, v)  # checks the entry first (InputError for a weight that does not exist)
 
     def relation(lhs: sp.Expr, rhs: sp.Expr) -> str:
         return text(sp.Eq(lhs, rhs, evaluate=False), c)
@@ -40,7 +41,7 @@ def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
         *_closed_form_lines(d),
         "",
         "Derived:",
-        "  " + relation(sp.Derivative(sp.Symbol("L"), p.weight(u, v)), d.entry(u, v)),
+        "  " + relation(sp.Derivative(sp.Symbol("L"), p.weight(u, v)), derived),
         "",
         "Proof:",
         *("  " + claim.line() for claim in d.claims),
