@@ -185,19 +185,19 @@ def index_rules(feature_hi: sp.Expr) -> tuple[RewriteRule, ...]:
         ),
         RewriteRule(
             "delta-sum",
-            "Σ_k δ(k, t) f(k) = f(t) when t lies in k's range (j, v, y_i are classes; u is a feature)",
+            "Σ_k 1[k = t] f(k) = f(t) when t lies in k's range (j, v, y_i are classes; u is a feature)",
             lambda e: _summable_delta(e, feature_hi) is not None,
             delta_sum,
         ),
         RewriteRule(
             "delta-substitution",
-            "δ(j, y_i)·f(j) = δ(j, y_i)·f(y_i): where the indicator is nonzero, j is y_i",
+            "1[j = y_i]·f(j) = 1[j = y_i]·f(y_i): where the indicator is nonzero, j is y_i",
             _substitutable,
             _substitute_under_delta,
         ),
         RewriteRule(
             "delta-square",
-            "δ(a, b)ⁿ = δ(a, b)",
+            "1[a = b]ⁿ = 1[a = b]",
             lambda e: e.is_Pow and isinstance(e.base, sp.KroneckerDelta) and e.exp.is_Integer and e.exp > 0,
             lambda e: e.base,
             on_monomial=lambda m: {

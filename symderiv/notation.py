@@ -233,12 +233,13 @@ class NotesPrinting:
     def _print_Add(self, expr: sp.Add, order=None) -> str:
         if _is_margin(expr):
             terms = notes_order(list(expr.args))
-        else:  # the notes write the regularizer's term (2λw_uv) last
+        else:  # a positive term first (p − 1, P − Y, but 1 − 1[·]); the regularizer's term (2λw_uv) last
             terms = self._as_ordered_terms(expr, order=order)  # type: ignore[attr-defined]
+            lead = [t for t in terms if not t.is_Number and not t.could_extract_minus_sign()]
+            terms = lead + [t for t in terms if t not in lead] if lead and terms[0] not in lead[:1] else terms
             reg = [t for t in terms if t.has(LAMBDA)]
-            if not reg or len(reg) == len(terms):
-                return super()._print_Add(expr, order)  # type: ignore[misc]
-            terms = [t for t in terms if not t.has(LAMBDA)] + reg
+            if reg and len(reg) < len(terms):
+                terms = [t for t in terms if not t.has(LAMBDA)] + reg
         out = self._print(terms[0])
         for t in terms[1:]:
             coeff, _ = t.as_coeff_Mul()
@@ -300,7 +301,9 @@ class NotesPrinting:
         return sorted(factors, key=lambda f: str(f.base) != first)
 
     def _print_MatrixElement(self, expr) -> str:
-        return self._sub(self.parenthesize(expr.parent, PRECEDENCE["Atom"]), [self._print(expr.i), self._print(expr.j)])
+        return self._sub(
+            self.parenthesize(expr.parent, PRECEDENCE["Mul"], strict=True), [self._print(expr.i), self._print(expr.j)]
+        )
 
 
 class NotesLatexPrinter(NotesPrinting, LatexPrinter):

@@ -149,7 +149,7 @@ def _exclusion_sum(ctx: _Ctx) -> Rewrite:
 
     return Rewrite(
         "exclusion sum",
-        "Σ_k f(k)·(1 − δ(k, y_i)) = Σ_k f(k) − f(y_i): sum over every class, then take the label's term off",
+        "Σ_k f(k)·(1 − 1[k = y_i]) = Σ_k f(k) − f(y_i): sum over every class, then take the label's term off",
         query, value, priority=30,
     )  # fmt: skip
 
@@ -668,7 +668,7 @@ class _Emitter:
         if M_MAX in t.used:
             out.append(f"    m = S.max(axis={pr.axis}, keepdims=True)  # m[i] = max_k s[i,k]")
         if Y_HOT in t.used:
-            out += ["    Y = np.zeros_like(S)  # δ(j, y[i]), one-hot", f"    Y[{lab}] = 1"]
+            out += ["    Y = np.zeros_like(S)  # 1[j = y[i]], one-hot", f"    Y[{lab}] = 1"]
         self._meanings: dict[sp.Symbol, sp.Expr] = {}
         for sym, e in temps_list:
             self._meanings[sym] = self._meaning(e, temps_list)

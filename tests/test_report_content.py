@@ -128,7 +128,9 @@ def test_symbolic_size_derivation_is_reported_at_the_proof_size():
         (Pos(sp.Symbol("m")), r"\max\left(0,\, m\right)"),
         (Pos(sp.Symbol("m")) ** 2, r"\max\left(0,\, m\right)^{2}"),
         (sp.Symbol("w_{0,1}") * sp.Symbol("lambda"), r"\lambda w_{0,1}"),
-        (sp.Symbol("Delta", real=True) + 1, r"1 + \Delta"),
+        (sp.Symbol("Delta", real=True) + 1, r"\Delta + 1"),
+        (1 - sp.KroneckerDelta(*sp.symbols("v y")), r"1 - \mathbf{1}\left[v = y\right]"),
+        (sp.Symbol("p") - 1, "p - 1"),
     ],
 )
 def test_latex_printer(expr, expected):
