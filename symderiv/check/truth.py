@@ -108,8 +108,11 @@ class DerivedSource:
         return bool(d.gradient.has(Step))
 
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
-        """The symbolic ∂L/∂w_uv, as the derivation states it (regularizer as matched)."""
-        from ..codegen import text
+        """The symbolic ∂L/∂w_uv = …, as the derivation states it (regularizer as matched), printed in
+        the layout's notation (w[v,u] under WX)."""
+        import sympy as sp
+
+        from ..notation import text
         from ..pipeline import derive
 
         d = derive(
@@ -126,7 +129,8 @@ class DerivedSource:
             all_labels=False,
             points=0,
         )
-        return text(d.entry(u, v))
+        lhs = sp.Derivative(sp.Symbol("L"), d._concrete().weight(u, v))
+        return text(sp.Eq(lhs, d.entry(u, v), evaluate=False), d.conventions)
 
 
 @dataclass
