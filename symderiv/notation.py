@@ -22,6 +22,8 @@ shapes carry the bias column.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
@@ -162,12 +164,52 @@ class NotesPrinting:
     :meth:`_cases`, :meth:`_sum_over`, :meth:`_space`, :meth:`_transpose`."""
 
     _settings: dict
+    _ne: str  # ≠ between two expressions
+    _ne_sub: str  # ≠ in a subscript
+
+    if TYPE_CHECKING:  # provided by SymPy's Printer
+
+        def _print(self, expr: object, **kwargs: object) -> str: ...
+
+        def parenthesize(self, item: object, level: int, strict: bool = False) -> str: ...
+
+        def _as_ordered_terms(self, expr: object, order: object = None) -> list: ...
 
     # -- glyphs, per format
     def _ind(self, body: str) -> str:
         raise NotImplementedError
 
     def _sub(self, base: str, indices: list[str], concrete: bool = False) -> str:
+        raise NotImplementedError
+
+    def _delta(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def _greek(self, name: str) -> str:
+        raise NotImplementedError
+
+    def _plain_symbol(self, expr: sp.Symbol, *args, **kwargs) -> str:
+        raise NotImplementedError
+
+    def _power(self, out: str, exp: object) -> str:
+        raise NotImplementedError
+
+    def _max0(self, m: str) -> str:
+        raise NotImplementedError
+
+    def _partial(self, f: str, x: str) -> str:
+        raise NotImplementedError
+
+    def _cases(self, other: str, label: str, idx: str, lab: str) -> str:
+        raise NotImplementedError
+
+    def _sum_over(self, index: str, body: sp.Expr) -> str:
+        raise NotImplementedError
+
+    def _space(self, M: str, rows: str, cols: str) -> str:
+        raise NotImplementedError
+
+    def _rows(self, rows: list[tuple[str, str]]) -> str:
         raise NotImplementedError
 
     # -- the notes' atoms

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 import sympy as sp
 
+from ..proof import Claim
+
 #: every claim id a report cites, with what it establishes
 CITED: dict[str, str] = {
     # symderiv derive, at the report's concrete size
@@ -78,9 +80,9 @@ def claim_id(claim, source: str, used: Iterable[str] = ()) -> str:
     return ""
 
 
-def identify(claims: Iterable, source: str) -> list[tuple[str, object]]:
+def identify(claims: Iterable[Claim], source: str) -> list[tuple[str, Claim]]:
     """(id, claim) for each claim; a claim no id fits gets ``source.claimN``."""
-    out: list[tuple[str, object]] = []
+    out: list[tuple[str, Claim]] = []
     used: set[str] = set()
     for n, claim in enumerate(claims, 1):
         cid = claim_id(claim, source, used)

@@ -438,10 +438,10 @@ def _index_section(g, evidence: list[Evidence], show: _Shower) -> Section | None
     proven = {e.key for e in evidence if e.claim.holds}
     shown = 0
     for step in g.steps:
-        keys = next((ids for start, ids in INDEX_STEPS if step.title.startswith(start)), None)
-        if step.expr is None or keys is None:
+        ids = next((ids for start, ids in INDEX_STEPS if step.title.startswith(start)), None)
+        if step.expr is None or ids is None:
             continue
-        keys = tuple(k for k in keys if k in proven)
+        keys = tuple(k for k in ids if k in proven)
         if not keys:
             continue  # a step nothing covers is not shown
         why = f" {step.why[0].upper()}{step.why[1:]}." if step.why else ""
