@@ -129,6 +129,9 @@ def test_a_hand_typed_equation_is_caught(wx_half):
     matrix = proved_relations("artifact.matrix-form", claims["artifact.matrix-form"], d, g)
     assert shows_what_was_proved(boxed.expr, matrix, d, g)
     assert not shows_what_was_proved(sp.Eq(boxed.expr.lhs, 2 * boxed.expr.rhs, evaluate=False), matrix, d, g)
+    # a claim that holds the concrete value (lhs, rhs = ∂L/∂W, dL/dW as derived) is compared entry by entry
+    assert shows_what_was_proved(boxed.expr, [(boxed.expr.lhs, d.gradient)], d, g)  # d.gradient: W's shape
+    assert not shows_what_was_proved(boxed.expr, [(boxed.expr.lhs, 2 * d.gradient)], d, g)
 
 
 def test_every_cited_id_is_in_the_one_table():

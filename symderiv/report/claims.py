@@ -207,6 +207,10 @@ def same(a: sp.Basic, b: sp.Basic, d, g) -> bool:
     from ..generic import canonical, index_rules
     from ..simplify import Normalizer, valid_rules
 
+    if isinstance(a, sp.MatrixBase) != isinstance(b, sp.MatrixBase):  # a matrix expression and its value
+        a, b = (_at_size(e, d) if isinstance(e, sp.MatrixExpr) else e for e in (a, b))
+    if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase):
+        return a.shape == b.shape and all(same(x, z, d, g) for x, z in zip(a, b, strict=True))
     if getattr(a, "is_Matrix", False) or getattr(b, "is_Matrix", False):
         return a == b
     a, b = unfold(a, g), unfold(b, g)
@@ -219,6 +223,18 @@ def same(a: sp.Basic, b: sp.Basic, d, g) -> bool:
         return norm(canonical(sp.expand(a), rules)) == norm(canonical(sp.expand(b), rules))
     norm = Normalizer(d._concrete().score_definitions, valid_rules(c.kink))
     return norm(a) == norm(b)
+
+
+def _at_size(expr: sp.MatrixExpr, d) -> sp.Basic:
+    """The matrix form ``expr`` at the concrete derivation's matrices (a claim may hold the value)."""
+    from ..matrix_form import matrix_form
+    from ..pipeline import matrix_weights
+
+    p = d._concrete()
+    mf = matrix_form(d.loss, d.conventions)
+    if expr != mf.rhs:
+        return expr
+    return mf.at(p.X, p.W, matrix_weights(p), p.N)
 
 
 def shows_what_was_proved(expr: sp.Basic, proved: list[tuple[sp.Basic, sp.Basic]], d, g) -> bool:
