@@ -518,8 +518,10 @@ def settings(conventions=None, **overrides: object) -> dict[str, object]:
 def latex(expr: object, conventions=None, **overrides: object) -> str:
     """``expr`` as LaTeX in the notes' notation (``conventions`` set the layout's index order).
 
-    >>> latex(Step(sp.Symbol("m")) + Pos(sp.Symbol("m")))
-    '\\\\mathbf{1}\\\\left[m > 0\\\\right] + \\\\max\\\\left(0,\\\\, m\\\\right)'
+    >>> latex(2 * Step(sp.Symbol("m")))
+    '2 \\\\cdot \\\\mathbf{1}\\\\left[m > 0\\\\right]'
+    >>> latex(sp.Symbol("w_{0,1}"), layout="WX")
+    'w_{1,0}'
     """
     return NotesLatexPrinter({"order": "none", "mul_symbol": None, **settings(conventions, **overrides)}).doprint(expr)
 
