@@ -167,7 +167,7 @@ def report_evidence(d) -> list[Evidence]:
         for v in range(p.C)
     )
     reg = Claim(
-        f"∂R/∂w_uv = {_coef_text(coef)}w_uv for every weight",
+        f"∂R/∂W = {_coef_text(coef)}W, entry by entry",
         bool(reg_ok),
         "SymPy differentiation of R(W) in each weight",
         sizes,
