@@ -80,6 +80,14 @@ class Derivation:
         return matrix_form(self._concrete())
 
     @cached_property
+    def matrix_expression(self) -> sp.Eq:
+        """∂L/∂W = the matrix form, as one SymPy matrix expression at symbolic size (built once, by
+        :func:`symderiv.matrix_form.matrix_form`; :attr:`matrix_form` is it at this size)."""
+        from .matrix_form import matrix_form as build
+
+        return build(self.loss, self.conventions).gradient
+
+    @cached_property
     def steps(self) -> list[DerivationStep]:
         """The derivation as the notes reason: scores, per-sample loss, ∂L_i/∂s_j, chain rule."""
         p = self._concrete()

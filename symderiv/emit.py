@@ -53,19 +53,17 @@ def text_report(d: Derivation, entry: tuple[int, int] | None = None) -> str:
 
 def _closed_form_lines(d: Derivation) -> list[str]:
     """The closed forms in index notation, from the symbolic-size derivation of the same loss; for a
-    loss without one, the concrete closed form of sample 0 and the matrix form."""
+    loss without one, ∂L_0/∂s_0j as derived (proven equal to the closed form) and the matrix form."""
     from .errors import SymderivError
-    from .matrix_form import matrix_form
-    from .pipeline import closed_score_gradient
 
     try:
         generic = d.symbolic()
-    except SymderivError:  # a loss without a symbolic-size form: its concrete closed form
+    except SymderivError:  # a loss without a symbolic-size form: sample 0 at this size
         p = d._concrete()
-        closed = closed_score_gradient(p)
+        assert d.score_gradient is not None
         L0 = sp.Symbol("L_0")
         return [
-            "  " + text(sp.Eq(sp.Derivative(L0, p.S[0, j]), closed[0, j], evaluate=False), d.conventions)
+            "  " + text(sp.Eq(sp.Derivative(L0, p.S[0, j]), d.score_gradient[0, j], evaluate=False), d.conventions)
             for j in range(p.C)
-        ] + ["  matrix form: " + text(matrix_form(d.loss, d.conventions).gradient, d.conventions)]
+        ] + ["  matrix form: " + text(d.matrix_expression, d.conventions)]
     return generic.result_lines()  # type: ignore[attr-defined]
