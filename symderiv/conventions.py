@@ -29,8 +29,8 @@ class Regularizer:
 REGULARIZERS: dict[str, Regularizer] = {
     r.name: r
     for r in (
-        Regularizer("l2", sp.Integer(1), r"\lambda \sum_{k,l} W_{k,l}^2", "λ Σ W², gradient 2λW (cs231n)"),
-        Regularizer("half-l2", sp.Rational(1, 2), r"\tfrac{1}{2}\lambda \sum_{k,l} W_{k,l}^2", "½ λ Σ W², gradient λW"),
+        Regularizer("l2", sp.Integer(1), r"\lambda \sum_{k,l} W_{k,l}^2", "λ Σ W² (cs231n)"),
+        Regularizer("half-l2", sp.Rational(1, 2), r"\tfrac{1}{2}\lambda \sum_{k,l} W_{k,l}^2", "½ λ Σ W²"),
         Regularizer("none", sp.Integer(0), "0", "no regularization"),
     )
 }

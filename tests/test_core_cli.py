@@ -25,8 +25,8 @@ def test_derive_prints_the_per_element_derivative_closed_form_and_proof():
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "∂L_0/∂s[0," in out and "1[" in out  # the per-sample derivative, indicators explicit
-    assert "Closed form" in out and "dW = XᵀM/N + 2λW" in out
-    assert "Derived ∂L/∂w[" in out
+    assert "Closed form" in out and "∂L/∂W = Xᵀ M / N + 2 λ W" in out
+    assert "Derived:\n  ∂L/∂w[" in out
     assert "PROVED" in out and "NOT PROVED" not in out
     assert "Heaviside" not in out
     assert r.stderr == ""
@@ -35,9 +35,9 @@ def test_derive_prints_the_per_element_derivative_closed_form_and_proof():
 @pytest.mark.parametrize(
     "args,expect",
     [
-        (["squared-hinge", "--layout", "WX", "--regularizer", "half-l2", "--bias"], "dW = MᵀXᵀ/N + λW"),
-        (["softmax", "--reduction", "sum", "--regularizer", "none"], "dW = Xᵀ(P - Y)"),
-        (["hinge", "--delta", "1", "--kink", "1/2", "--y", "0,0", "--entry", "1,2"], "Derived ∂L/∂w[1,2]"),
+        (["squared-hinge", "--layout", "WX", "--regularizer", "half-l2", "--bias"], "∂L/∂W = Mᵀ Xᵀ / N + λ W"),
+        (["softmax", "--reduction", "sum", "--regularizer", "none"], "∂L/∂W = Xᵀ (P - Y)"),
+        (["hinge", "--delta", "1", "--kink", "1/2", "--y", "0,0", "--entry", "1,2"], "∂L/∂w[1,2] = "),
     ],
 )
 def test_derive_options(args, expect):

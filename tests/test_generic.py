@@ -105,7 +105,7 @@ def test_cli_generic_prints_cases_without_kronecker_deltas():
     assert len(per_element) == 2
     for line in per_element:  # no delta, no indicator of an index equality, no sum over a delta
         assert "δ" not in line and "1[v =" not in line and "1[k =" not in line and "Σ_{k}" not in line
-    assert "(v ≠ y_i)" in per_element[0] and "(v = y_i)" in per_element[1]
+    assert "(v ≠ y[i])" in per_element[0] and "(v = y[i])" in per_element[1]
     assert "Σ_{k≠y[i]}" in per_element[1]
     assert "x[i,u]*1[s[i,v] - s[i,y[i]] + Δ > 0]" in out.stdout
     assert "proved (6 claims)" in out.stdout

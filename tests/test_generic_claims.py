@@ -11,11 +11,14 @@ differences of a loss written here in NumPy, independently of symderiv.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
 
 import symderiv
+from symderiv import losses
 from symderiv.conventions import LAMBDA
 from symderiv.derive import generic as g
 
@@ -23,8 +26,8 @@ CLAIMS = {  # how each claim of the symbolic-size derivation begins
     "scores": "∂L_i/∂s_ij",
     "chain": "∂s_iq/∂w_uv",
     "cases": "the cases",
-    "regularizer": "∂R/∂w_uv",
-    "matrix": "dL/dW =",
+    "regularizer": "∂R/∂w[",  # printed from the proof: ∂R/∂w[u,v] = 2*λ*w[u,v] (w[v,u] under WX)
+    "matrix": "∂L/∂W =",  # the matrix form, printed: ∂L/∂W = Xᵀ M / N + 2 λ W
     "whole loss": "∂L/∂w_uv of the whole loss",
     "bias": "bias trick",
 }
@@ -102,7 +105,11 @@ def test_regularizer_claim_fails_for_a_transposed_regularizer(monkeypatch):
 @pytest.mark.parametrize("layout", ["XW", "WX"])
 def test_matrix_claim_fails_without_the_one_over_n(monkeypatch, layout):
     original = g._matrix_entry
-    monkeypatch.setattr(g, "_matrix_entry", lambda c, closed, scale, reg, hi: original(c, closed, 1, reg, hi))
+
+    def summed(c, mf, closed):  # the matrix form of the sum reduction, where the mean is meant
+        return original(c, g.matrix_form(losses.get("hinge"), dataclasses.replace(c, reduction="sum")), closed)
+
+    monkeypatch.setattr(g, "_matrix_entry", summed)
     d = symderiv.derive("hinge", layout=layout, reduction="mean")
     assert failing(d) == {"matrix"} and not d.proved
 
@@ -110,8 +117,8 @@ def test_matrix_claim_fails_without_the_one_over_n(monkeypatch, layout):
 def test_matrix_claim_fails_for_a_transposed_product(monkeypatch):
     original = g._matrix_entry
 
-    def transposed(c, closed, scale, reg, hi):  # the (v, u) entry where the (u, v) one is meant
-        return original(c, closed, scale, reg, hi).xreplace({g.u: g.v, g.v: g.u})
+    def transposed(c, mf, closed):  # the (v, u) entry where the (u, v) one is meant
+        return original(c, mf, closed).xreplace({g.u: g.v, g.v: g.u})
 
     monkeypatch.setattr(g, "_matrix_entry", transposed)
     d = symderiv.derive("softmax")

@@ -262,7 +262,7 @@ def test_softmax_source_is_what_a_careful_person_writes():
     for line in [
         "    S = X @ W  # scores s_ij",
         "    m = S.max(axis=1, keepdims=True)  # m[i] = max_k s[i,k]",
-        "    e = np.exp(S - m)  # exp(s[i, j] - m[i])",
+        "    e = np.exp(S - m)  # exp(s[i,j] - m[i])",
         "    loss = np.sum(m + np.log(rowsum) - S_y) / N + reg * np.sum(W * W)",
         "    G[samples, y] -= 1  # on the label column j = y_i",
         "    dW = X.T @ G / N + 2 * reg * W",

@@ -964,7 +964,7 @@ def _where_grad(group: list[Observation], ctx: Context, name: str) -> str:
     ]
     truth_text = _entry_text(o, int(u), int(v), name) if ctx.signature == "linear" else None
     if truth_text:
-        lines.append(f"∂L/∂w[{u},{v}] = {truth_text}")
+        lines.append(truth_text)
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from ..algebra.functions import Step
 from ..codegen.vectorize import numpy_function
@@ -113,9 +114,11 @@ class DerivedSource:
         return bool(d.gradient.has(Step))
 
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
-        """The symbolic ∂L/∂w_uv, as the derivation states it (regularizer as matched)."""
+        """The symbolic ∂L/∂w_uv = …, as the derivation states it (regularizer as matched), printed in
+        the layout's notation (w[v,u] under WX)."""
         d = _stated(self.loss, self.D, self.C, self.N, self.y, self.layout, regularizer, self.reduction)
-        return text(d.entry(u, v))
+        lhs = sp.Derivative(sp.Symbol("L"), d.concrete().weight(u, v))
+        return text(sp.Eq(lhs, d.entry(u, v), evaluate=False), d.conventions)
 
 
 @lru_cache(maxsize=64)

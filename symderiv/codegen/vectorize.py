@@ -35,12 +35,14 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
 from ..algebra.functions import Pos, Step
-from ..conventions import DELTA, LAYOUTS, Conventions
-from ..derive.generic import generic_forms
+from ..conventions import DELTA, LAMBDA, LAYOUTS, Conventions
+from ..derive.generic import generic_forms, loss_definition
+from ..derive.matrix_form import matrix_form
 from ..errors import NotSupportedError
 from ..losses import Loss, get
-from ..render.notation import text
-from ..render.text import TextPrinter
+from ..render.notation import InSpace, NotesCommentPrinter, text
+
+_i, _j = sp.symbols("i j", integer=True, nonnegative=True)
 
 __all__ = [
     "ArrayPrinter",
@@ -145,7 +147,7 @@ def _exclusion_sum(ctx: _Ctx) -> Rewrite:
 
     return Rewrite(
         "exclusion sum",
-        "Σ_k f(k)·(1 − δ(k, y_i)) = Σ_k f(k) − f(y_i): sum over every class, then take the label's term off",
+        "Σ_k f(k)·(1 − 1[k = y_i]) = Σ_k f(k) − f(y_i): sum over every class, then take the label's term off",
         query, value, priority=30,
     )  # fmt: skip
 
@@ -411,23 +413,21 @@ class ArrayPrinter(NumPyPrinter):
         return f"np.maximum({self._print(e.args[0])}, 0)"
 
 
-class _IndexText(TextPrinter):
-    """Index notation in comments: s[i,j], δ(j, y_i), Σ_k (...)."""
-
-    def _print_Indexed(self, e: sp.Indexed) -> str:
-        return f"{e.base}[{','.join(self._print(x) for x in e.indices)}]"
+class _IndexText(NotesCommentPrinter):
+    """Index notation in comments: the family's comment printer, sums ordered as a person writes them."""
 
     def _print_Add(self, expr: sp.Add, order=None) -> str:
+        if expr.has(LAMBDA):  # the family's order: the regularizer's term last
+            return super()._print_Add(expr, order)
         return _print_add(self, expr)
 
-    def _print_KroneckerDelta(self, e: sp.KroneckerDelta) -> str:
-        return f"δ({self._print(e.args[0])}, {self._print(e.args[1])})"
 
-    def _print_Sum(self, e: sp.Sum) -> str:
-        return f"Σ_{e.limits[0][0]} ({self._print(e.function)})"
-
-    def _print_Symbol(self, e: sp.Symbol) -> str:
-        return {"Delta": "Δ", "lambda": "λ"}.get(e.name, e.name)
+#: how the code treats the label column: G_ij = A_ij + 1[j = y_i]·B_i
+_LABEL_COLUMN = sp.Eq(
+    sp.IndexedBase("G")[_i, _j],
+    sp.IndexedBase("A")[_i, _j] + sp.KroneckerDelta(_j, sp.IndexedBase("y")[_i]) * sp.IndexedBase("B")[_i],
+    evaluate=False,
+)
 
 
 def _text(e: sp.Expr) -> str:
@@ -549,30 +549,22 @@ class _Emitter:
         ]
         for r in p.applied:
             lines.append(f"  {r.name}: {r.why}")
-        lines.append("  label column: G_ij = A_ij + δ(j, y_i)·B_i, so G = A and B is added where j = y_i")
+        lines.append(f"  label column: {_text(_LABEL_COLUMN)}, so G = A and B is added where j = y_i")
         if M_MAX in self._translated().used:
             lines.append("  m[i] = max_k s[i,k]")
         lines += [
             f"  L_i         = {_text(p.sample)}",
             f"  A_ij        = {_text(p.A)}",
             f"  B_i         = {_text(p.B)}",
-            f"Matrix form: L = {self._loss_text()};  dW = {self._grad_text()}",
+            f"Matrix form: {_text(loss_definition(c))};  {self._grad_text()}",
         ]
         return [("# " + ln).rstrip() for ln in lines]
 
-    def _loss_text(self) -> str:
-        c = self.c
-        data = "(1/N) Σ_i L_i" if c.reduction == "mean" else "Σ_i L_i"
-        reg = {"l2": " + λ Σ W²", "half-l2": " + ½ λ Σ W²", "none": ""}[c.regularizer]
-        return data + reg
-
     def _grad_text(self) -> str:
-        c = self.c
-        X = "[X, 1]" if c.bias and self.xw else "[X; 1]" if c.bias else "X"
-        prod = f"{X}ᵀ G" if self.xw else f"Gᵀ {X}ᵀ"
-        prod += " / N" if c.reduction == "mean" else ""
-        reg = {"l2": " + 2 λ W", "half-l2": " + λ W", "none": ""}[c.regularizer]
-        return prod + reg + ("" if self.xw else "  (G_ij = ∂L_i/∂s_ij is N×C; the code holds Gᵀ, C×N, in G)")
+        mf = matrix_form(self.loss, self.c)
+        shapes = f"{_text(InSpace(mf.X))}{' with the constant-1 feature' if self.c.bias else ''}"
+        note = "" if self.xw else "; the code holds Gᵀ, C×N, in G"
+        return f"{_text(mf.gradient)}  ({shapes}; {_text(mf.G)} = [∂L_i/∂s_ij] is N×C{note})"
 
     # -- input checks, one helper per module
     def _checker(self) -> list[str]:
@@ -666,7 +658,7 @@ class _Emitter:
         if M_MAX in t.used:
             out.append(f"    m = S.max(axis={pr.axis}, keepdims=True)  # m[i] = max_k s[i,k]")
         if Y_HOT in t.used:
-            out += ["    Y = np.zeros_like(S)  # δ(j, y[i]), one-hot", f"    Y[{lab}] = 1"]
+            out += ["    Y = np.zeros_like(S)  # 1[j = y[i]], one-hot", f"    Y[{lab}] = 1"]
         self._meanings: dict[sp.Symbol, sp.Expr] = {}
         for sym, e in temps_list:
             self._meanings[sym] = self._meaning(e, temps_list)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ..algebra.functions import from_sympy_builtins
-from ..conventions import LAMBDA
 from ..losses import ConcreteIndexing
 from .build import Problem
+from .matrix_form import matrix_form as the_matrix_form
 
 
 def closed_score_gradient(problem: Problem) -> sp.Matrix:
@@ -36,9 +36,7 @@ def matrix_weights(problem: Problem) -> sp.Matrix:
 
 
 def matrix_form(problem: Problem) -> sp.Matrix:
-    """dW = scale · Xᵀ G + ∂R/∂W (layout XW), or scale · Gᵀ Xᵀ + ∂R/∂W (layout WX)."""
+    """dW = scale · Xᵀ G + ∂R/∂W (layout XW), or scale · Gᵀ Xᵀ + ∂R/∂W (layout WX): the one matrix
+    expression of :func:`symderiv.derive.matrix_form.matrix_form`, at the problem's matrices."""
     p = problem
-    G = matrix_weights(p)
-    reg = 2 * p.conventions.reg.coefficient * LAMBDA
-    product = p.X.T * G if p.conventions.layout == "XW" else G.T * p.X.T
-    return p.scale * product + reg * p.W
+    return the_matrix_form(p.loss, p.conventions).at(p.X, p.W, matrix_weights(p), p.N)

@@ -11,7 +11,6 @@ rules; the result instantiated at concrete sizes is checked against the concrete
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -23,14 +22,16 @@ from ..algebra.index import C, D, N, a, b, i, j, k, l, q, s, u, v, w, x, y
 from ..algebra.normal_form import Normalizer, RewriteRule, valid_rules
 from ..conventions import LAMBDA, Conventions
 from ..losses import Loss
-from ..render.notation import latex, text
-from ..render.text_report import matrix_form_text
+from ..render.notation import Cases, text
 from .build import s_symbol
+from .matrix_form import MatrixForm, matrix_form
 from .result import Claim, Derivation, DerivationStep
 
 # ------------------------------------------------------------------------------------ symbols
 # i, j, k, … N, C, D, s, x, w, y: the symbols of index notation (shared with the losses' abbreviations)
 r = sp.Symbol("r", integer=True, nonnegative=True)  # a second sample index: ∂L/∂s_rq of L = Σ_i …
+L_i = sp.Symbol("L_i")  # the per-sample loss, for displayed relations ∂L_i/∂s_ij = …
+L_total, R_total = sp.Symbol("L"), sp.Symbol("R")  # the loss and the regularizer, likewise
 
 INDEX_RANGES = {"class": (0, C - 1), "sample": (0, N - 1)}
 
@@ -184,19 +185,19 @@ def index_rules(feature_hi: sp.Expr) -> tuple[RewriteRule, ...]:
         ),
         RewriteRule(
             "delta-sum",
-            "Σ_k δ(k, t) f(k) = f(t) when t lies in k's range (j, v, y_i are classes; u is a feature)",
+            "Σ_k 1[k = t] f(k) = f(t) when t lies in k's range (j, v, y_i are classes; u is a feature)",
             lambda e: _summable_delta(e, feature_hi) is not None,
             delta_sum,
         ),
         RewriteRule(
             "delta-substitution",
-            "δ(j, y_i)·f(j) = δ(j, y_i)·f(y_i): where the indicator is nonzero, j is y_i",
+            "1[j = y_i]·f(j) = 1[j = y_i]·f(y_i): where the indicator is nonzero, j is y_i",
             _substitutable,
             _substitute_under_delta,
         ),
         RewriteRule(
             "delta-square",
-            "δ(a, b)ⁿ = δ(a, b)",
+            "1[a = b]ⁿ = 1[a = b]",
             lambda e: e.is_Pow and isinstance(e.base, sp.KroneckerDelta) and e.exp.is_Integer and e.exp > 0,
             lambda e: e.base,
             on_monomial=lambda m: {
@@ -237,8 +238,14 @@ class GenericDerivation(Derivation):
     element: sp.Expr | None = None  # ∂L_i/∂w_uv = x_iu G_iv
     cases: dict[str, sp.Expr] = field(default_factory=dict)  # "other" (v ≠ y_i), "label" (v = y_i)
     full: sp.Expr | None = None  # ∂L/∂w_uv
-    matrix: str = ""  # the matrix form, in LaTeX
+    matrix: sp.Eq | None = None  # ∂L/∂W = the matrix form (symderiv.derive.matrix_form), proven entry by entry
     bias_entry: sp.Expr | None = None  # ∂L/∂w for the bias (feature u = D), when the bias trick is on
+    weight: sp.Expr | None = None  # w_uv in the layout's index order: w[u, v] (XW) or w[v, u] (WX)
+    feature: sp.Expr | None = None  # x_iu likewise: x[i, u] (XW) or x[u, i] (WX)
+    score_partial: sp.Expr | None = None  # ∂s_iq/∂w_uv, derived: x_iu δ(q, v)
+    score_definition: sp.Eq | None = None  # s_ij = Σ_l x_il w_lj (XW) or Σ_l w_jl x_li (WX)
+    regularizer: sp.Expr | None = None  # R(W) in index notation
+    reg_gradient: sp.Expr | None = None  # ∂R/∂w_uv, derived
     generic_steps: list[DerivationStep] = field(default_factory=list)
 
     @property  # type: ignore[override]
@@ -302,37 +309,47 @@ class GenericDerivation(Derivation):
         gradient and the matrix form; with ``steps``, every step of the derivation as well."""
         assert self.forms is not None
         c = self.conventions
-        G = self.forms.score_gradient
-        scale = "(1/N) Σ_i" if c.reduction == "mean" else "Σ_i"
-        reg = {"l2": " + 2λ w[u,v]", "half-l2": " + λ w[u,v]", "none": ""}[c.regularizer]
+        show = lambda e: text(e, c)  # noqa: E731
         lines = [f"{self.loss.title} — at symbolic size N, D, C (index notation)"]
         lines += ["  " + line for line in c.describe()]
-        shown = lambda e: text(abbreviate(self.loss, excluded_sums(e)))  # noqa: E731
-        lines += [
-            "",
-            f"  L_i = {text(self.forms.sample)}",
-            f"  ∂L_i/∂s[i,j] = {shown(G.xreplace({sp.KroneckerDelta(j, y[i]): 0}))}      (j ≠ y_i)",
-            f"  ∂L_i/∂s[i,j] = {shown(G.xreplace({j: y[i]}))}      (j = y_i)",
-            f"  ∂s[i,q]/∂w[u,v] = {text(x[i, u] if c.layout == 'XW' else x[u, i])} if q = v, else 0",
-            f"  ∂L_i/∂w[u,v] = {text(self.cases['other'])}      (v ≠ y_i)",
-            f"  ∂L_i/∂w[u,v] = {text(self.cases['label'])}      (v = y_i)",
-            f"  ∂L/∂w[u,v] = {scale} ∂L_i/∂w[u,v]{reg}",
-        ]
-        for short in self.loss.abbreviations:
-            if any(e.has(short.definition.lhs.base) for e in self.cases.values()):
-                lines.append(f"  where {text(short.definition.lhs)} = {text(short.definition.rhs)} ({short.words})")
-        if self.bias_entry is not None:
-            lines.append(f"  bias (u = D, x_iD = 1): ∂L/∂w[D,v] = {scale} ∂L_i/∂s[i,v]{reg.replace('[u,v]', '[D,v]')}")
-        G = self.loss.weights_name
-        lines.append(f"  matrix form: dW = {matrix_form_text(c, G)},   {G} = [∂L_i/∂s[i,j]] (N×C, the cases above)")
+        lines += ["", "  " + show(sp.Eq(L_i, self.forms.sample, evaluate=False)), *self.result_lines()]
         if steps:
             lines += ["", "Steps:"]
             for step in self.generic_steps:
-                lines += ["", f"{step.title}:", f"  {text(step.expr) if step.expr is not None else ''}".rstrip()]
+                lines += ["", f"{step.title}:", f"  {show(step.expr) if step.expr is not None else ''}".rstrip()]
                 if step.why:
                     lines.append(f"    ({step.why})")
         lines += ["", "Proof:", *("  " + cl.line() for cl in self.claims), "", self.summary()]
         return "\n".join(lines)
+
+    def result_lines(self) -> list[str]:
+        """The results, one relation a line, printed from the proven expressions: the cases of
+        ∂L_i/∂s_ij and ∂L_i/∂w_uv, ∂R/∂w_uv, ∂L/∂w_uv, the bias and the matrix form."""
+        assert self.forms is not None and self.weight is not None and self.matrix is not None
+        c = self.conventions
+        show = lambda e: text(e, c)  # noqa: E731
+        Eq = lambda a, b: sp.Eq(a, b, evaluate=False)  # noqa: E731
+        dLi_ds, weight = sp.Derivative(L_i, s[i, j]), self.weight
+        score_cases = Cases.split(abbreviate(self.loss, excluded_sums(self.forms.score_gradient)), j, y[i])
+        lines = [
+            "  " + show(Eq(dLi_ds, score_cases.other)) + f"      ({show(sp.Ne(j, y[i]))})",
+            "  " + show(Eq(dLi_ds, score_cases.label_value)) + f"      ({show(sp.Eq(j, y[i]))})",
+            "  " + show(Eq(sp.Derivative(s[i, q], weight), self.score_partial)),
+            "  " + show(Eq(sp.Derivative(L_i, weight), self.cases["other"])) + f"      ({show(sp.Ne(v, y[i]))})",
+            "  " + show(Eq(sp.Derivative(L_i, weight), self.cases["label"])) + f"      ({show(sp.Eq(v, y[i]))})",
+            "  " + show(Eq(sp.Derivative(R_total, weight), self.reg_gradient)),
+            "  " + show(Eq(sp.Derivative(L_total, weight), self.full)),
+        ]
+        for short in self.loss.abbreviations:
+            if any(e.has(short.definition.lhs.base) for e in self.cases.values()):
+                lines.append(f"  where {show(short.definition)} ({short.words})")
+        if self.bias_entry is not None:
+            lines.append(
+                "  bias (u = D): " + show(Eq(sp.Derivative(L_total, weight.xreplace({u: D})), self.bias_entry))
+            )
+        G = matrix_form(self.loss, c).G
+        lines.append(f"  matrix form: {show(self.matrix)},   {show(G)} = [{show(dLi_ds)}] (N×C, the cases above)")
+        return lines
 
 
 def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
@@ -391,28 +408,28 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         bias_ok = norm(canonical(bias_entry_check, rules)) == norm(canonical(bias_entry, rules))
 
     # 7. the matrix form: SymPy's matrix algebra gives the (u, v) entry of scale·XᵀG + 2cλW
-    matrix_ok = norm(canonical(_matrix_entry(c, closed, scale, reg, feature_hi), rules)) == norm(canonical(full, rules))
-    matrix = _matrix_latex(loss, c)
+    mf = matrix_form(loss, c)
+    matrix_ok = norm(canonical(_matrix_entry(c, mf, closed), rules)) == norm(canonical(full, rules))
+    matrix = mf.gradient
     claims = [
         Claim(
             "∂L_i/∂s_ij (SymPy's diff of the index expression, then the rules) equals the closed form",
             same_scores,
-            "symbolic: normal forms after sum linearity, delta summation, δ² = δ",
+            "symbolic: normal forms after sum linearity, delta summation, 1[·]² = 1[·]",
         ),
         Claim(
-            "∂s_iq/∂w_uv = x_iu δ(q, v), so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv (chain rule, delta summation)",
+            "∂s_iq/∂w_uv = x_iu 1[q = v], so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv (chain rule, delta summation)",
             chain_ok,
             "symbolic: index rules",
         ),
-        Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on δ(v, y_i)"),
+        Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on 1[v = y_i]"),
         Claim(
-            "∂R/∂w_uv = " + {"l2": "2λ w_uv", "half-l2": "λ w_uv", "none": "0"}[c.regularizer],
+            text(sp.Eq(sp.Derivative(R_total, weight), dR, evaluate=False)),
             reg_ok,
             "symbolic: double delta summation",
         ),
         Claim(
-            f"dL/dW = {matrix_form_text(c, loss.weights_name)}: "
-            "the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
+            f"{text(matrix)}: the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
             matrix_ok,
             "symbolic: SymPy's matrix-expression entry, normal forms after the index rules",
         ),
@@ -432,7 +449,9 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
             )
         )
     cases = {name: abbreviate(loss, excluded_sums(e)) for name, e in cases.items()}  # Σ_{k≠y_i}, p_ij
-    steps = _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, feature_hi)
+    score_definition = sp.Eq(s[i, j], _score(c, feature_hi, i)[0].xreplace({q: j}), evaluate=False)
+    steps = _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, weight, R, dR)
+    steps[0] = DerivationStep("scores", score_definition, "each score is linear in W")
     return GenericDerivation(
         loss=loss,
         conventions=c,
@@ -445,6 +464,12 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         full=full,
         matrix=matrix,
         bias_entry=bias_entry,
+        weight=weight,
+        feature=feature,
+        score_partial=dscore,
+        score_definition=score_definition,
+        regularizer=R,
+        reg_gradient=dR,
         generic_steps=steps,
     )
 
@@ -458,9 +483,19 @@ def _score(c: Conventions, feature_hi: sp.Expr, sample: sp.Symbol) -> tuple[sp.E
 
 
 def _regularizer(c: Conventions, feature_hi: sp.Expr) -> sp.Expr:
-    """R(W) = coefficient · λ · Σ w² over every entry of W, in index notation."""
+    """R(W) = coefficient · λ · Σ_a Σ_b w_ab² (XW) or w_ba² (WX) over every entry of W, in index notation."""
     entry = w[a, b] if c.layout == "XW" else w[b, a]
-    return c.reg.coefficient * LAMBDA * sp.Sum(entry**2, (a, 0, feature_hi), (b, 0, C - 1))
+    return c.reg.coefficient * LAMBDA * sp.Sum(entry**2, (b, 0, C - 1), (a, 0, feature_hi))
+
+
+def regularizer(c: Conventions) -> sp.Expr:
+    """R(W) in index notation, as a report displays it (features up to D with the bias trick)."""
+    return _regularizer(c, D if c.bias else D - 1)
+
+
+def loss_definition(c: Conventions) -> sp.Eq:
+    """L = (1/N) Σ_i L_i + R(W), or Σ_i L_i + R(W) for the sum reduction, R in index notation."""
+    return sp.Eq(L_total, _whole_loss(c, L_i, regularizer(c)), evaluate=False)
 
 
 def _whole_loss(c: Conventions, sample: sp.Expr, R: sp.Expr) -> sp.Expr:
@@ -479,124 +514,64 @@ def _bias_entry(closed: sp.Expr, scale: sp.Expr, reg: sp.Expr, weight: sp.Expr) 
     return scale * sp.Sum(closed.xreplace({j: v}), (i, 0, N - 1)) + reg * weight.xreplace({u: D})
 
 
-def _matrix_entry(c: Conventions, closed: sp.Expr, scale: sp.Expr, reg: sp.Expr, feature_hi: sp.Expr) -> sp.Expr:
-    """The (u, v) entry of scale·XᵀG + 2cλW (XW) or scale·GᵀXᵀ + 2cλW (WX), by SymPy's matrix
+def _matrix_entry(c: Conventions, mf: MatrixForm, closed: sp.Expr) -> sp.Expr:
+    """The (u, v) entry of the matrix form ``mf`` (:mod:`symderiv.derive.matrix_form`), by SymPy's matrix
     algebra, written back in index notation with G_iv the closed form."""
-    F = feature_hi + 1
-    Gm = sp.MatrixSymbol("G", N, C)
-    if c.layout == "XW":
-        Xm, Wm = sp.MatrixSymbol("X", N, F), sp.MatrixSymbol("W", F, C)
-        entry = (scale * Xm.T * Gm + reg * Wm)[u, v]
-    else:
-        Xm, Wm = sp.MatrixSymbol("X", F, N), sp.MatrixSymbol("W", C, F)
-        entry = (scale * Gm.T * Xm.T + reg * Wm)[v, u]
+    Gm = sp.MatrixSymbol("G", *mf.G.shape)
+    whole = mf.rhs.xreplace({mf.G: Gm})  # the weight matrix (M, P − Y, …) as one matrix G
+    entry = whole[u, v] if c.layout == "XW" else whole[v, u]
     entry = entry.xreplace({d: i for d in entry.atoms(sp.Dummy)})  # the product's summation index
 
     def element(e: MatrixElement) -> sp.Expr:
         if e.parent == Gm:
             return closed.xreplace({i: e.i}).xreplace({j: e.j})
-        return (x if e.parent == Xm else w)[e.i, e.j]
+        return (x if e.parent == mf.X else w)[e.i, e.j]
 
     return entry.replace(lambda e: isinstance(e, MatrixElement), element)
 
 
-def _matrix_expr(loss: Loss, c: Conventions) -> sp.Expr:
-    """dW as a SymPy matrix expression (for text): scale·XᵀG + 2cλW, or scale·GᵀXᵀ + 2cλW."""
-    F = D + 1 if c.bias else D
-    Xm = sp.MatrixSymbol("X", N, F) if c.layout == "XW" else sp.MatrixSymbol("X", F, N)
-    G = weights_matrix(loss.weights_name)
-    Wm = sp.MatrixSymbol("W", F, C) if c.layout == "XW" else sp.MatrixSymbol("W", C, F)
-    scale = sp.Integer(1) / N if c.reduction == "mean" else sp.Integer(1)
-    product = Xm.T * G if c.layout == "XW" else G.T * Xm.T
-    return sp.Eq(sp.Symbol("dW"), scale * product + 2 * c.reg.coefficient * LAMBDA * Wm, evaluate=False)
-
-
-def weights_matrix(name: str) -> sp.Expr:
-    """The weight matrix G of the matrix form as a SymPy matrix expression (N×C): ``name`` is a
-    loss's ``weights_name``, a matrix or an expression in matrices such as "M" or "P - Y"."""
-    words = set(re.findall(r"[A-Za-z_]\w*", name))
-    return sp.sympify(name, locals={w: sp.MatrixSymbol(w, N, C) for w in words})
-
-
-def _matrix_latex(loss: Loss, c: Conventions) -> str:
-    scale = r"\frac{1}{N}" if c.reduction == "mean" else ""
-    reg = {"l2": r" + 2\lambda W", "half-l2": r" + \lambda W", "none": ""}[c.regularizer]
-    G = loss.weights_name.replace(" ", "")
-    G = f"({G})" if "-" in G else G
-    X = r"\tilde{X}" if c.bias else "X"
-    if c.layout == "XW":
-        return rf"\frac{{\partial L}}{{\partial W}} = {scale} {X}^{{\top}} {G}{reg}"
-    return rf"\frac{{\partial L}}{{\partial W}} = {scale} {G}^{{\top}} {X}^{{\top}}{reg}"
-
-
-def _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, feature_hi):
-    score_def = (
-        r"s_{ij} = \sum_{l} x_{il} w_{lj} \quad (S = XW)"
-        if c.layout == "XW"
-        else r"s_{ij} = \sum_{l} w_{jl} x_{li} \quad (S = WX)"
-    )
-    if c.bias:
-        score_def += r",\qquad x_{iD} = 1 \text{ (bias trick)}"
-    sample = forms.sample
-    score = (
-        sp.Sum(x[i, l] * w[l, j], (l, 0, feature_hi))
-        if c.layout == "XW"
-        else sp.Sum(w[j, l] * x[l, i], (l, 0, feature_hi))
-    )
+def _steps(loss, c, forms, raw, derived, dscore, element, cases, full, matrix, bias_entry, weight, R, dR):
+    """The derivation's steps, each a relation between expressions (∂L_i/∂s_ij = …), printed by the
+    notation printers of :mod:`symderiv.render.notation` wherever they are shown."""
+    Eq = lambda a, b: sp.Eq(a, b, evaluate=False)  # noqa: E731
+    dLi_ds, dLi_dw = sp.Derivative(L_i, s[i, j]), sp.Derivative(L_i, weight)
     steps = [
-        DerivationStep("scores", sp.Eq(s[i, j], score, evaluate=False), "each score is linear in W", score_def),
-        DerivationStep("per-sample loss", sample, loss.description, "L_i = " + latex(sample)),
+        DerivationStep("scores", None, "each score is linear in W"),
+        DerivationStep("per-sample loss", Eq(L_i, forms.sample), loss.description),
         DerivationStep(
             "∂L_i/∂s_ij, as SymPy differentiates it",
-            raw,
-            "Kronecker deltas from ∂s_ik/∂s_ij = δ(j, k)",
-            r"\frac{\partial L_i}{\partial s_{ij}} = " + latex(raw),
+            Eq(dLi_ds, raw),
+            "Kronecker deltas from ∂s_ik/∂s_ij = 1[j = k]",
         ),
         DerivationStep(
-            "∂L_i/∂s_ij after delta summation",
-            derived,
-            "Σ_k δ(j, k) f(k) = f(j); δ² = δ",
-            r"\frac{\partial L_i}{\partial s_{ij}} = " + latex(derived),
+            "∂L_i/∂s_ij after delta summation", Eq(dLi_ds, derived), "Σ_k 1[j = k] f(k) = f(j); 1[·]² = 1[·]"
         ),
         DerivationStep(
             "∂L_i/∂s_ij in closed form (proven equal)",
-            forms.score_gradient,
+            Eq(dLi_ds, forms.score_gradient),
             "the notes' cases j ≠ y_i, j = y_i",
-            r"\frac{\partial L_i}{\partial s_{ij}} = " + latex(forms.score_gradient),
         ),
         DerivationStep(
-            "∂s_iq/∂w_uv",
-            dscore,
-            "the score is a dot product",
-            r"\frac{\partial s_{iq}}{\partial w_{uv}} = " + latex(dscore),
+            "the scores in the weights", Eq(sp.Derivative(s[i, q], weight), dscore), "each score is a dot product"
         ),
         DerivationStep(
-            "chain rule",
-            element,
-            "∂L_i/∂w_uv = Σ_q ∂L_i/∂s_iq · ∂s_iq/∂w_uv",
-            r"\frac{\partial L_i}{\partial w_{uv}} = " + latex(element),
+            "chain rule", Eq(dLi_dw, element), "summing over the scores s_iq of sample i, through which the weight acts"
         ),
+        DerivationStep("cases v ≠ y_i and v = y_i", Eq(dLi_dw, Cases(cases["other"], cases["label"], v, y[i])), ""),
         DerivationStep(
-            "case v ≠ y_i", cases["other"], "", r"\frac{\partial L_i}{\partial w_{uv}} = " + latex(cases["other"])
-        ),
-        DerivationStep(
-            "case v = y_i", cases["label"], "", r"\frac{\partial L_i}{\partial w_{u y_i}} = " + latex(cases["label"])
+            "regularizer", Eq(sp.Derivative(R_total, weight), dR), "SymPy differentiates R(W) in index notation"
         ),
         DerivationStep(
             "full gradient",
-            full,
-            f"{c.reduction} over samples plus ∂R/∂w_uv",
-            r"\frac{\partial L}{\partial w_{uv}} = " + latex(full),
+            Eq(sp.Derivative(L_total, weight), full),
+            f"{c.reduction} over samples plus the regularizer's derivative",
         ),
     ]
     if bias_entry is not None:
         steps.append(
             DerivationStep(
-                "bias (feature u = D)",
-                bias_entry,
-                "x_iD = 1",
-                r"\frac{\partial L}{\partial w_{Dv}} = " + latex(bias_entry),
+                "bias (feature u = D)", Eq(sp.Derivative(L_total, weight.xreplace({u: D})), bias_entry), "x_iD = 1"
             )
         )
-    steps.append(DerivationStep("matrix form", _matrix_expr(loss, c), f"G = {loss.weights_name}", matrix))
+    steps.append(DerivationStep("matrix form", matrix, f"G = {loss.weights_name}"))
     return steps

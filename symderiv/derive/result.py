@@ -25,6 +25,7 @@ from ..render.text_report import text_report
 from .build import Problem
 from .closed_form import closed_score_gradient, matrix_form
 from .differentiate import chain_rule
+from .matrix_form import matrix_form as matrix_form_expression
 
 #: rich display of a derivation, by format ("latex", "markdown"): filled by :mod:`symderiv.report`
 DISPLAY: dict[str, Callable[[Any], str]] = {}
@@ -68,7 +69,6 @@ class DerivationStep:
     title: str
     expr: object  # a SymPy expression or Matrix, or None
     why: str = ""
-    latex: str | None = None  # hand-written LaTeX in the notes' notation, where it reads better
 
 
 @dataclass
@@ -116,6 +116,12 @@ class Derivation:
         return matrix_form(self.concrete())
 
     @cached_property
+    def matrix_expression(self) -> sp.Eq:
+        """∂L/∂W = the matrix form, as one SymPy matrix expression at symbolic size (built once, by
+        :func:`symderiv.derive.matrix_form.matrix_form`; :attr:`matrix_form` is it at this size)."""
+        return matrix_form_expression(self.loss, self.conventions).gradient
+
+    @cached_property
     def steps(self) -> list[DerivationStep]:
         """The derivation as the notes reason: scores, per-sample loss, ∂L_i/∂s_j, chain rule."""
         p = self.concrete()
@@ -123,9 +129,7 @@ class Derivation:
         why = "∂L/∂w_uv = scale · Σ_i x_iu ∂L_i/∂s_iv + ∂R/∂w_uv, since s_iv is linear in w_uv"
         return [
             DerivationStep("scores", p.S_def, "s_ij is the dot product of sample i and class j's weights"),
-            DerivationStep(
-                "per-sample loss", sp.Matrix(p.samples), self.loss.description, self.loss.latex.get("sample")
-            ),
+            DerivationStep("per-sample loss", sp.Matrix(p.samples), self.loss.description),
             DerivationStep("full loss", p.loss_in_scores(), f"{self.conventions.reduction} over samples plus R(W)"),
             DerivationStep("∂L_i/∂s_j", self.score_gradient, "differentiate each per-sample loss in its scores"),
             DerivationStep("chain rule", self.gradient, why),

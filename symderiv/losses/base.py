@@ -5,7 +5,7 @@ loss: everything loss-specific (formulas, words, hints) is a field of its :class
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -100,16 +100,16 @@ class Loss:
     weights: MatrixWeights
     reference: Reference
     uses_delta: bool = True
-    #: LaTeX in the notes' notation, for reports: the per-sample loss, the cases of ∂L_i/∂s_j,
-    #: and the weight matrix G of the matrix form dW = Xᵀ G / N + ∂R/∂W
-    latex: dict[str, str] = field(default_factory=dict)
+    #: the weight matrix G of the matrix form dW = Xᵀ G / N + ∂R/∂W, as matrix algebra ("M", "P - Y");
+    #: every formula a report or terminal shows is printed from the derivation, never held here
     weights_name: str = "G"
     description: str = ""
     #: which layouts / conventions the definition supports (all, for the built-ins)
     kinky: bool = True  # has max(0, ·) kinks, so the indicator convention matters
-    #: words for people (all optional): what the loss means, a paragraph with $…$ math (reports) …
+    #: words for people (all optional; plain text in the notes' notation — y_i, Δ, s_ij — which a
+    #: report turns into math; words only: no derived formula is typed here): what the loss means …
     intro: str = ""
-    #: … how ∂L_i/∂s_j comes about, leading into its cases (reports; \mathbb{1} is the indicator) …
+    #: … how ∂L_i/∂s_ij comes about, leading into its cases, which the report prints from the proof …
     gradient_words: str = ""
     #: … and what the y_i column of dW must get, for the checker's diagnosis of a flipped sign
     label_column_hint: str = ""

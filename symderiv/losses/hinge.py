@@ -15,9 +15,9 @@ A loss is ONE :class:`~symderiv.losses.base.Loss` record, registered on import:
 * ``reference(W, X, y, delta, kink)`` — a hand-written vectorized NumPy (layout XW, summed over
   samples, no regularizer) returning (Σ_i L_i, Σ_i ∂L_i/∂W): an independent check for the tests.
 
-The rest are words for people: ``title``, ``description``, ``latex`` (the notes' formulas for
-reports), ``intro`` and ``gradient_words`` (report prose), ``label_column_hint`` and
-``correct_class_term`` (what ``symderiv check`` says about typical bugs). ``uses_delta`` and
+The rest are words for people: ``title``, ``description``, ``intro`` and ``gradient_words`` (report
+prose, words only: every formula a report shows is printed from the derivation), ``label_column_hint``
+and ``correct_class_term`` (what ``symderiv check`` says about typical bugs). ``uses_delta`` and
 ``kinky`` say whether the margin Δ and the indicator's kink convention matter.
 """
 
@@ -81,20 +81,13 @@ HINGE = register(
         weights=hinge_weights,
         reference=hinge_reference,
         weights_name="M",
-        intro="The multiclass SVM wants the score of the correct class $y_i$ to beat every other "
-        "score by a safety margin $\\Delta$; each class that does not costs the amount by which it "
+        intro="The multiclass SVM wants the score of the correct class y_i to beat every other "
+        "score by a safety margin Δ; each class that does not costs the amount by which it "
         "falls short. Plotted against the margin, the loss is a hinge.",
-        gradient_words="Each term $\\max(0, s_j - s_{y_i} + \\Delta)$ has derivative "
-        "$\\mathbb{1}[s_j - s_{y_i} + \\Delta > 0]$ in $s_j$ and minus that in $s_{y_i}$; the label's "
-        "score appears in every term, so its derivative collects them all:",
+        gradient_words="Each term of L_i is a hinge in its margin: its derivative is the indicator that the "
+        "margin is positive, with a plus sign in s_ij and a minus sign in s_{iy_i}; the label's score "
+        "appears in every term, so its derivative collects them all:",
         label_column_hint="the y_i column must get −(number of margins > 0)·x_i",
         correct_class_term=lambda delta: max(0.0, delta),
-        latex={
-            "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)",
-            "ds_other": r"\mathbb{1}\left[s_j - s_{y_i} + \Delta > 0\right]",
-            "ds_label": r"-\sum_{k \ne y_i} \mathbb{1}\left[s_k - s_{y_i} + \Delta > 0\right]",
-            "weights": r"M_{ij} = \mathbb{1}\left[s_{ij} - s_{i y_i} + \Delta > 0\right]\ (j \ne y_i),"
-            r"\quad M_{i y_i} = -\sum_{k \ne y_i} M_{ik}",
-        },
     )
 )

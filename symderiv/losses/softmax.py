@@ -105,9 +105,9 @@ SOFTMAX = register(
         weights_name="P - Y",
         intro="The softmax classifier reads the scores as unnormalised log-probabilities and charges "
         "the negative log-probability of the correct class: the cross-entropy between the one-hot "
-        "label and $p = \\operatorname{softmax}(s)$. It is smooth and never exactly zero.",
-        gradient_words="The derivative of $\\log\\sum_k e^{s_k}$ in $s_j$ is the softmax probability $p_j$; "
-        "the term $-s_{y_i}$ adds $-1$ for the label:",
+        "label and the softmax of the scores. It is smooth and never exactly zero.",
+        gradient_words="The derivative of the log-sum-exp in s_ij is the softmax probability p_ij; "
+        "the term -s_{iy_i} subtracts 1 for the label:",
         label_column_hint="the y_i column must get (p_{y_i} − 1)·x_i",
         abbreviations=(Abbreviation(PROBABILITY, PROBABILITY_DEFINITION, "softmax probabilities"),),
         slips=(
@@ -124,11 +124,5 @@ SOFTMAX = register(
                 label_weight=2.0,
             ),
         ),
-        latex={
-            "sample": r"L_i = -s_{y_i} + \log \sum_{j} e^{s_j}",
-            "ds_other": r"p_j = \frac{e^{s_j}}{\sum_k e^{s_k}}",
-            "ds_label": r"p_{y_i} - 1",
-            "weights": r"P_{ij} = \frac{e^{s_{ij}}}{\sum_k e^{s_{ik}}},\quad Y_{ij} = \mathbb{1}\left[j = y_i\right]",
-        },
     )
 )

@@ -60,11 +60,11 @@ SQUARED_HINGE = register(
         reference=squared_hinge_reference,
         weights_name="M",
         intro="The L2-SVM charges the same shortfalls as the hinge loss, squared: violations "
-        "of the margin $\\Delta$ are penalised quadratically, and the loss is differentiable at the "
+        "of the margin Δ are penalised quadratically, and the loss is differentiable at the "
         "hinge.",
-        gradient_words="Each term $\\max(0, m_j)^2$ with $m_j = s_j - s_{y_i} + \\Delta$ has derivative "
-        "$2\\max(0, m_j)$ in $s_j$ and minus that in $s_{y_i}$ (no indicator is left: "
-        "$2\\max(0,m)\\,\\mathbb{1}[m>0] = 2\\max(0,m)$):",
+        gradient_words="Each term of L_i is a squared hinge in its margin: its derivative is twice the hinge, "
+        "with a plus sign in s_ij and a minus sign in s_{iy_i} (no indicator is left), and the label's "
+        "score collects them all:",
         label_column_hint="the y_i column must get −2·(sum of the positive margins)·x_i",
         correct_class_term=lambda delta: max(0.0, delta) ** 2,
         slips=(
@@ -75,12 +75,5 @@ SQUARED_HINGE = register(
                 grad_data_factor=0.5,
             ),
         ),
-        latex={
-            "sample": r"L_i = \sum_{j \ne y_i} \max\left(0,\; s_j - s_{y_i} + \Delta\right)^2",
-            "ds_other": r"2\max\left(0,\; s_j - s_{y_i} + \Delta\right)",
-            "ds_label": r"-2\sum_{k \ne y_i} \max\left(0,\; s_k - s_{y_i} + \Delta\right)",
-            "weights": r"M_{ij} = 2\max\left(0,\; s_{ij} - s_{i y_i} + \Delta\right)\ (j \ne y_i),"
-            r"\quad M_{i y_i} = -\sum_{k \ne y_i} M_{ik}",
-        },
     )
 )

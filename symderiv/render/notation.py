@@ -1,15 +1,39 @@
-"""The notes' notation, as SymPy printer subclasses: s_{ij}, s_{i y_i}, 1[m > 0], max(0, m),
-Σ_{k ≠ y_i}, 1[j = y_i] — for LaTeX (reports) and plain text (terminals)."""
+"""One printer family for the notes' notation: terminal text, LaTeX (reports) and code comments.
+
+The three printers are SymPy printer subclasses sharing their ``_print_<Class>`` methods (the
+mixin :class:`NotesPrinting`); what differs between them is a few glyphs. The notation is a
+*setting* of the printer, as ``LatexPrinter``'s ``mul_symbol`` is, never a string edit after
+printing:
+
+- ``indicator`` — the glyph of the indicator 1[·] (``\\mathbf{1}`` in LaTeX: amssymb's
+  ``\\mathbb{1}`` has no blackboard digit in pdflatex, and KaTeX has none either; ``1`` in text);
+- ``kronecker`` — how a Kronecker delta prints: ``"indicator"`` (1[j = k], the notes' choice and
+  symderiv's default, used in prose and formulas alike) or ``"delta"`` (δ_{jk});
+- ``layout`` — the index order of the concrete symbols: the weight of feature u and class v prints
+  w_{uv} under ``"XW"`` (W is D×C) and w_{vu} under ``"WX"`` (W is C×D), feature u of sample i
+  x_{iu} or x_{ui}: one index order for x and w per layout, the matrices' own. (Index notation
+  already carries its order: ``w[v, u]`` prints w_{vu}.)
+
+What is printed is always an expression: a displayed relation "A = B" is an ``sp.Eq`` of two
+expressions, a derivative is an unevaluated ``sp.Derivative`` (∂L_i/∂s_ij), cases are a
+:class:`Cases`, the matrix form a SymPy matrix expression (MatrixSymbol, MatMul, Transpose) whose
+shapes carry the bias column.
+"""
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
 
-from ..algebra.functions import ExcludedSum, excluded_sums
-from .text import TextPrinter
+from ..algebra.functions import ExcludedSum, Pos, Step, excluded_sums
+from ..conventions import LAMBDA
+
+#: the printer settings every format shares, with the notes' choices as defaults
+NOTATION_DEFAULTS: dict[str, object] = {"kronecker": "indicator", "layout": "XW"}
 
 
 def _as_excluded(expr: sp.Sum):
@@ -18,21 +42,78 @@ def _as_excluded(expr: sp.Sum):
     return shown if isinstance(shown, ExcludedSum) else None
 
 
-def notes_order(terms: list[sp.Expr]) -> list[sp.Expr]:
-    """Order the terms of a sum as the notes write a margin: s_j − s_{y_i} + Δ — scores with a plus
-    sign first, then scores with a minus sign, then the rest (Δ, constants)."""
+class Cases(sp.Expr):
+    """``other`` where ``index`` ≠ ``label``, ``label_value`` where ``index`` = ``label``: the notes'
+    two cases, as one expression. :meth:`as_expr` is the same value as SymPy algebra,
+    other·(1 − δ) + label_value·δ, which is what a proof compares.
 
-    def rank(t: sp.Expr) -> int:
-        coeff, rest = t.as_coeff_Mul()
-        if rest.has(sp.Indexed) or any("_{" in getattr(a, "name", "") for a in rest.free_symbols):
-            return 0 if coeff > 0 else 1
-        return 2 if not t.is_Number else 3
+    >>> j, y = sp.symbols("j y")
+    >>> text(Cases(sp.Integer(1), sp.Integer(0), j, y))
+    '1 (j ≠ y);  0 (j = y)'
+    """
 
-    return sorted(terms, key=rank)
+    def __new__(cls, other, label_value, index, label):
+        return sp.Expr.__new__(cls, *map(sp.sympify, (other, label_value, index, label)))
+
+    @classmethod
+    def split(cls, expr: sp.Expr, index: sp.Expr, label: sp.Expr) -> Cases:
+        """``expr`` (a function of ``index`` with factors δ(index, label)) split into its cases."""
+        d = sp.KroneckerDelta(index, label)
+        other = expr.xreplace({d: sp.Integer(0)})
+        on_label = expr.xreplace({index: label})
+        return cls(other, on_label, index, label)
+
+    @property
+    def other(self) -> sp.Expr:
+        return self.args[0]
+
+    @property
+    def label_value(self) -> sp.Expr:
+        return self.args[1]
+
+    @property
+    def index(self) -> sp.Expr:
+        return self.args[2]
+
+    @property
+    def label(self) -> sp.Expr:
+        return self.args[3]
+
+    def as_expr(self) -> sp.Expr:  # type: ignore[override]
+        d = sp.KroneckerDelta(self.index, self.label)
+        return self.other * (1 - d) + self.label_value * d
+
+
+class Chain(sp.Basic):
+    """lhs = rhs_1 = rhs_2 = …: one quantity rewritten step by step (printed as aligned rows)."""
+
+    @property
+    def relations(self) -> list[sp.Eq]:
+        lhs, *rhss = self.args
+        return [sp.Eq(lhs, r, evaluate=False) for r in rhss]
+
+
+class Rows(sp.Basic):
+    """Several relations shown together, one a row (printed as aligned rows)."""
+
+    @property
+    def relations(self) -> list[sp.Eq]:
+        return list(self.args)
+
+
+class InSpace(sp.Expr):
+    """``M ∈ ℝ^{rows×cols}`` for a matrix symbol: its shape, printed from the matrix itself."""
+
+    def __new__(cls, matrix):
+        return sp.Expr.__new__(cls, matrix)
+
+    @property
+    def matrix(self):
+        return self.args[0]
 
 
 def _is_score(e: sp.Expr) -> bool:
-    return isinstance(e, sp.Indexed) or (e.is_Symbol and e.name.startswith("s_{"))
+    return (isinstance(e, sp.Indexed) and str(e.base) == "s") or (e.is_Symbol and e.name.startswith("s_{"))
 
 
 def _is_margin(expr: sp.Add) -> bool:
@@ -40,105 +121,408 @@ def _is_margin(expr: sp.Add) -> bool:
     return any(_is_score(t.as_coeff_Mul()[1]) for t in expr.args)
 
 
-class NotesLatexPrinter(LatexPrinter):
-    """LaTeX in the notes' notation."""
+def notes_order(terms: list[sp.Expr]) -> list[sp.Expr]:
+    """Order the terms of a sum as the notes write a margin: s_j − s_{y_i} + Δ — scores with a plus
+    sign first, then scores with a minus sign, then the rest (Δ, constants)."""
 
-    printmethod = "_symderiv_latex"  # ignore classes' own _latex: this printer decides
+    def rank(t: sp.Expr) -> int:
+        coeff, rest = t.as_coeff_Mul()
+        if _is_score(rest):
+            return 0 if coeff > 0 else 1
+        return 2 if not t.is_Number else 3
+
+    return sorted(terms, key=rank)
+
+
+def _concrete(name: str) -> tuple[str, list[str]] | None:
+    """``w_{0,1}`` → ("w", ["0", "1"]): a symbol of a concrete-size derivation."""
+    base, sep, rest = name.partition("_{")
+    if not sep or not rest.endswith("}") or "{" in rest[:-1] or not base.isalpha():
+        return None
+    return base, rest[:-1].split(",")
+
+
+class NotesPrinting:
+    """The ``_print_<Class>`` methods every printer of the family shares. A subclass supplies the
+    glyphs: :meth:`_ind` (an indicator), :meth:`_sub` (subscripts), :meth:`_partial`,
+    :meth:`_cases`, :meth:`_sum_over`, :meth:`_space`, :meth:`_transpose`."""
+
+    _settings: dict
+    _ne: str  # ≠ between two expressions
+    _ne_sub: str  # ≠ in a subscript
+
+    if TYPE_CHECKING:  # provided by SymPy's Printer
+
+        def _print(self, expr: object, **kwargs: object) -> str: ...
+
+        def parenthesize(self, item: object, level: int, strict: bool = False) -> str: ...
+
+        def _as_ordered_terms(self, expr: object, order: object = None) -> list: ...
+
+    # -- glyphs, per format
+    def _ind(self, body: str) -> str:
+        raise NotImplementedError
+
+    def _sub(self, base: str, indices: list[str], concrete: bool = False) -> str:
+        raise NotImplementedError
+
+    def _delta(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def _greek(self, name: str) -> str:
+        raise NotImplementedError
+
+    def _plain_symbol(self, expr: sp.Symbol, *args, **kwargs) -> str:
+        raise NotImplementedError
+
+    def _power(self, out: str, exp: object) -> str:
+        raise NotImplementedError
+
+    def _max0(self, m: str) -> str:
+        raise NotImplementedError
+
+    def _partial(self, f: str, x: str) -> str:
+        raise NotImplementedError
+
+    def _cases(self, other: str, label: str, idx: str, lab: str) -> str:
+        raise NotImplementedError
+
+    def _sum_over(self, index: str, body: sp.Expr) -> str:
+        raise NotImplementedError
+
+    def _space(self, M: str, rows: str, cols: str) -> str:
+        raise NotImplementedError
+
+    def _rows(self, rows: list[tuple[str, str]]) -> str:
+        raise NotImplementedError
+
+    # -- the notes' atoms
+    def _print_Step(self, expr: Step, exp=None) -> str:
+        out = self._ind(f"{self._print(expr.args[0])} > 0")
+        return out if exp is None else self._power(out, exp)
+
+    def _print_Pos(self, expr: Pos, exp=None) -> str:
+        out = self._max0(self._print(expr.args[0]))
+        return out if exp is None else self._power(out, exp)
+
+    def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp=None) -> str:
+        a, b = (self._print(t) for t in expr.args)
+        out = self._delta(a, b) if self._settings["kronecker"] == "delta" else self._ind(f"{a} = {b}")
+        return out if exp is None else self._power(out, exp)
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        return self._sub(self._print(expr.base.label), [self._print(i) for i in expr.indices])
+
+    def _print_Symbol(self, expr: sp.Symbol, *args, **kwargs) -> str:
+        name = expr.name
+        if name == "Delta":
+            return self._greek("Delta")
+        if name == "lambda":
+            return self._greek("lambda")
+        concrete = _concrete(name)
+        if concrete is not None:
+            base, idx = concrete
+            if self._settings["layout"] == "WX" and base in ("w", "x") and len(idx) == 2:
+                idx = idx[::-1]  # the matrices' own order: W is C×D (w_vu), X is D×N (x_ui)
+            return self._sub(base, idx, concrete=True)
+        return self._plain_symbol(expr, *args, **kwargs)
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        (var, n), *more = expr.variable_count
+        if more or n != 1:
+            return super()._print_Derivative(expr)  # type: ignore[misc]
+        return self._partial(self._print(expr.expr), self._print(var))
+
+    def _print_Cases(self, expr: Cases) -> str:
+        idx, lab = self._print(expr.index), self._print(expr.label)
+        return self._cases(self._print(expr.other), self._print(expr.label_value), idx, lab)
+
+    def _print_ExcludedSum(self, expr) -> str:
+        return self._sum_over(f"{self._print(expr.index)}{self._ne_sub}{self._print(expr.excluded)}", expr.body)
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        shown = _as_excluded(expr)
+        if shown is not None:
+            return self._print(shown)
+        (index, *_), *inner = expr.limits[::-1]  # SymPy lists the innermost sum first
+        body = sp.Sum(expr.function, *inner[::-1]) if inner else expr.function
+        return self._sum_over(self._print(index), body)
+
+    def _print_InSpace(self, expr: InSpace) -> str:
+        M = expr.matrix
+
+        def dim(n: sp.Expr) -> str:  # D + 1, as the notes write it: symbols first
+            return " + ".join(self._print(t) for t in sorted(sp.Add.make_args(n), key=lambda t: t.is_Number))
+
+        return self._space(self._print(M), dim(M.shape[0]), dim(M.shape[1]))
 
     def _print_Add(self, expr: sp.Add, order=None) -> str:
-        if not _is_margin(expr):
-            return super()._print_Add(expr, order)
-        terms = notes_order(list(expr.args))
+        if _is_margin(expr):
+            terms = notes_order(list(expr.args))
+        else:  # a positive term first (p − 1, P − Y, but 1 − 1[·]); the regularizer's term (2λw_uv) last
+            terms = self._as_ordered_terms(expr, order=order)  # type: ignore[attr-defined]
+            lead = [t for t in terms if not t.is_Number and not t.could_extract_minus_sign()]
+            terms = lead + [t for t in terms if t not in lead] if lead and terms[0] not in lead[:1] else terms
+            reg = [t for t in terms if t.has(LAMBDA)]
+            if reg and len(reg) < len(terms):
+                terms = [t for t in terms if not t.has(LAMBDA)] + reg
         out = self._print(terms[0])
         for t in terms[1:]:
             coeff, _ = t.as_coeff_Mul()
             if coeff < 0:
-                out += " - " + self.parenthesize(-t, 40)  # PRECEDENCE["Add"]
+                out += " - " + self.parenthesize(-t, PRECEDENCE["Add"])  # type: ignore[attr-defined]
             else:
-                out += " + " + self.parenthesize(t, 40)
+                out += " + " + self.parenthesize(t, PRECEDENCE["Add"])  # type: ignore[attr-defined]
         return out
 
-    def _print_Indexed(self, expr: sp.Indexed) -> str:
-        base = self._print(expr.base.label)
-        indices = "".join(self._print(i) if i.is_Symbol else self._print(i) for i in expr.indices)
-        return f"{base}_{{{indices}}}"
+    def _print_Unequality(self, expr) -> str:
+        return f"{self._print(expr.lhs)} {self._ne} {self._print(expr.rhs)}"
 
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        out = super()._print_Mul(expr)
-        # a number before an indicator would read as one number: "2 𝟙[·]" → "2 \cdot 𝟙[·]"
-        return re.sub(r"(\d) \\mathbb\{1\}", r"\1 \\cdot \\mathbb{1}", out)
+    def _print_MatAdd(self, expr) -> str:
+        # the notes write the data term first, λW last, and P − Y with its positive term first
+        def rank(t) -> tuple[bool, bool]:
+            return t.has(LAMBDA), t.could_extract_minus_sign()
 
-    def _print_Step(self, expr, exp=None) -> str:
-        out = r"\mathbb{1}\left[%s > 0\right]" % self._print(expr.args[0])
-        return out if exp is None else rf"{out}^{{{exp}}}"
-
-    def _print_Pos(self, expr, exp=None) -> str:
-        out = r"\max\left(0,\ %s\right)" % self._print(expr.args[0])
-        return out if exp is None else rf"{out}^{{{exp}}}"
-
-    def _print_KroneckerDelta(self, expr, exp=None) -> str:
-        a, b = expr.args
-        out = r"\mathbb{1}\left[%s = %s\right]" % (self._print(a), self._print(b))
-        return out if exp is None else rf"{out}^{{{exp}}}"
-
-    def _print_ExcludedSum(self, expr) -> str:
-        inner = self._print(expr.body)
-        if expr.body.is_Add:
-            inner = rf"\left({inner}\right)"
-        return rf"\sum_{{{self._print(expr.index)} \ne {self._print(expr.excluded)}}} {inner}"
-
-    def _print_Sum(self, expr: sp.Sum) -> str:
-        shown = _as_excluded(expr)
-        if shown is not None:
-            return self._print(shown)
-        body = expr.function
-        inner = rf"\left({self._print(body)}\right)" if body.is_Add else self._print(body)
-        return rf"\sum_{{{self._print(expr.limits[0][0])}}} {inner}"
-
-    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
-        name = expr.name
-        if "_{" in name:  # concrete-size symbols such as w_{0,1}
-            return name
-        return super()._print_Symbol(expr)
-
-
-class NotesTextPrinter(TextPrinter):
-    """Plain text in the notes' notation: s[i,y[i]], Σ_{k≠y[i]} (…), 1[j = y[i]]."""
-
-    printmethod = "_symderiv_text"
-
-    def _print_Add(self, expr: sp.Add, order=None) -> str:
-        if not _is_margin(expr):
-            return super()._print_Add(expr, order)
-        terms = notes_order(list(expr.args))
+        terms = sorted(expr.args, key=rank)
         out = self._print(terms[0])
         for t in terms[1:]:
-            coeff, _ = t.as_coeff_Mul()
-            out += (" - " + self.parenthesize(-t, 40)) if coeff < 0 else (" + " + self.parenthesize(t, 40))
+            if t.could_extract_minus_sign():
+                out += " - " + self.parenthesize(-t, PRECEDENCE["Add"])  # type: ignore[attr-defined]
+            else:
+                out += " + " + self.parenthesize(t, PRECEDENCE["Add"])  # type: ignore[attr-defined]
         return out
 
-    def _print_Indexed(self, expr: sp.Indexed) -> str:
-        return f"{self._print(expr.base.label)}[{','.join(self._print(i) for i in expr.indices)}]"
+    def _print_Equality(self, expr: sp.Eq) -> str:
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
 
-    def _print_KroneckerDelta(self, expr) -> str:
-        a, b = expr.args
-        return f"1[{self._print(a)} = {self._print(b)}]"
+    def _print_Chain(self, expr: Chain) -> str:
+        lhs, *rhss = (self._print(a) for a in expr.args)
+        return self._rows([(lhs, rhss[0]), *(("", r) for r in rhss[1:])])
 
-    def _print_ExcludedSum(self, expr) -> str:
-        return f"Σ_{{{self._print(expr.index)}≠{self._print(expr.excluded)}}} ({self._print(expr.body)})"
+    def _print_Rows(self, expr: Rows) -> str:
+        return self._rows([(self._print(e.lhs), self._print(e.rhs)) for e in expr.args])
 
-    def _print_Sum(self, expr: sp.Sum) -> str:
-        shown = _as_excluded(expr)
-        if shown is not None:
-            return self._print(shown)
-        return f"Σ_{{{self._print(expr.limits[0][0])}}} ({self._print(expr.function)})"
+    def _one_over(self, expr: sp.Mul) -> tuple[sp.Expr, sp.Expr, sp.Expr] | None:
+        """(a, b, rest) when ``expr`` is (a/b)·rest with a sum in rest — 1/N or ½ — printed as a
+        fraction before the sum, as the notes write (1/N) Σ_i and ½ λ Σ w²."""
+        if not expr.has(sp.Sum):
+            return None
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff.is_Rational and not coeff.is_Integer and rest.has(sp.Sum):
+            return sp.Integer(coeff.p), sp.Integer(coeff.q), rest
+        inverse = [f for f in expr.args if f.is_Pow and f.exp == -1 and f.base.is_Symbol]
+        if len(inverse) != 1:
+            return None
+        rest = sp.Mul(*[f for f in expr.args if f is not inverse[0]], evaluate=False)
+        return sp.Integer(1), inverse[0].base, rest
+
+    def _data_order(self, expr: sp.Mul) -> list[sp.Expr] | None:
+        """x_il w_lj (layout XW) or w_jl x_li (WX): a product of one feature and one weight in the
+        order of the layout's product S = XW or S = WX."""
+        factors = sp.Mul.make_args(expr)
+        bases = sorted(str(f.base) for f in factors if isinstance(f, sp.Indexed))
+        if len(factors) != 2 or bases != ["w", "x"]:
+            return None
+        first = "x" if self._settings["layout"] == "XW" else "w"
+        return sorted(factors, key=lambda f: str(f.base) != first)
+
+    def _print_MatrixElement(self, expr) -> str:
+        return self._sub(
+            self.parenthesize(expr.parent, PRECEDENCE["Mul"], strict=True), [self._print(expr.i), self._print(expr.j)]
+        )
 
 
-def latex(expr: object) -> str:
-    """``expr`` as LaTeX in the notes' notation."""
-    return NotesLatexPrinter({"order": "none", "mul_symbol": None}).doprint(expr)
+class NotesLatexPrinter(NotesPrinting, LatexPrinter):
+    """LaTeX in the notes' notation (reports: tex, Markdown, HTML with KaTeX)."""
+
+    printmethod = "_symderiv_latex"  # ignore classes' own _latex: this printer decides
+    _default_settings = {**LatexPrinter._default_settings, "indicator": r"\mathbf{1}", **NOTATION_DEFAULTS}
+    _ne = r"\ne"
+    _ne_sub = r" \ne "  # in a subscript: Σ_{k \ne y_i}
+
+    def _ind(self, body: str) -> str:
+        return rf"{self._settings['indicator']}\left[{body}\right]"
+
+    def _delta(self, a: str, b: str) -> str:
+        return rf"\delta_{{{a}{b}}}"
+
+    def _sub(self, base: str, indices: list[str], concrete: bool = False) -> str:
+        # numbers of a concrete size are separated (w_{0,1}, w_{10,1}); index letters are not (w_{uv})
+        sep = "," if concrete or not all(len(i) == 1 or i.endswith("}") for i in indices) else ""
+        return f"{base}_{{{sep.join(indices)}}}"
+
+    def _greek(self, name: str) -> str:
+        return "\\" + name
+
+    def _plain_symbol(self, expr, *args, **kwargs) -> str:
+        return LatexPrinter._print_Symbol(self, expr, *args, **kwargs)
+
+    def _power(self, out: str, exp) -> str:
+        return f"{out}^{{{exp}}}"
+
+    def _max0(self, m: str) -> str:
+        return rf"\max\left(0,\, {m}\right)"
+
+    def _partial(self, f: str, x: str) -> str:
+        return rf"\frac{{\partial {f}}}{{\partial {x}}}"
+
+    def _cases(self, other: str, label: str, idx: str, lab: str) -> str:
+        return rf"\begin{{cases}} {other} & {idx} \ne {lab} \\ {label} & {idx} = {lab} \end{{cases}}"
+
+    def _sum_over(self, index: str, body: sp.Expr) -> str:
+        inner = self._print(body)
+        if body.is_Add:
+            inner = rf"\left({inner}\right)"
+        return rf"\sum_{{{index}}} {inner}"
+
+    def _space(self, M: str, rows: str, cols: str) -> str:
+        def dim(d: str) -> str:
+            return f"({d})" if "+" in d else d
+
+        return rf"{M} \in \mathbb{{R}}^{{{dim(rows)} \times {dim(cols)}}}"
+
+    def _print_Transpose(self, expr) -> str:
+        return rf"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}^{{\top}}"
+
+    def _rows(self, rows: list[tuple[str, str]]) -> str:
+        return r" \\ ".join(f"{lhs} &= {rhs}" for lhs, rhs in rows)
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        split = self._one_over(expr)
+        if split is not None:
+            a, b, rest = split
+            return rf"\frac{{{self._print(a)}}}{{{self._print(b)}}} {self._print(rest)}"
+        data = self._data_order(expr)
+        if data is not None:
+            return " ".join(self._print(f) for f in data)
+        factors = sp.Mul.make_args(expr)
+        derivatives = [f for f in factors if isinstance(f, sp.Derivative)]
+        if derivatives and len(derivatives) < len(factors):  # x_iu ∂L_i/∂s_iv: the derivative last
+            others = sp.Mul(*[f for f in factors if not isinstance(f, sp.Derivative)])
+            return rf"{self._print(others)}\, " + r"\, ".join(self._print(f) for f in derivatives)
+        coeff, rest = expr.as_coeff_Mul()
+        first = sp.Mul.make_args(rest)[0]
+        if coeff.is_Number and coeff not in (1, -1) and isinstance(first, Step | sp.KroneckerDelta):
+            # a number before an indicator would read as one number: "2 1[·]" → "2 · 1[·]"
+            sign = "- " if coeff < 0 else ""
+            return rf"{sign}{self._print(abs(coeff))} \cdot {self._print(rest)}"
+        return super()._print_Mul(expr)
 
 
-def text(expr: object) -> str:
-    """``expr`` as plain text in the notes' notation."""
-    return NotesTextPrinter({"order": "none"}).doprint(expr)
+class NotesTextPrinter(NotesPrinting, StrPrinter):
+    """Plain text in the notes' notation, for terminals: s[i,y[i]], Σ_{k≠y[i]} (…), 1[j = y[i]]."""
+
+    printmethod = "_symderiv_text"
+    _default_settings = {**StrPrinter._default_settings, "indicator": "1", **NOTATION_DEFAULTS}
+    _ne = "≠"
+    _ne_sub = "≠"  # in a subscript: Σ_{k≠y[i]}
+
+    def _ind(self, body: str) -> str:
+        return f"{self._settings['indicator']}[{body}]"
+
+    def _delta(self, a: str, b: str) -> str:
+        return f"δ({a}, {b})"
+
+    def _sub(self, base: str, indices: list[str], concrete: bool = False) -> str:
+        return f"{base}[{','.join(indices)}]"
+
+    def _greek(self, name: str) -> str:
+        return {"Delta": "Δ", "lambda": "λ"}[name]
+
+    def _plain_symbol(self, expr, *args, **kwargs) -> str:
+        return StrPrinter._print_Symbol(self, expr)
+
+    def _power(self, out: str, exp) -> str:
+        return f"{out}**{exp}"
+
+    def _print_Pow(self, expr, rational=False):
+        if isinstance(expr.base, Step | Pos | sp.KroneckerDelta) and expr.exp.is_Integer:
+            return self._print(expr.base) + "**" + self._print(expr.exp)
+        return super()._print_Pow(expr, rational)
+
+    def _max0(self, m: str) -> str:
+        return f"max(0, {m})"
+
+    def _partial(self, f: str, x: str) -> str:
+        return f"∂{f}/∂{x}"
+
+    def _cases(self, other: str, label: str, idx: str, lab: str) -> str:
+        return f"{other} ({idx} ≠ {lab});  {label} ({idx} = {lab})"
+
+    def _sum_over(self, index: str, body: sp.Expr) -> str:
+        return f"Σ_{{{index}}} ({self._print(body)})"
+
+    def _space(self, M: str, rows: str, cols: str) -> str:
+        def dim(d: str) -> str:
+            return f"({d})" if "+" in d else d
+
+        return f"{M} ∈ R^({dim(rows)} × {dim(cols)})"
+
+    def _print_Transpose(self, expr) -> str:
+        return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}ᵀ"
+
+    def _rows(self, rows: list[tuple[str, str]]) -> str:
+        return "\n".join(f"{lhs} = {rhs}" if lhs else f"  = {rhs}" for lhs, rhs in rows)
+
+    def _print_MatMul(self, expr) -> str:
+        coeff, factors = expr.as_coeff_mmul()
+        body = " ".join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors.args)
+        if coeff == 1:
+            return body
+        if coeff.is_Pow and coeff.exp == -1:
+            return f"{body} / {self._print(coeff.base)}"
+        return " ".join([*(self._print(a) for a in sp.Mul.make_args(coeff)), body])
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        split = self._one_over(expr)
+        if split is not None:
+            a, b, rest = split
+            return f"({self._print(a)}/{self._print(b)}) {self._print(rest)}"
+        data = self._data_order(expr)
+        if data is not None:
+            return "*".join(self._print(f) for f in data)
+        return super()._print_Mul(expr)
+
+
+class NotesCommentPrinter(NotesTextPrinter):
+    """Index notation in comments of generated code: the text printer, one line, ``#``-safe."""
+
+    printmethod = "_symderiv_comment"
+
+
+def settings(conventions=None, **overrides: object) -> dict[str, object]:
+    """The notation settings for a derivation's conventions (the layout), plus ``overrides``."""
+    out: dict[str, object] = {}
+    if conventions is not None:
+        out["layout"] = conventions.layout
+    out.update(overrides)
+    return out
+
+
+def latex(expr: object, conventions=None, **overrides: object) -> str:
+    """``expr`` as LaTeX in the notes' notation (``conventions`` set the layout's index order).
+
+    >>> latex(2 * Step(sp.Symbol("m")))
+    '2 \\\\cdot \\\\mathbf{1}\\\\left[m > 0\\\\right]'
+    >>> latex(sp.Symbol("w_{0,1}"), layout="WX")
+    'w_{1,0}'
+    """
+    return NotesLatexPrinter({"order": "none", "mul_symbol": None, **settings(conventions, **overrides)}).doprint(expr)
+
+
+def text(expr: object, conventions=None, **overrides: object) -> str:
+    """``expr`` as plain text in the notes' notation.
+
+    >>> text(sp.KroneckerDelta(*sp.symbols("j k")))
+    '1[j = k]'
+    """
+    return NotesTextPrinter({"order": "none", **settings(conventions, **overrides)}).doprint(expr)
+
+
+def comment(expr: object, conventions=None, **overrides: object) -> str:
+    """``expr`` for a comment in generated code (one line of text in the notes' notation)."""
+    return NotesCommentPrinter({"order": "none", **settings(conventions, **overrides)}).doprint(expr)
+
+
+#: the indicator glyph of the LaTeX printer, for prose that names it ($\mathbf{1}[m > 0]$)
+INDICATOR = NotesLatexPrinter._default_settings["indicator"]

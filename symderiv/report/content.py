@@ -1,22 +1,37 @@
 """What a report says, independent of its format: sections of prose (with inline ``$…$`` math),
 displayed equations in the notes' notation, and the evidence for each equation.
 
-Every displayed :class:`Equation` is either a definition (the loss as declared, the input of the
-derivation) or names the claims that cover it; :func:`build` refuses an equation whose claims
-were not proven, so a report never shows an equation symderiv did not prove."""
+Every displayed :class:`Equation` holds the expression it prints — the proven expressions of the
+derivation (``Derivation``'s fields and the symbolic-size forms of ``symderiv.derive.generic``), never
+typed LaTeX — and either displays a definition (the loss as declared, the input of the derivation)
+or cites, by id (:data:`symderiv.report.claims.CITED`), the claims that prove it; :func:`build`
+refuses an equation whose claims were not proven, so a report never shows an equation symderiv did
+not prove. Printing is :func:`symderiv.render.notation.latex`, with the layout as its notation setting."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import dataclasses
 
 import numpy as np
 import sympy as sp
 
+from ..algebra.functions import Step, excluded_sums
+from ..algebra.index import C as C_SYM
+from ..algebra.index import N as N_SYM
+from ..algebra.index import i as I
+from ..algebra.index import j as J
+from ..algebra.index import k as K
+from ..algebra.index import q as Q
+from ..algebra.index import s as S_BASE
+from ..algebra.index import v as V
+from ..algebra.index import y as Y_BASE
 from ..conventions import DELTA, LAMBDA
+from ..derive.generic import L_i, L_total, R_total, abbreviate, loss_definition, regularizer
+from ..derive.matrix_form import matrix_form
 from ..derive.result import Claim
-from ..render.latex import INDICATOR, latex, notes_latex
+from ..render.notation import INDICATOR, Cases, Chain, InSpace, Rows, latex
 from . import code, figures
+from .claims import abbreviation_definition, identify
 from .code import vectorized_function
 from .document import Equation, Evidence, Listing, Report, ReportError, Section, plain
 
@@ -26,31 +41,7 @@ FLOAT_POINTS = 5
 FLOAT_TOLERANCE = 1e-9
 
 
-# ---------------------------------------------------------------- claims of the derivation
-
-#: core claims recognised by words of their statement (the core words them; the report keys them)
-CORE_KEYS = (
-    ("score_cases", ("∂L_i/∂s_j", "closed form")),
-    ("chain_rule", ("through the scores", "direct")),
-    ("cases", ("per-element closed form",)),
-    ("matrix", ("matrix form",)),
-    ("points", ("random points",)),
-)
-
-
-def core_evidence(claims: list[Claim]) -> list[Evidence]:
-    out: list[Evidence] = []
-    used: set[str] = set()
-    for claim in claims:
-        key = next(
-            (k for k, words in CORE_KEYS if k not in used and all(w in claim.statement for w in words)),
-            None,
-        )
-        if key is None:
-            key = f"claim{len(out) + 1}"
-        used.add(key)
-        out.append(Evidence(key, claim, "derive"))
-    return out
+# ---------------------------------------------------------------- claims checked by the report
 
 
 def report_evidence(d) -> list[Evidence]:
@@ -67,7 +58,7 @@ def report_evidence(d) -> list[Evidence]:
                     ok &= sp.expand(sp.diff(p.S_def[i, j], p.weight(u, v)) - want) == 0
     sizes = f"D={p.D}, C={p.C}, N={p.N}{', bias feature included' if d.conventions.bias else ''}"
     scores = Claim(
-        "∂s_ij/∂w_uv = x_iu · 1[j = v] for every sample i, class j, feature u and class v",
+        "∂s_ij/∂w_uv = x_iu 1[j = v] for every sample i, class j, feature u and class v",
         bool(ok),
         "SymPy differentiation of each score s_ij = Σ_k x_ik w_kj in each weight",
         sizes,
@@ -84,13 +75,13 @@ def report_evidence(d) -> list[Evidence]:
         "SymPy differentiation of R(W) in each weight",
         sizes,
     )
-    out = [Evidence("scores", scores, "report")]
+    out = [Evidence("report.scores", scores, "report")]
     if coef != 0:
-        out.append(Evidence("regularizer", reg, "report"))
-    out.append(Evidence("float", float_claim(d), "report"))
+        out.append(Evidence("report.regularizer", reg, "report"))
+    out.append(Evidence("report.float", float_claim(d), "report"))
     vectorized = vectorized_claim(d)
     if vectorized is not None:
-        out.append(Evidence("vectorized", vectorized, "report"))
+        out.append(Evidence("report.vectorized", vectorized, "report"))
     return out
 
 
@@ -177,197 +168,103 @@ def vectorized_claim(d, points: int = FLOAT_POINTS, seed: int = 1) -> Claim | No
     )
 
 
-# ---------------------------------------------------------------- notation by layout
-
-
-@dataclass(frozen=True)
-class Notation:
-    """The layout's words and symbols."""
-
-    shapes: str
-    score: str
-    weight: str  # one entry of W, feature u, class v
-    ds_dw: str
-    vector: str  # the weights of class v
-    vector_label: str
-    vector_words: str
-    product: str  # dW without scale and regularizer, with {G} for the weight matrix
-
-
-NOTATION = {
-    "XW": Notation(
-        shapes=r"X \in \mathbb{R}^{N \times D},\quad W \in \mathbb{R}^{D \times C},\quad S = XW",
-        score=r"s_{ij} = x_i w_j = \sum_{k=1}^{D} x_{ik}\, w_{kj}",
-        weight="w_{uv}",
-        ds_dw=r"\frac{\partial s_{ij}}{\partial w_{uv}} = x_{iu}\, " + INDICATOR + r"\left[j = v\right]",
-        vector="w_v",
-        vector_label="w_{y_i}",
-        vector_words="$x_i$ is row $i$ of $X$ (a $1 \\times D$ row), $w_j$ is column $j$ of $W$",
-        product=r"X^\top {G}",
-    ),
-    "WX": Notation(
-        shapes=r"W \in \mathbb{R}^{C \times D},\quad X \in \mathbb{R}^{D \times N},\quad S = WX",
-        score=r"s_{ij} = W_j\, x_i = \sum_{k=1}^{D} W_{jk}\, x_{ik}",
-        weight="W_{vu}",
-        ds_dw=r"\frac{\partial s_{ij}}{\partial W_{vu}} = x_{iu}\, " + INDICATOR + r"\left[j = v\right]",
-        vector="W_v",
-        vector_label="W_{y_i}",
-        vector_words="$x_i$ is column $i$ of $X$ (a $D \\times 1$ column), $W_j$ is row $j$ of $W$",
-        product=r"{G}^\top X^\top",
-    ),
-}
-
-REG_TERM = {"l2": r"2\lambda {w}", "half-l2": r"\lambda {w}", "none": ""}
-
-
-def _scale(reduction: str) -> str:
-    return r"\frac{1}{N}" if reduction == "mean" else ""
-
-
-def _weights_symbol(name: str) -> str:
-    return rf"\left({name}\right)" if re.search(r"[-+ ]", name.strip()) else name
-
-
-def _with_index(fragment: str, new: str) -> str:
-    """A fragment written for class j, rewritten for class ``new`` (s_j → s_v, p_j → p_v)."""
-    out = re.sub(r"(?<=[sp])_j(?![A-Za-z0-9])", f"_{new}", fragment)
-    out = re.sub(r"(?<=[sp])_\{j\}", f"_{{{new}}}", out)
-    return out
-
-
-def _split_definition(fragment: str) -> tuple[str, str | None]:
-    """``p_j = \\frac{…}{…}`` → (``p_j``, ``\\frac{…}{…}``); a bare expression → (itself, None)."""
-    depth = 0
-    for k, ch in enumerate(fragment):
-        depth += ch == "{"
-        depth -= ch == "}"
-        if ch == "=" and depth == 0:
-            return fragment[:k].strip(), fragment[k + 1 :].strip()
-    return fragment.strip(), None
-
-
-def _top_level(fragment: str) -> str:
-    """``fragment`` with everything inside braces, brackets and parentheses removed."""
-    out, depth = [], 0
-    for ch in re.sub(r"\\(left|right)", "", fragment):
-        if ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-        elif depth == 0:
-            out.append(ch)
-    return "".join(out)
-
-
-def _times(factor: str, expr: str) -> str:
-    """``expr · factor`` with the parentheses the notes use: −(Σ …) x."""
-    e = expr.strip()
-    sign = ""
-    if e.startswith("-"):
-        sign, e = "-", e[1:].strip()
-    coef = re.match(r"^(\d+)\s*(\\sum.*)$", e)
-    if coef:
-        sign, e = sign + coef.group(1), coef.group(2)
-    if re.search(r"[-+]|\\sum", _top_level(e)):
-        e = rf"\left({e.replace(chr(92) + 'sum_', chr(92) + 'textstyle' + chr(92) + 'sum_')}\right)"
-    return f"{sign}{e}\\, {factor}"
-
-
 # ---------------------------------------------------------------- the report
 
 
 def build(d, *, implementation=None, generic=None) -> Report:
     """The report of derivation ``d`` (concrete size), optionally with a user's implementation
-    (:class:`~symderiv.report.code.Implementation`)."""
+    (:class:`~symderiv.report.code.Implementation`). ``generic`` is the symbolic-size derivation of
+    the same loss and conventions, whose proven forms the derivation section prints."""
     loss, c = d.loss, d.conventions
-    L = loss.latex
-    for key in ("sample", "ds_other", "ds_label", "weights"):
-        if key not in L:
-            raise ReportError(f"loss {loss.name!r} has no LaTeX for {key!r}: a report needs all four")
-    nt = NOTATION[c.layout]
-    evidence = core_evidence(d.claims) + report_evidence(d)
-    index_section = None
-    if generic is not None and getattr(generic, "proved", False):
-        generic_evidence = [Evidence(f"generic{k + 1}", c, "generic") for k, c in enumerate(generic.claims)]
-        index_section = _index_section(generic, generic_evidence)
-        if index_section is not None:
-            evidence += generic_evidence
-    scale = _scale(c.reduction)
-    reg_latex = notes_latex(c.reg.latex)
-    G = loss.weights_name
-    Gs = _weights_symbol(G)
-    reg_w = REG_TERM[c.regularizer].replace("{w}", nt.weight)
-    reg_W = REG_TERM[c.regularizer].replace("{w}", "W")
+    g = generic
+    if g is None or getattr(g, "forms", None) is None:
+        raise ReportError(f"loss {loss.name!r} has no symbolic-size derivation: a report prints its proven forms")
+    if not g.proved:
+        failed = next(cl for cl in g.claims if not cl.holds)
+        raise ReportError(f"the symbolic-size derivation is not proven: {failed.line()}")
+    evidence = [Evidence(cid, cl, "derive") for cid, cl in identify(d.claims, "derive")]
+    evidence += report_evidence(d)
+    evidence += [Evidence(cid, cl, "generic") for cid, cl in identify(g.claims, "generic")]
+    show = _Shower(c.layout)
+    mf = matrix_form(loss, c)
     sections: list[Section] = []
 
     # 1. definition
-    full = rf"L = {scale}\sum_{{i=1}}^{{N}} L_i + R(W),\qquad R(W) = {reg_latex}"
     definition = Section("The loss")
     figure = figures.margin_figure(d)
     definition.blocks += [
         _loss_intro(d),
-        Equation(rf"{nt.score}", definition=True),
-        Equation(notes_latex(L["sample"]), definition=True),
-        Equation(full, definition=True),
-        _symbols_paragraph(d, nt),
-        figure,
+        show(g.score_definition, definition="definition.scores"),
+        show(sp.Eq(L_i, g.forms.sample, evaluate=False), definition="definition.per-sample-loss"),
+        show(loss_definition(c), definition="definition.loss"),
     ]
+    shown_cases = _shown(loss, g.forms.score_gradient)
+    abbreviations = abbreviation_definition(loss, shown_cases)
+    if abbreviations is not None:  # softmax's p_ij, as the loss defines it
+        definition.blocks.append(show(abbreviations, definition="definition.abbreviation"))
+    definition.blocks += [_symbols_paragraph(d, g, mf), figure]
     sections.append(definition)
 
     # 2. conventions
-    sections.append(Section("Conventions", [_conventions_paragraph(d, nt)]))
+    sections.append(Section("Conventions", [_conventions_paragraph(d, g, mf)]))
 
     # 3. derivation
     der = Section("Derivation")
-    other_name, other_def = _split_definition(notes_latex(L["ds_other"]))
-    label = notes_latex(L["ds_label"])
-    cases = (
-        r"\frac{\partial L_i}{\partial s_j} = \begin{cases} "
-        + rf"{other_name} & j \ne y_i \\ {label} & j = y_i \end{{cases}}"
+    w_uv, x_iu = g.weight, g.feature
+    dLi_ds = sp.Derivative(L_i, S_BASE[I, J])
+    dR = sp.Derivative(R_total, w_uv)
+    has_reg = c.regularizer != "none"
+    scale = 1 / N_SYM if c.reduction == "mean" else sp.Integer(1)
+    through = sp.Sum(sp.Derivative(L_i, S_BASE[I, Q]) * sp.Derivative(S_BASE[I, Q], w_uv), (Q, 0, C_SYM - 1))
+    chain = Chain(
+        sp.Derivative(L_total, w_uv),
+        scale * sp.Sum(through, (I, 0, N_SYM - 1)) + (dR if has_reg else 0),
+        scale * sp.Sum(x_iu * sp.Derivative(L_i, S_BASE[I, V]), (I, 0, N_SYM - 1)) + (dR if has_reg else 0),
     )
-    if other_def is not None:
-        cases += rf"\qquad\text{{where }} {other_name} = {other_def}"
+    dLi_dw = sp.Derivative(L_i, w_uv)
     der.blocks += [
-        "**Step 1: the per-sample loss in its scores.** Fix a sample $i$ and write $s_j$ for its "
-        "score $s_{ij}$. " + _step1_words(d),
-        Equation(cases, claims=("score_cases",)),
+        "**Step 1: the per-sample loss in its scores.** Fix a sample $i$. " + _step1_words(d),
+        show(
+            sp.Eq(dLi_ds, Cases.split(shown_cases, J, Y_BASE[I]), evaluate=False),
+            "generic.score-gradient",
+            "closed-form.score-gradient",
+        ),  # fmt: skip
         "**Step 2: the scores in the weights.** Each score is linear in the weights, and only the "
-        f"scores of class $v$ contain ${nt.weight}$:",
-        Equation(nt.ds_dw, claims=("scores",)),
-        "**Step 3: the chain rule.** Summing over the samples and their scores, only $j = v$ survives:",
-        Equation(
-            rf"\frac{{\partial L}}{{\partial {nt.weight}}} "
-            rf"&= {scale}\sum_{{i=1}}^{{N}} \sum_{{j=1}}^{{C}} \frac{{\partial L_i}}{{\partial s_{{ij}}}}\,"
-            rf"\frac{{\partial s_{{ij}}}}{{\partial {nt.weight}}} + \frac{{\partial R}}{{\partial {nt.weight}}}"
-            rf"\\ &= {scale}\sum_{{i=1}}^{{N}} x_{{iu}}\, \frac{{\partial L_i}}{{\partial s_{{iv}}}}"
-            + (f" + {reg_w}" if reg_w else ""),
-            claims=("chain_rule", "scores") + (("regularizer",) if reg_w else ()),
-        ),
-        "**Step 4: the cases $v \\ne y_i$ and $v = y_i$.** One sample's contribution to "
-        f"${nt.weight}$, and the same for the whole weight vector ${nt.vector}$ of class $v$:",
-        Equation(_cases_body(d, nt, other_name, label), claims=("cases",)),
-        "**Step 5: the matrix form.** Collect $\\partial L_i/\\partial s_{ij}$ in the $N \\times C$ "
-        f"matrix ${G}$ (row $i$, column $j$); the chain rule for all entries at once is one product:",
-        Equation(
-            rf"\frac{{\partial L}}{{\partial W}} = {scale}{nt.product.replace('{G}', Gs)}"
-            + (f" + {reg_W}" if reg_W else ""),
-            claims=("matrix", "points", "float")
-            + (("regularizer",) if reg_W else ())
-            + (("vectorized",) if any(e.key == "vectorized" for e in evidence) else ()),
-            boxed=True,
-        ),
-        Equation(notes_latex(L["weights"]), claims=("matrix",)),
-        _matrix_words(d, nt),
+        f"scores of class $v$ contain ${show.inline(w_uv)}$:",
+        show(
+            sp.Eq(sp.Derivative(S_BASE[I, Q], w_uv), g.score_partial, evaluate=False),
+            "generic.chain-rule",
+            "report.scores",
+        ),  # fmt: skip
+        "**Step 3: the chain rule.** Summing over the samples and their scores, only $q = v$ survives"
+        + (", and the regularizer contributes its own derivative:" if has_reg else ":"),
+        show(chain, "generic.full-gradient", "generic.chain-rule", "routes.direct", "report.scores"),
     ]
+    if has_reg:
+        reg_claims = ("generic.regularizer", "report.regularizer")
+        der.blocks.append(show(sp.Eq(dR, g.reg_gradient, evaluate=False), *reg_claims))
+    der.blocks += [
+        "**Step 4: the cases $v \\ne y_i$ and $v = y_i$.** One sample's contribution to "
+        f"${show.inline(w_uv)}$:",
+        show(sp.Eq(dLi_dw, Cases(g.cases["other"], g.cases["label"], V, Y_BASE[I]), evaluate=False),
+             "generic.cases", "closed-form.per-element"),  # fmt: skip
+        f"**Step 5: the matrix form.** Collect $\\partial L_i/\\partial s_{{ij}}$ in the $N \\times C$ matrix "
+        f"${show.inline(mf.G)}$ (row $i$, column $j$); the chain rule for all entries at once is one product:",
+        show(mf.gradient, "artifact.matrix-form", "generic.matrix-form", "evidence.rational-points", "report.float",
+             *(("report.vectorized",) if any(e.key == "report.vectorized" for e in evidence) else ()), boxed=True),
+        show(sp.Eq(mf.G[I, J], dLi_ds, evaluate=False), definition="definition.weights"),
+        _matrix_words(d, mf, show),
+    ]  # fmt: skip
     sections.append(der)
 
-    # 4. the symbolic-size derivation in index notation, when available; 5. a concrete instance
+    # 4. the symbolic-size derivation step by step; 5. a concrete instance
+    index_section = _index_section(g, evidence, show)
     if index_section is not None:
         sections.append(index_section)
-    sections.append(_concrete_section(d))
+    sections.append(_concrete_section(d, show))
     evidence_after = len(sections)
 
-    # 5. evidence is rendered from Report.evidence by the templates; 6. code; 7. implementation
+    # 6. code; 7. implementation
     generated = code.generated_numpy(d)
     if generated is not None:
         sections.append(
@@ -383,12 +280,13 @@ def build(d, *, implementation=None, generic=None) -> Report:
     if implementation is not None:
         sections.append(code.implementation_section(d, implementation))
 
+    cited = {key for s in sections for b in s.blocks if isinstance(b, Equation) for key in b.claims}
     report = Report(
         name=loss.name,
         title=loss.title,
-        subtitle=_subtitle(d),
+        subtitle=_subtitle(d, show),
         sections=sections,
-        evidence=evidence,
+        evidence=[e for e in evidence if e.key in cited or e.source == "derive"],
         figure=figure,
         proof_intro=_proof_intro(d),
         evidence_after=evidence_after,
@@ -397,216 +295,121 @@ def build(d, *, implementation=None, generic=None) -> Report:
     return report
 
 
-#: steps of the symbolic-size derivation, by the start of their title: the words of the claims that
-#: cover them ("definition" for the loss as declared); steps not listed are not shown
+class _Shower:
+    """Makes :class:`Equation` objects (and inline math) with the layout's notation setting."""
+
+    def __init__(self, layout: str) -> None:
+        self.layout = layout
+
+    def __call__(self, expr: sp.Basic, *claims: str, definition: str = "", boxed: bool = False) -> Equation:
+        return Equation(expr, tuple(claims), definition, boxed, 0, self.layout)
+
+    def inline(self, expr: sp.Basic) -> str:
+        return latex(expr, layout=self.layout)
+
+
+def _shown(loss, expr: sp.Expr) -> sp.Expr:
+    """A closed form as the notes show it: Σ_{k≠y_i} for the excluded sums, and the loss's named
+    quantities (:attr:`~symderiv.losses.Loss.abbreviations`, such as softmax's p_ij)."""
+    return abbreviate(loss, excluded_sums(expr))
+
+
+#: steps of the symbolic-size derivation, by the start of their title: the claims that prove them
+#: (the first is the one whose relation the step shows); steps not listed are definitions, shown above
 INDEX_STEPS = (
-    ("scores", "definition"),
-    ("per-sample loss", "definition"),
-    ("∂L_i/∂s_ij", ("∂L_i/∂s_ij",)),
-    ("∂s_iq/∂w_uv", ("chain rule",)),
-    ("chain rule", ("chain rule",)),
-    ("case v", ("cases",)),
-    ("full gradient", ("chain rule", "∂R/∂w_uv")),
-    ("bias", ("bias",)),
-    ("matrix form", ("matrix expression",)),
+    ("∂L_i/∂s_ij", ("generic.score-gradient",)),
+    ("the scores in the weights", ("generic.chain-rule",)),
+    ("chain rule", ("generic.chain-rule",)),
+    ("cases v", ("generic.cases", "generic.chain-rule")),
+    ("regularizer", ("generic.regularizer",)),
+    ("full gradient", ("generic.full-gradient", "generic.chain-rule", "generic.regularizer")),
+    ("bias", ("generic.bias",)),
+    ("matrix form", ("generic.matrix-form",)),
 )
 
 
-def _index_section(g, evidence: list[Evidence]) -> Section | None:
-    """The steps of the symbolic-size derivation (issue 5), each with the claims covering it."""
+def _index_section(g, evidence: list[Evidence], show: _Shower) -> Section | None:
+    """The steps of the symbolic-size derivation, each printed from its expression, with the claims
+    proving it."""
     blocks: list[object] = [
         "symderiv also derives the gradient at symbolic size, with $N$, $C$, $D$ and the labels left as "
-        "symbols, in index notation (a Kronecker delta is written $" + INDICATOR + "[j = k]$). Its steps, "
-        "each covered by a claim proven at that size (marked ‡ in the evidence below):"
+        f"symbols, in index notation (a Kronecker delta is written ${show.inline(sp.KroneckerDelta(J, K))}$). "
+        "Its steps, each covered by a claim proven at that size (marked ‡ in the evidence below):"
     ]
+    proven = {e.key for e in evidence if e.claim.holds}
     shown = 0
     for step in g.steps:
-        latex_text = getattr(step, "latex", None)
-        rule = next((words for start, words in INDEX_STEPS if step.title.startswith(start)), None)
-        if not latex_text or rule is None:
+        ids = next((ids for start, ids in INDEX_STEPS if step.title.startswith(start)), None)
+        if step.expr is None or ids is None:
             continue
-        if rule == "definition":
-            continue  # the definitions are displayed at the top already
-        keys = tuple(e.key for e in evidence if any(w in e.claim.statement for w in rule) and e.claim.holds)
+        keys = tuple(k for k in ids if k in proven)
         if not keys:
             continue  # a step nothing covers is not shown
         why = f" {step.why[0].upper()}{step.why[1:]}." if step.why else ""
         blocks.append(f"**{_plain_why(step.title).strip()}.**" + _plain_why(why))
-        blocks.append(Equation(break_lines(notes_latex(latex_text)), claims=keys))
+        blocks.append(show(step.expr, *keys))
         shown += 1
     return Section("The same derivation in index notation", blocks) if shown else None
 
 
-def _visible(latex_text: str) -> int:
-    """A rough printed width: characters left once commands, braces and sub/superscripts go."""
-    t = re.sub(r"_\{[^{}]*\}|\^\{[^{}]*\}|_.|\^.", "x", latex_text)
-    t = re.sub(r"\\(left|right|mathbf|frac|quad|qquad|,|;)", "", t)
-    t = re.sub(r"\\[A-Za-z]+", "x", t)
-    return len(re.sub(r"[{}\s]", "", t))
-
-
-def _top_terms(rhs: str) -> list[str]:
-    """``rhs`` split before each + or − at the top level (outside braces, brackets, parentheses)."""
-    terms, depth, start = [], 0, 0
-    k = 0
-    while k < len(rhs):
-        if rhs.startswith(r"\left", k) or rhs.startswith(r"\right", k):
-            k += 5 if rhs.startswith(r"\left", k) else 6
-            depth += 1 if rhs[k - 1] == "t" and rhs.startswith("left", k - 4) else -1
-            k += 1  # the delimiter itself
-            continue
-        ch = rhs[k]
-        if ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-        elif ch in "+-" and depth == 0 and rhs[:k].strip() and k > start:
-            terms.append(rhs[start:k].strip())
-            start = k
-        k += 1
-    terms.append(rhs[start:].strip())
-    return [t for t in terms if t]
-
-
-def break_lines(body: str, limit: int = 62) -> str:
-    """A long ``lhs = rhs`` as aligned lines, broken before top-level + and − signs, and inside
-    a long parenthesis when a single term is too wide."""
-    if "&" in body or _visible(body) <= limit:
-        return body
-    depth, cut = 0, -1
-    for k, ch in enumerate(body):
-        depth += ch in "{[("
-        depth -= ch in "}])"
-        if ch == "=" and depth == 0:
-            cut = k
-            break
-    if cut < 0:
-        return body
-    lhs, rhs = body[:cut].strip(), body[cut + 1 :].strip()
-    rhs = re.sub(r"^\\frac\{(\\sum_\{?\w\}?)\s*(.*)\}\{N\}(?=\s*[-+]|$)", r"\\frac{1}{N} \1 \2", rhs)
-    lines: list[str] = []
-    for term in _top_terms(rhs):
-        if lines and _visible(lines[-1] + term) <= limit - 8:
-            lines[-1] += " " + term
-        else:
-            lines.append(term)
-    rows: list[str] = []
-    for line in lines:
-        rows += _break_inside(line) if _visible(line) > limit else [line]
-    if len(rows) == 1:
-        return body
-    return rf"{lhs} &= {rows[0]} \\ " + r" \\ ".join(rf"&\quad {row}" for row in rows[1:])
-
-
-def _break_inside(term: str) -> list[str]:
-    """``p (A + B) x`` as two rows, ``p \\left(A \\right.`` and ``\\left. + B\\right) x``."""
-    start = term.find(r"\left(")
-    if start < 0:
-        return [term]
-    depth, k = 0, start
-    while k < len(term):
-        if term.startswith(r"\left", k):
-            depth += 1
-            k += 5
-        elif term.startswith(r"\right", k):
-            depth -= 1
-            if depth == 0:
-                break
-            k += 6
-        k += 1
-    inner = term[start + len(r"\left(") : k]
-    prefix, after = term[:start], term[k + len(r"\right)") :]
-    terms = _top_terms(inner)
-    if len(terms) < 2:
-        return [term]
-    half = max(1, len(terms) // 2)
-    first, second = " ".join(terms[:half]), " ".join(terms[half:])
-    return [rf"{prefix}\left({first}\right.", rf"\qquad \left. {second}\right){after}"]
-
-
-def _plain_why(text: str) -> str:
-    return " " + plain(text.strip()) if text.strip() else ""
-
-
-def _number_and_check(report: Report) -> None:
-    n = 0
-    for s in report.sections:
-        for k, b in enumerate(s.blocks):
-            if isinstance(b, Equation) and not b.definition:
-                n += 1
-                s.blocks[k] = Equation(b.body, b.claims, b.definition, b.boxed, n)
-    keys = {e.key: e for e in report.evidence}
-    for eq in report.equations:
-        if not eq.definition and not eq.claims:
-            raise ReportError(f"equation ({eq.number}) is neither a definition nor covered by a claim")
-        for key in eq.claims:
-            if key not in keys:
-                raise ReportError(f"equation ({eq.number}) cites claim {key!r}, which the derivation lacks")
-            if not keys[key].claim.holds:
-                raise ReportError(f"equation ({eq.number}) rests on a claim that failed: {keys[key].claim.line()}")
-
-
-def _subtitle(d) -> str:
+def _subtitle(d, show: _Shower) -> str:
     c = d.conventions
+    R = regularizer(c)
     parts = [
-        f"layout ${'XW' if c.layout == 'XW' else 'WX'}$",
+        f"layout ${c.layout}$",
         "bias trick" if c.bias else "no bias",
-        {"l2": r"$\lambda\sum W^2$", "half-l2": r"$\tfrac12\lambda\sum W^2$", "none": "no regularizer"}[c.regularizer],
+        f"$R = {show.inline(R)}$" if c.regularizer != "none" else "no regularizer",
         "mean over samples" if c.reduction == "mean" else "sum over samples",
     ]
     if d.loss.uses_delta:
-        parts.append(r"$\Delta$ symbolic" if c.delta == DELTA else f"$\\Delta = {sp.latex(c.delta)}$")
+        parts.append(r"$\Delta$ symbolic" if c.delta == DELTA else f"$\\Delta = {show.inline(c.delta)}$")
     if d.loss.kinky:
-        parts.append(f"${INDICATOR}[0] = {sp.latex(c.kink)}$")
+        parts.append(f"${INDICATOR}[0] = {show.inline(c.kink)}$")
     return ", ".join(parts)
 
 
-def _loss_intro(d) -> str:
-    return d.loss.intro or d.loss.description
-
-
-def _symbols_paragraph(d, nt: Notation) -> str:
+def _symbols_paragraph(d, g, mf) -> str:
     c = d.conventions
-    reg = {
-        "l2": "$R(W) = \\lambda\\sum_{k,l} W_{kl}^2$ penalises large weights",
-        "half-l2": "$R(W) = \\tfrac12\\lambda\\sum_{k,l} W_{kl}^2$ penalises large weights "
-        "(the ½ cancels the 2 of the derivative)",
-        "none": "there is no regularizer, $R(W) = 0$",
-    }[c.regularizer]
+    reg = "$R(W)$ penalises large weights" if c.regularizer != "none" else "there is no regularizer, $R(W) = 0$"
     avg = (
         "the data loss is the mean over the $N$ samples"
         if c.reduction == "mean"
         else ("the data loss is the sum over the $N$ samples")
     )
     out = (
-        f"Here $i$ indexes the $N$ samples, $j$ the $C$ classes and $k$ the $D$ features; "
-        f"{nt.vector_words}; $y_i$ is the label of sample $i$"
+        "Here $i$ indexes the $N$ samples, $j$, $k$ and $q$ the $C$ classes, $l$ and $u$ the features; "
+        f"{VECTOR_WORDS[c.layout]}; $y_i$ is the label of sample $i$"
     )
     if d.loss.uses_delta:
         out += ", $\\Delta > 0$ is the margin"
     return out + f"; {avg}, and {reg}."
 
 
-def _conventions_paragraph(d, nt: Notation) -> str:
+#: the layout's rows and columns in words
+VECTOR_WORDS = {
+    "XW": "$x_i$ is row $i$ of $X$, $w_j$ is column $j$ of $W$",
+    "WX": "$x_i$ is column $i$ of $X$, $w_j$ is row $j$ of $W$",
+}
+
+
+def _conventions_paragraph(d, g, mf) -> str:
     c = d.conventions
-    out = [f"**Layout {c.layout}:** ${nt.shapes}$; {nt.vector_words}."]
+    show = _Shower(c.layout)
+    shapes = ",\\quad ".join(show.inline(InSpace(M)) for M in (mf.X, mf.W))
+    out = [f"**Layout {c.layout}:** ${shapes},\\quad {show.inline(mf.scores)}$; {VECTOR_WORDS[c.layout]}."]
     if c.bias:
         where = "row" if c.layout == "XW" else "column"
         out.append(
             f"**Bias trick:** every $x_i$ gets a constant feature $1$ appended, so there are $D+1$ "
-            f"features and the last {where} of $W$ holds the biases; nothing else changes, and the "
-            "bias gradient is the case $x_{iu} = 1$ of the formulas below."
+            f"features (the shapes above count it) and the last {where} of $W$ holds the biases; nothing else "
+            "changes, and the bias gradient is the case $u = D$ of the formulas below."
         )
     else:
-        out.append("**No bias trick:** the scores are $XW$ alone.")
+        out.append(f"**No bias trick:** the scores are ${show.inline(mf.scores)}$ alone.")
     out.append(
-        {
-            "l2": "**Regularizer:** $R(W) = \\lambda\\sum_{k,l} W_{kl}^2$, so $\\partial R/\\partial W = "
-            "2\\lambda W$ (cs231n).",
-            "half-l2": "**Regularizer:** $R(W) = \\tfrac12\\lambda\\sum_{k,l} W_{kl}^2$, so "
-            "$\\partial R/\\partial W = \\lambda W$.",
-            "none": "**Regularizer:** none, $R(W) = 0$.",
-        }[c.regularizer]
+        f"**Regularizer:** $R(W) = {show.inline(regularizer(c))}$; its derivative is step 3's."
+        if c.regularizer != "none"
+        else "**Regularizer:** none, $R(W) = 0$."
     )
     out.append(
         "**Averaging:** the mean, $\\frac{1}{N}\\sum_i L_i$: every gradient term carries $\\frac1N$."
@@ -617,22 +420,20 @@ def _conventions_paragraph(d, nt: Notation) -> str:
         out.append(
             "**Margin:** $\\Delta$ is kept as a symbol; any $\\Delta > 0$ gives the same formulas."
             if c.delta == DELTA
-            else f"**Margin:** $\\Delta = {sp.latex(c.delta)}$."
+            else f"**Margin:** $\\Delta = {show.inline(c.delta)}$."
         )
-    smooth_gradient = r"\mathbb{1}" not in d.loss.latex.get("ds_other", "") + d.loss.latex.get("ds_label", "")
-    if d.loss.kinky and smooth_gradient:
+    k = show.inline(c.kink)
+    if d.loss.kinky and not g.forms.score_gradient.has(Step):
         out.append(
-            "**At a kink:** the loss is differentiable everywhere: $\\max(0, m)^2$ has derivative "
-            "$2\\max(0, m)$, which is $0$ at $m = 0$ from both sides, so no indicator appears in the gradient "
-            f"and the convention ${INDICATOR}[0] = {sp.latex(c.kink)}$ never enters it."
+            "**At a kink:** the loss is differentiable everywhere: no indicator appears in its gradient "
+            f"(step 1), so the convention ${INDICATOR}[0] = {k}$ never enters it."
         )
     elif d.loss.kinky:
-        k = sp.latex(c.kink)
         words = {
-            "0": "as in the notes' $" + INDICATOR + "[m > 0]$",
-            "1": "as in an implementation that tests $m \\ge 0$",
-            "\\frac{1}{2}": "as SymPy's $\\operatorname{Heaviside}(0)$",
-        }.get(k, "")
+            sp.Integer(0): "as in the notes' $" + INDICATOR + "[m > 0]$",
+            sp.Integer(1): "as in an implementation that tests $m \\ge 0$",
+            sp.Rational(1, 2): "as SymPy's $\\operatorname{Heaviside}(0)$",
+        }.get(c.kink, "")
         out.append(
             f"**At a kink:** $\\max(0, m)$ has no derivative at $m = 0$. The report writes "
             f"${INDICATOR}[m > 0]$ for its derivative and takes ${INDICATOR}[0] = {k}$"
@@ -649,48 +450,26 @@ def _conventions_paragraph(d, nt: Notation) -> str:
 
 
 def _step1_words(d) -> str:
-    if not d.loss.gradient_words:
-        return "Differentiating $L_i$ in each score gives, by cases:"
-    return d.loss.gradient_words.replace(r"\mathbb{1}", INDICATOR)
+    """How ∂L_i/∂s_ij comes about, in the loss's own words (:attr:`~symderiv.losses.Loss.gradient_words`,
+    plain text in the notes' notation); the cases themselves are printed from the proof."""
+    words = d.loss.gradient_words
+    return plain(words) if words else "Differentiating $L_i$ in each score gives, by cases:"
 
 
-def _cases_body(d, nt: Notation, other_name: str, label: str) -> str:
-    other_v = _with_index(other_name, "v")
-    xt = r"x_i^\top"
-    lhs = rf"\frac{{\partial L_i}}{{\partial {nt.weight}}}"
-    first = (
-        rf"{lhs} &= x_{{iu}}\,\frac{{\partial L_i}}{{\partial s_{{v}}}} = \begin{{cases}} "
-        rf"{_times('x_{iu}', other_v)} & v \ne y_i \\ {_times('x_{iu}', label)} & v = y_i \end{{cases}}"
-    )
-    vec = (
-        rf"\\[4pt] \frac{{\partial L_i}}{{\partial {nt.vector}}} &= {_times(xt, other_v)}"
-        rf"\qquad (v \ne y_i) \\ "
-        rf"\frac{{\partial L_i}}{{\partial {nt.vector_label}}} &= {_times(xt, label)}"
-    )
-    return first + vec
-
-
-def _matrix_words(d, nt: Notation) -> str:
-    c = d.conventions
-    shape = "D \\times C" if c.layout == "XW" else "C \\times D"
-    if c.bias:
-        shape = shape.replace("D", "(D+1)")
+def _matrix_words(d, mf, show: _Shower) -> str:
     return (
-        f"The result has the shape of $W$, ${shape}$. Row $i$ of ${d.loss.weights_name}$ is "
-        "$\\partial L_i/\\partial s_i$ from step 1, so the boxed product is steps 2–4 for all "
+        f"The result has the shape of $W$, ${show.inline(InSpace(mf.W))}$. Row $i$ of ${show.inline(mf.G)}$ is "
+        "$\\partial L_i/\\partial s_{ij}$ from step 1, so the boxed product is steps 2–4 for all "
         "samples at once."
     )
 
 
-def _concrete_section(d) -> Section:
+def _concrete_section(d, show: _Shower) -> Section:
     p = d.concrete()
     i = 0
     yi = p.y[i]
-    row = ", ".join(rf"\frac{{\partial L_{{{i}}}}}{{\partial s_{{{i},{j}}}}}" for j in range(p.C))
-    entries = r" \\ ".join(
-        rf"\frac{{\partial L_{{{i}}}}}{{\partial s_{{{i},{j}}}}} &= {latex(d.score_gradient[i, j])}" for j in range(p.C)
-    )
-    del row
+    L0 = sp.Symbol(f"L_{i}")
+    rows = Rows(*(sp.Eq(sp.Derivative(L0, p.S[i, j]), d.score_gradient[i, j], evaluate=False) for j in range(p.C)))
     return Section(
         "The derivation at a concrete size",
         [
@@ -698,11 +477,38 @@ def _concrete_section(d) -> Section:
             f"$y = ({', '.join(map(str, p.y))})$ and differentiated it with SymPy. For sample "
             f"${i}$ (label $y_{i} = {yi}$), the derivatives in its scores, exactly as derived "
             "and simplified:",
-            Equation(entries, claims=("score_cases", "cases")),
+            show(rows, "routes.direct", "closed-form.score-gradient"),
             "They are the cases of step 1 with $j$ and $y_i$ filled in; the same holds for every "
             "sample and every label pattern (see the evidence below).",
         ],
     )
+
+
+def _plain_why(text: str) -> str:
+    return " " + plain(text.strip()) if text.strip() else ""
+
+
+def _number_and_check(report: Report) -> None:
+    n = 0
+    for s in report.sections:
+        for k, b in enumerate(s.blocks):
+            if isinstance(b, Equation) and not b.definition:
+                n += 1
+                s.blocks[k] = dataclasses.replace(b, number=n)
+    keys = {e.key: e for e in report.evidence}
+    for eq in report.equations:
+        if not eq.definition and not eq.claims:
+            raise ReportError(f"equation ({eq.number}) is neither a definition nor covered by a claim")
+        for key in eq.claims:
+            if key not in keys:
+                raise ReportError(f"equation ({eq.number}) cites claim {key!r}, which the derivation lacks")
+            if not keys[key].claim.holds:
+                raise ReportError(f"equation ({eq.number}) rests on a claim that failed: {keys[key].claim.line()}")
+
+
+def _loss_intro(d) -> str:
+    """What the loss means, in its own words (:attr:`~symderiv.losses.Loss.intro`, else its description)."""
+    return plain(d.loss.intro or d.loss.description)
 
 
 def _proof_intro(d) -> str:
@@ -723,7 +529,7 @@ def _proof_intro(d) -> str:
     return (
         f"symderiv built the loss at $D = {p.D}$, $C = {p.C}$, $N = {p.N}$ with {symbols} kept as "
         f"symbols, and proved each claim below {patterns}. **Symbolic** claims are identities: both "
-        "sides are brought to a normal form (polynomials in the atoms $\\mathbf{1}[\\cdot]$, "
+        "sides are brought to a normal form (polynomials in the atoms $" + INDICATOR + "[\\cdot]$, "
         "$\\max(0,\\cdot)$ and $e^{(\\cdot)}$, every score written out as $\\sum_k x_{ik} w_{kj}$) "
         "and compared term by term. **Rational** evaluation substitutes random fractions for every symbol "
         "and compares exact values. **Floating point** runs the NumPy gradient generated from the "

@@ -1,5 +1,5 @@
 """What a report is made of, before any format: sections of prose and equations, each equation
-with the evidence (proven claims) behind it."""
+holding the expression it prints and the ids of the claims (the evidence) behind it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import sympy as sp
+
 from ..derive.result import Claim
 from ..errors import SymderivError
+from ..render.notation import latex
 
 
 class ReportError(SymderivError):
@@ -26,13 +29,22 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Equation:
-    """A displayed equation: the body of an ``aligned`` block, its number, and its evidence."""
+    """A displayed equation: the expression it prints (an ``sp.Eq`` of two expressions, a
+    :class:`~symderiv.render.notation.Chain` or :class:`~symderiv.render.notation.Rows` of them), the
+    claims it cites by id — the first is the claim whose proven relation it prints, the others support
+    it — or, for a definition, which definition it displays (:data:`symderiv.report.claims.DEFINITIONS`)."""
 
-    body: str
-    claims: tuple[str, ...] = ()  # Evidence keys; empty only for definitions
-    definition: bool = False
+    expr: sp.Basic
+    claims: tuple[str, ...] = ()  # claim ids (Evidence keys); empty only for definitions
+    definition: str = ""
     boxed: bool = False
     number: int = 0
+    layout: str = "XW"  # the notation setting: index order of the layout
+
+    @property
+    def body(self) -> str:
+        """The LaTeX of :attr:`expr`, by the notes' printer, broken into aligned lines if long."""
+        return break_lines(latex(self.expr, layout=self.layout))
 
 
 @dataclass
@@ -80,6 +92,10 @@ class Report:
             if e.key == key:
                 return e
         raise KeyError(key)
+
+    def cited(self) -> set[str]:
+        """Every claim id the report's equations cite."""
+        return {key for eq in self.equations for key in eq.claims}
 
     def covers(self, key: str) -> list[int]:
         """Numbers of the equations that evidence ``key`` covers."""
@@ -147,3 +163,92 @@ def plain(text: str) -> str:
     flush()
     text = " ".join(out)
     return re.sub(r"\( \$", "($", text)
+
+
+# ---------------------------------------------------------------- long equations as aligned lines
+
+
+def _visible(latex_text: str) -> int:
+    """A rough printed width: characters left once commands, braces and sub/superscripts go."""
+    t = re.sub(r"_\{[^{}]*\}|\^\{[^{}]*\}|_.|\^.", "x", latex_text)
+    t = re.sub(r"\\(left|right|mathbf|frac|quad|qquad|,|;)", "", t)
+    t = re.sub(r"\\[A-Za-z]+", "x", t)
+    return len(re.sub(r"[{}\s]", "", t))
+
+
+def _top_terms(rhs: str) -> list[str]:
+    """``rhs`` split before each + or − at the top level (outside braces, brackets, parentheses)."""
+    terms, depth, start = [], 0, 0
+    k = 0
+    while k < len(rhs):
+        if rhs.startswith(r"\left", k) or rhs.startswith(r"\right", k):
+            k += 5 if rhs.startswith(r"\left", k) else 6
+            depth += 1 if rhs[k - 1] == "t" and rhs.startswith("left", k - 4) else -1
+            k += 1  # the delimiter itself
+            continue
+        ch = rhs[k]
+        if ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+        elif ch in "+-" and depth == 0 and rhs[:k].strip() and k > start:
+            terms.append(rhs[start:k].strip())
+            start = k
+        k += 1
+    terms.append(rhs[start:].strip())
+    return [t for t in terms if t]
+
+
+def break_lines(body: str, limit: int = 62) -> str:
+    """A long ``lhs = rhs`` as aligned lines, broken before top-level + and − signs, and inside
+    a long parenthesis when a single term is too wide."""
+    if "&" in body or _visible(body) <= limit:
+        return body
+    depth, cut = 0, -1
+    for k, ch in enumerate(body):
+        depth += ch in "{[("
+        depth -= ch in "}])"
+        if ch == "=" and depth == 0:
+            cut = k
+            break
+    if cut < 0:
+        return body
+    lhs, rhs = body[:cut].strip(), body[cut + 1 :].strip()
+    lines: list[str] = []
+    for term in _top_terms(rhs):
+        if lines and _visible(lines[-1] + term) <= limit - 8:
+            lines[-1] += " " + term
+        else:
+            lines.append(term)
+    rows: list[str] = []
+    for line in lines:
+        rows += _break_inside(line) if _visible(line) > limit - 8 else [line]  # the first row has the lhs too
+    if len(rows) == 1:
+        return body
+    return rf"{lhs} &= {rows[0]} \\ " + r" \\ ".join(rf"&\quad {row}" for row in rows[1:])
+
+
+def _break_inside(term: str) -> list[str]:
+    """``p (A + B) x`` as two rows, ``p \\left(A \\right.`` and ``\\left. + B\\right) x``."""
+    start = term.find(r"\left(")
+    if start < 0:
+        return [term]
+    depth, k = 0, start
+    while k < len(term):
+        if term.startswith(r"\left", k):
+            depth += 1
+            k += 5
+        elif term.startswith(r"\right", k):
+            depth -= 1
+            if depth == 0:
+                break
+            k += 6
+        k += 1
+    inner = term[start + len(r"\left(") : k]
+    prefix, after = term[:start], term[k + len(r"\right)") :]
+    terms = _top_terms(inner)
+    if len(terms) < 2:
+        return [term]
+    half = max(1, len(terms) // 2)
+    first, second = " ".join(terms[:half]), " ".join(terms[half:])
+    return [rf"{prefix}\left({first}\right.", rf"\qquad \left. {second}\right){after}"]

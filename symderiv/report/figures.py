@@ -12,6 +12,7 @@ import sympy as sp
 from ..codegen.lambdify import lambdify
 from ..conventions import DELTA
 from ..losses import ConcreteIndexing
+from ..render.notation import latex
 
 X_RANGE = (-2.5, 1.5)
 STEPS = 160
@@ -63,7 +64,7 @@ def margin_figure(d) -> Figure:
     ys = [y for cv in curves for seg in cv.segments for _, y in seg]
     y_top = max(1.0, float(int(max(ys)) + 1))
     y_bottom = min(0.0, float(int(min(ys)) - (1 if min(ys) < 0 else 0)))
-    where = f"$\\Delta = {sp.latex(delta)}$" + ("; the derivation keeps $\\Delta$ symbolic" if c.delta == DELTA else "")
+    where = f"$\\Delta = {latex(delta)}$" + ("; the derivation keeps $\\Delta$ symbolic" if c.delta == DELTA else "")
     if not loss.uses_delta:
         where = "two classes"
     caption = (
