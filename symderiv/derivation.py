@@ -100,7 +100,17 @@ class Derivation:
     # ---------------------------------------------------------------- results
     @property
     def proved(self) -> bool:
+        """True when every claim holds: the derivation and every artifact obligation (see README,
+        "What `proved` covers")."""
         return bool(self.claims) and all(c.holds for c in self.claims)
+
+    def claim(self, id: str) -> Claim:
+        """The claim with this stable id (see ``symderiv.proof.CLAIM_IDS``)."""
+        for c in self.claims:
+            if c.id == id:
+                return c
+        known = ", ".join(c.id for c in self.claims) or "none"
+        raise InputError(f"this derivation has no claim {id!r}; its claims are: {known}")
 
     @property
     def D(self) -> int:
@@ -239,8 +249,9 @@ class Derivation:
             ok,
             f"floating point, rtol {rtol:g}",
             f"max |difference| {float(np.abs(got - want).max()):.1e}",
+            id="evidence.numeric",
         )
-        self.claims.append(claim)
+        self.claims[:] = [c for c in self.claims if c.id != claim.id] + [claim]  # ids stay unique
         return claim
 
     # ---------------------------------------------------------------- display

@@ -19,15 +19,68 @@ MP.dps = 40
 DIGITS = 30  # precision where a value is not rational (exp, log): compared to 1e-25 relative
 
 
+#: Every claim symderiv produces, by its stable id (kebab-case, dot-separated namespace) → what it
+#: says in one line. Reports and tests cite claims by these ids, never by the words of a statement.
+CLAIM_IDS: dict[str, str] = {
+    # concrete size (symderiv.pipeline): the derivation itself
+    "closed-form.score-gradient": "∂L_i/∂s_j by SymPy's diff of the per-sample loss equals the loss's closed form, "
+    "per label value",
+    "derivative.routes-agree": "dL/dW through the scores (chain rule on normal forms) equals the direct derivative "
+    "of L(W), entry by entry",
+    "closed-form.per-element": "∂L/∂w_uv equals the per-element closed form (cases v ≠ y_i and v = y_i), "
+    "compared as ∂L_i/∂s_iv",
+    "closed-form.matrix-weights": "the weight matrix G of the matrix form (M, P − Y, …) equals the derived "
+    "∂L_i/∂s_ij, entry by entry",
+    "evidence.random-points": "the direct derivative and the matrix form agree at random rational points",
+    "evidence.numeric": "the generated NumPy gradient (float64) equals the exact derivative at a random point "
+    "(Derivation.check_numeric)",
+    # concrete size (symderiv.obligations): what users receive
+    "artifact.gradient": "Derivation.gradient (the chain rule in SymPy, as shown in steps) equals the direct "
+    "derivative",
+    "artifact.closed-form": "Derivation.closed_form (the per-element closed form in W's shape) equals the direct "
+    "derivative",
+    "artifact.matrix-form": "Derivation.matrix_form (scale·XᵀG + ∂R/∂W, as returned) equals the direct derivative",
+    "artifact.numpy-scores": "the lambdified NumPy code of G = dL_i/ds and of L_i, executed on SymPy score "
+    "symbols, equals the derivation's (κ included)",
+    "artifact.shift-invariance": "G and L_i at scores shifted by any per-sample t_i equal them unshifted "
+    "(the max-shift of numpy_gradient/numpy_loss)",
+    "artifact.numpy-gradient": "Derivation.numpy_gradient's code (scores, shift, lambdified G, chain rule, "
+    "regularizer), executed on SymPy symbols, equals the direct derivative",
+    "artifact.numpy-loss": "Derivation.numpy_loss's code, executed on SymPy symbols, equals L(W)",
+    "artifact.vectorized": "the vectorized numpy_function (symderiv codegen) with these conventions, executed "
+    "on SymPy symbols, returns L(W) and the direct derivative",
+    # symbolic size (symderiv.generic)
+    "symbolic.score-gradient": "∂L_i/∂s_ij by SymPy's diff of the index expression, after the index rules, "
+    "equals the closed form",
+    "symbolic.chain-rule": "∂s_iq/∂w_uv = x_iu δ(q, v), so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv",
+    "symbolic.cases": "the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv",
+    "symbolic.regularizer": "∂R/∂w_uv equals 2cλ w_uv (c the regularizer's coefficient)",
+    "symbolic.matrix-form": "the (u, v) entry of the matrix expression scale·XᵀG + ∂R/∂W equals ∂L/∂w_uv",
+    "symbolic.bias": "with x_iD = 1 the bias weight's gradient is the column sum of G (plus ∂R/∂w_Dv)",
+    "symbolic.instantiation": "the symbolic-size closed form, instantiated at a concrete size, equals the "
+    "concrete derivation (GenericDerivation.at)",
+    # checked by the report itself (symderiv.report.content)
+    "report.score-derivative": "∂s_ij/∂w_uv = x_iu·1[j = v] for every sample, class, feature and class",
+    "report.regularizer": "∂R/∂W = 2cλW, entry by entry",
+    "report.float-reference": "the generated NumPy gradient equals the loss's hand-written NumPy reference (float64)",
+    "report.vectorized-float": "the vectorized NumPy gradient equals the derived gradient (float64)",
+}
+
+
 @dataclass(frozen=True)
 class Claim:
-    """One proven (or refuted) statement, with how it was established."""
+    """One proven (or refuted) statement, with how it was established. ``id`` is stable (see
+    :data:`CLAIM_IDS`); ``lhs`` and ``rhs`` are the two expressions proven equal, when the claim
+    compares two expressions."""
 
     statement: str
     holds: bool
     method: str
     detail: str = ""
     counterexample: Mapping[str, object] | None = field(default=None, compare=False)
+    id: str = ""  # stable id, e.g. "closed-form.score-gradient"
+    lhs: object = field(default=None, compare=False)  # the expressions compared, when two-sided
+    rhs: object = field(default=None, compare=False)
 
     def line(self) -> str:
         mark = "proved" if self.holds else "FAILED"

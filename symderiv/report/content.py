@@ -101,27 +101,20 @@ class Report:
 
 # ---------------------------------------------------------------- claims of the derivation
 
-#: core claims recognised by words of their statement (the core words them; the report keys them)
-CORE_KEYS = (
-    ("score_cases", ("∂L_i/∂s_j", "closed form")),
-    ("chain_rule", ("through the scores", "direct")),
-    ("cases", ("per-element closed form",)),
-    ("matrix", ("matrix form",)),
-    ("points", ("random points",)),
-)
+#: core claims by their stable id (symderiv.proof.CLAIM_IDS) → the report's key
+CORE_KEYS = {
+    "closed-form.score-gradient": "score_cases",
+    "derivative.routes-agree": "chain_rule",
+    "closed-form.per-element": "cases",
+    "closed-form.matrix-weights": "matrix",
+    "evidence.random-points": "points",
+}
 
 
 def core_evidence(claims: list[Claim]) -> list[Evidence]:
     out: list[Evidence] = []
-    used: set[str] = set()
     for claim in claims:
-        key = next(
-            (k for k, words in CORE_KEYS if k not in used and all(w in claim.statement for w in words)),
-            None,
-        )
-        if key is None:
-            key = f"claim{len(out) + 1}"
-        used.add(key)
+        key = CORE_KEYS.get(claim.id, f"claim{len(out) + 1}")
         out.append(Evidence(key, claim, "derive"))
     return out
 
@@ -144,6 +137,7 @@ def report_evidence(d) -> list[Evidence]:
         bool(ok),
         "SymPy differentiation of each score s_ij = Σ_k x_ik w_kj in each weight",
         sizes,
+        id="report.score-derivative",
     )
     coef = 2 * d.conventions.reg.coefficient
     reg_ok = all(
@@ -156,6 +150,7 @@ def report_evidence(d) -> list[Evidence]:
         bool(reg_ok),
         "SymPy differentiation of R(W) in each weight",
         sizes,
+        id="report.regularizer",
     )
     out = [Evidence("scores", scores, "report")]
     if coef != 0:
@@ -201,6 +196,7 @@ def float_claim(d, points: int = FLOAT_POINTS, seed: int = 0) -> Claim:
         worst <= FLOAT_TOLERANCE,
         "floating point (float64) at random normal W, X and λ",
         f"{points} points, {_difference(worst)}",
+        id="report.float-reference",
     )
 
 
@@ -241,6 +237,7 @@ def vectorized_claim(d, points: int = FLOAT_POINTS, seed: int = 1) -> Claim | No
                 False,
                 "floating point (float64)",
                 f"it raised {type(exc).__name__}: {exc}",
+                id="report.vectorized-float",
             )
         want = d.numpy_gradient(W, X, reg=reg, delta=1.0 if c.delta == DELTA else None)
         worst = max(worst, float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want)))))
@@ -249,6 +246,7 @@ def vectorized_claim(d, points: int = FLOAT_POINTS, seed: int = 1) -> Claim | No
         worst <= FLOAT_TOLERANCE,
         "floating point (float64) at random normal W, X and λ",
         f"{points} points, {_difference(worst)}",
+        id="report.vectorized-float",
     )
 
 
@@ -479,13 +477,13 @@ def build(d, *, implementation=None, generic=None) -> Report:
 INDEX_STEPS = (
     ("scores", "definition"),
     ("per-sample loss", "definition"),
-    ("∂L_i/∂s_ij", ("∂L_i/∂s_ij",)),
-    ("∂s_iq/∂w_uv", ("chain rule",)),
-    ("chain rule", ("chain rule",)),
-    ("case v", ("cases",)),
-    ("full gradient", ("chain rule", "∂R/∂w_uv")),
-    ("bias", ("bias",)),
-    ("matrix form", ("matrix expression",)),
+    ("∂L_i/∂s_ij", ("symbolic.score-gradient",)),
+    ("∂s_iq/∂w_uv", ("symbolic.chain-rule",)),
+    ("chain rule", ("symbolic.chain-rule",)),
+    ("case v", ("symbolic.cases",)),
+    ("full gradient", ("symbolic.chain-rule", "symbolic.regularizer")),
+    ("bias", ("symbolic.bias",)),
+    ("matrix form", ("symbolic.matrix-form",)),
 )
 
 
@@ -504,7 +502,7 @@ def _index_section(g, evidence: list[Evidence]) -> Section | None:
             continue
         if rule == "definition":
             continue  # the definitions are displayed at the top already
-        keys = tuple(e.key for e in evidence if any(w in e.claim.statement for w in rule) and e.claim.holds)
+        keys = tuple(e.key for e in evidence if e.claim.id in rule and e.claim.holds)
         if not keys:
             continue  # a step nothing covers is not shown
         why = f" {step.why[0].upper()}{step.why[1:]}." if step.why else ""
