@@ -9,7 +9,6 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from . import codegen
 from .build import Problem
 from .conventions import LAMBDA, Conventions
 from .errors import InputError
@@ -172,31 +171,23 @@ class Derivation:
     def numpy_gradient(self, W, X, reg=0.0, delta=None) -> np.ndarray:
         """dL/dW at NumPy arrays ``W``, ``X`` (in the derivation's layout; without the constant-1
         feature when the bias trick is on) for the derivation's labels; ``reg`` is λ and ``delta``
-        is Δ (only when Δ is symbolic; default 1)."""
+        is Δ (only when Δ is symbolic; default 1). Proven: claim ``artifact.numpy-gradient``."""
         W, X = self._arrays(W, X)
-        return np.asarray(self._gradient_fn(*self._args(W, X, reg, delta)), dtype=float)
+        return np.asarray(self._route(W, X, *self._values(reg, delta))[1], dtype=float)
 
     def numpy_loss(self, W, X, reg=0.0, delta=None) -> float:
-        """L at NumPy arrays ``W``, ``X``; arguments as for :meth:`numpy_gradient`."""
+        """L at NumPy arrays ``W``, ``X``; arguments as for :meth:`numpy_gradient`. Proven: claim
+        ``artifact.numpy-loss``."""
         W, X = self._arrays(W, X)
-        return float(self._loss_fn(*self._args(W, X, reg, delta)))
+        return float(self._route(W, X, *self._values(reg, delta))[0])
 
     @cached_property
-    def _symbols(self) -> list:
-        p = self._concrete()
-        xs = [x for x in p.X if isinstance(x, sp.Symbol)]  # lambdify takes W and X as separate lists
-        args: list = [list(p.W), xs, LAMBDA]
-        if self.conventions.delta.free_symbols:
-            args.append(self.conventions.delta)
-        return args
+    def _route(self):
+        """The generated NumPy (score functions lambdified from G and L_i, and the glue), built once."""
+        from .numpy_route import score_route
 
-    @cached_property
-    def _gradient_fn(self):
-        return codegen.lambdify(self._symbols, self.in_weights(self.gradient), self.conventions.kink)
-
-    @cached_property
-    def _loss_fn(self):
-        return codegen.lambdify(self._symbols, self._concrete().loss_in_weights(), self.conventions.kink)
+        assert self.score_gradient is not None
+        return score_route(self._concrete(), self.score_gradient)
 
     def _arrays(self, W, X) -> tuple[np.ndarray, np.ndarray]:
         p = self._concrete()
@@ -213,15 +204,14 @@ class Derivation:
             raise InputError(f"X has shape {X.shape}, but this derivation's X is {want[0]}×{want[1]}{extra}")
         return W, X
 
-    def _args(self, W: np.ndarray, X: np.ndarray, reg, delta) -> list:
+    def _values(self, reg, delta) -> tuple[float, float | None]:
         reg = _number("reg (the value of λ)", reg)
         delta = None if delta is None else _number("delta (the value of Δ)", delta)
-        args: list = [list(W.ravel()), list(X.ravel()), reg]
         if self.conventions.delta.free_symbols:
-            args.append(1.0 if delta is None else float(delta))
-        elif delta is not None and float(delta) != float(self.conventions.delta):
+            return reg, 1.0 if delta is None else float(delta)
+        if delta is not None and float(delta) != float(self.conventions.delta):
             raise InputError(f"this derivation fixed Δ = {self.conventions.delta}; derive again for Δ = {delta}")
-        return args
+        return reg, None
 
     def check_numeric(self, seed: int = 0, rtol: float = 1e-9) -> Claim:
         """Floating-point evidence: the generated NumPy gradient (float64) against the direct

@@ -79,7 +79,8 @@ def derive(
 
     problem, G, direct = derive_pattern(definition, conventions, D, C, N, labels)
     claims = [prove_score_cases(definition, conventions, C, range(C) if all_labels else sorted(set(labels)))]
-    claims += prove(problem, G, direct, points=points, seed=seed)
+    state: dict = {}
+    claims += prove(problem, G, direct, points=points, seed=seed, state=state)
     patterns = 1
     if all_labels:
         for pattern in itertools.product(range(C), repeat=N):
@@ -87,7 +88,7 @@ def derive(
                 claims += prove(*derive_pattern(definition, conventions, D, C, N, pattern), points=0, seed=0)
                 patterns += 1
         claims = summarise_patterns(claims, patterns)
-    return Derivation(
+    derivation = Derivation(
         loss=definition,
         conventions=conventions,
         problem=problem,
@@ -96,6 +97,10 @@ def derive(
         gradient_direct=direct,
         label_patterns=patterns,
     )
+    from .obligations import add_artifact_claims
+
+    add_artifact_claims(derivation, state)  # what users receive: gradient, matrix form, NumPy, vectorized
+    return derivation
 
 
 def derive_pattern(loss: Loss, conventions: Conventions, D: int, C: int, N: int, y: Sequence[int]):
