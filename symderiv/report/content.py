@@ -114,7 +114,7 @@ CORE_KEYS = {
 def core_evidence(claims: list[Claim]) -> list[Evidence]:
     out: list[Evidence] = []
     for claim in claims:
-        key = CORE_KEYS.get(claim.id, f"claim{len(out) + 1}")
+        key = CORE_KEYS.get(claim.id) or (claim.id if claim.id.startswith("artifact.") else f"claim{len(out) + 1}")
         out.append(Evidence(key, claim, "derive"))
     return out
 
@@ -428,7 +428,8 @@ def build(d, *, implementation=None, generic=None) -> Report:
             + (f" + {reg_W}" if reg_W else ""),
             claims=("matrix", "points", "float")
             + (("regularizer",) if reg_W else ())
-            + (("vectorized",) if any(e.key == "vectorized" for e in evidence) else ()),
+            + (("vectorized",) if any(e.key == "vectorized" for e in evidence) else ())
+            + tuple(e.key for e in evidence if e.claim.id.startswith("artifact.")),  # the code of this formula
             boxed=True,
         ),
         Equation(notes_latex(L["weights"]), claims=("matrix",)),
