@@ -419,7 +419,8 @@ def _small(d, state: dict) -> _Proven:
     p = d._concrete()
     D, C = min(p.D, SMALL_SIZE[0]), min(p.C, SMALL_SIZE[1])
     N = min(p.N, SMALL_SIZE[2]) if C == p.C else min(p.N, C + 1)
-    if (D, C, N) == (p.D, p.C, p.N) or p.D * p.C * p.N <= SMALL_SIZE[0] * SMALL_SIZE[1] * SMALL_SIZE[2]:
+    small_entries = SMALL_SIZE[0] * SMALL_SIZE[1] * SMALL_SIZE[2]
+    if (D, C, N) == (p.D, p.C, p.N) or small_entries >= p.D * p.C * p.N:  # small already: its own size
         return _Proven(d, state["norm"], state["direct"], state["derived"], "")
     y = default_labels(C, N)
     problem, G, direct = derive_pattern(d.loss, d.conventions, D, C, N, y)
