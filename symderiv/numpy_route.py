@@ -102,8 +102,9 @@ def compile_functions(args: list, outputs: sp.Matrix, kink: sp.Expr) -> Callable
     printer = Printer({"fully_qualified_modules": True, "inline": True, "order": "none"})
     lines = [f"def score_functions(scores{', delta' if rest else ''}):"]
     lines.append(f"    [{', '.join(names[s] for s in scores)}] = scores")
-    lines += [f"    {t} = {printer.doprint(e)}" for t, e in pairs]
-    lines.append(f"    return numpy.array([{', '.join(printer.doprint(e) for e in reduced)}])")
+    show = printer._print  # the printer's dispatch itself: ``doprint`` adds a pass over each expression
+    lines += [f"    {t} = {show(e)}" for t, e in pairs]
+    lines.append(f"    return numpy.array([{', '.join(show(e) for e in reduced)}])")
     text = "\n".join(lines) + "\n"
     filename = f"<symderiv score functions {next(_COUNTER)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)  # tracebacks show the code
