@@ -3,7 +3,7 @@ proven about them, and NumPy functions generated from the symbolic result."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -38,8 +38,11 @@ class DerivationStep:
 
 @dataclass
 class Derivation:
-    """A derived gradient. ``proved`` is True when both routes agree and every closed form was
-    proven equal to the derived result (symbolically, confirmed at exact rational points)."""
+    """A derived gradient. ``proved`` is True when both routes agree, every closed form was
+    proven equal to the derived result (symbolically, confirmed at exact rational points), and every
+    artifact handed out — ``gradient``, ``closed_form``, ``matrix_form``, ``numpy_gradient``,
+    ``numpy_loss`` and the vectorized ``numpy_function`` — was proven to compute it
+    (:mod:`symderiv.obligations`)."""
 
     loss: Loss
     conventions: Conventions
@@ -105,8 +108,11 @@ class Derivation:
 
     def claim(self, id: str) -> Claim:
         """The claim with this stable id (see ``symderiv.proof.CLAIM_IDS``)."""
-        for c in self.claims:
+        for k, c in enumerate(self.claims):
             if c.id == id:
+                if c.id == "derivative.routes-agree" and c.rhs is None and self.problem is not None:
+                    # the route through the scores, as a matrix, is built on demand (Derivation.gradient)
+                    c = self.claims[k] = replace(c, rhs=self.gradient)
                 return c
         known = ", ".join(c.id for c in self.claims) or "none"
         raise InputError(f"this derivation has no claim {id!r}; its claims are: {known}")

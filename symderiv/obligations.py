@@ -443,6 +443,8 @@ def artifact_claims(d, state: dict) -> list[Claim]:
     claims = [
         _guarded("artifact.gradient", STATEMENTS["artifact.gradient"], "symbolic",
                  lambda: _sympy_artifact(small, "artifact.gradient", small.d.gradient)),
+        _guarded("artifact.closed-form", STATEMENTS["artifact.closed-form"], "symbolic",
+                 lambda: _sympy_artifact(small, "artifact.closed-form", small.d.closed_form)),
         _guarded("artifact.matrix-form", STATEMENTS["artifact.matrix-form"], "symbolic",
                  lambda: _sympy_artifact(small, "artifact.matrix-form", small.d.matrix_form)),
     ]  # fmt: skip
@@ -471,6 +473,8 @@ def _vectorized_function(d):
 
 STATEMENTS = {  # worded without identifiers (reports set runs of symbols as math)
     "artifact.gradient": "Derivation.gradient (the chain rule through the scores) equals the direct derivative",
+    "artifact.closed-form": "the per-element closed form the derivation returns, in W's shape, equals the direct "
+    "derivative",
     "artifact.matrix-form": "the matrix form the derivation returns (scale·XᵀG + ∂R/∂W) equals the direct "
     "derivative, entry by entry",
     "artifact.numpy-scores": "the printed NumPy code of ∂L_i/∂s_ij and L_i (behind the NumPy gradient and loss) "

@@ -38,8 +38,9 @@ def test_every_concrete_claim_has_a_known_unique_id(name, layout, bias, regulari
     d.check_numeric()
     d.check_numeric(seed=1)  # a second check replaces the first: ids stay unique
     _check_ids(d.claims)
-    for c in d.claims:
-        assert d.claim(c.id) is c
+    for c in list(d.claims):
+        found = d.claim(c.id)
+        assert (found.id, found.statement, found.holds) == (c.id, c.statement, c.holds)
 
 
 @pytest.mark.parametrize("name", builtin_names())
@@ -74,3 +75,5 @@ def test_two_sided_claims_carry_the_compared_expressions():
     assert per_element.rhs.shape == (2, 3)
     routes = d.claim("derivative.routes-agree")
     assert routes.lhs == d.gradient_direct
+    assert routes.rhs == d.gradient  # built on demand by the lookup
+    assert d.claim("artifact.matrix-form").lhs == d.matrix_form  # proven at the derivation's own (small) size
