@@ -29,7 +29,9 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import types
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any, ClassVar
 
 import numpy
 import sympy as sp
@@ -89,7 +91,7 @@ class SymArray(numpy.ndarray):
 
     kink: sp.Expr = sp.Integer(0)
     shifts: list[sp.Symbol] = []
-    wrap = staticmethod(lambda t: t)  # how a fresh shift symbol enters the arrays (NF for normal forms)
+    wrap: ClassVar[Callable[[sp.Symbol], object] | None] = None  # how a fresh shift enters the arrays (NF)
 
     def _relation(self, other, op):
         return _elementwise(lambda a, b: op(sp.sympify(a), sp.sympify(b)), self, other)
@@ -140,7 +142,7 @@ def _fresh_max(a, axis, keepdims):
     for index in numpy.ndindex(*shape):
         t = sp.Symbol(f"t_{len(SymArray.shifts)}", real=True)
         SymArray.shifts.append(t)
-        out[index] = SymArray.wrap(t)
+        out[index] = SymArray.wrap(t) if SymArray.wrap is not None else t
     out = out.view(SymArray)
     return out if keepdims else out.squeeze(axis)
 
@@ -404,7 +406,7 @@ SMALL_SIZE = (2, 3, 4)
 class _Proven:
     """A concrete derivation with the normal forms its proof computed."""
 
-    d: object  # Derivation
+    d: Any  # a Derivation (not imported here: it imports this module's caller)
     norm: Normalizer
     direct: dict
     derived: list
@@ -575,7 +577,7 @@ def _numpy_route(pr: _Proven, scores_proven: bool) -> list[Claim]:
     except Exception as exc:
         return [Claim(STATEMENTS[i], False, SYMBOLIC_RUN, f"could not be run on symbols: {exc}", id=i) for i in ids]
     finally:
-        SymArray.wrap = staticmethod(lambda t: t)
+        SymArray.wrap = None
     # the score functions were handed S − t_i: check that; G(S − t) = G(S) by artifact.shift-invariance
     failure = None
     for k, arg in enumerate(seen["scores"]):

@@ -307,7 +307,7 @@ def summarise_patterns(claims: list[Claim], patterns: int) -> list[Claim]:
         detail = f"all {len(group)} label patterns"
         out.append(
             dataclasses.replace(
-                first, holds=failure is None, detail=detail, counterexample=failure and failure.counterexample
+                first, holds=failure is None, detail=detail, counterexample=failure.counterexample if failure else None
             )
         )
     return out
@@ -319,7 +319,8 @@ def prove_score_cases(loss: Loss, conventions: Conventions, C: int, labels: Sequ
     s = differentiate.generic_scores(C)
     norm = Normalizer(rules=valid_rules(conventions.kink))
     ok = True
-    lhs, rhs = [], []
+    lhs: list[list[sp.Expr]] = []
+    rhs: list[list[sp.Expr]] = []
     for label in labels:
         derived = differentiate.sample_gradient(loss, C, label, conventions.delta)
         lhs.append([apply_rules(g, conventions.kink) for g in derived])
