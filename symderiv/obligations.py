@@ -22,6 +22,16 @@ stand-in only replaces what cannot run on symbols:
   included (shift invariance).
 
 Float literals in the code are read as the rationals they round (``(1/3)*a`` prints as a float).
+
+**What runs where.** The printed score functions of ``numpy_gradient``/``numpy_loss`` (size-specific:
+N×C entries) run on the score symbols at the derivation's own size; shift invariance is proven on the
+derivation's G and L_i at that size. Code that is the same at every size — the glue of
+``numpy_gradient``/``numpy_loss`` (:meth:`symderiv.numpy_route.ScoreRoute.__call__`, which takes its
+``np`` and ``float`` as arguments and is run on :class:`NF` arrays, polynomials in W, X and λ, with
+the derivation's G and L_i standing for the score functions), ``Derivation.gradient``,
+``closed_form``, ``matrix_form`` and the vectorized function — is proven at a small size
+(:data:`SMALL_SIZE`) when the derivation is larger, against the direct derivative there; each
+claim's detail names the size.
 """
 
 from __future__ import annotations
@@ -553,8 +563,9 @@ def _numpy_route(pr: _Proven, scores_proven: bool) -> list[Claim]:
     d, norm = pr.d, pr.norm
     p, c = d._concrete(), d.conventions
     ids = ("artifact.numpy-gradient", "artifact.numpy-loss")
+    method = "symbolic: the glue's code run on normal forms (object arrays of polynomials in W, X, λ)"
     if not scores_proven:
-        return [Claim(STATEMENTS[i], False, SYMBOLIC_RUN, "its score functions are not proven", id=i) for i in ids]
+        return [Claim(STATEMENTS[i], False, method, "its score functions are not proven", id=i) for i in ids]
     seen: dict = {}
     G = d.score_gradient.row_join(sp.Matrix(list(p.samples)))
     outputs = numpy.array([[NF(clean(norm(e))) for e in row] for row in G.tolist()], dtype=object)
@@ -575,7 +586,7 @@ def _numpy_route(pr: _Proven, scores_proven: bool) -> list[Claim]:
         shifts = list(SymArray.shifts)
         loss = loss.item() if isinstance(loss, numpy.ndarray) and loss.size == 1 else loss
     except Exception as exc:
-        return [Claim(STATEMENTS[i], False, SYMBOLIC_RUN, f"could not be run on symbols: {exc}", id=i) for i in ids]
+        return [Claim(STATEMENTS[i], False, method, f"could not be run on symbols: {exc}", id=i) for i in ids]
     finally:
         SymArray.wrap = None
     # the score functions were handed S − t_i: check that; G(S − t) = G(S) by artifact.shift-invariance
@@ -594,13 +605,13 @@ def _numpy_route(pr: _Proven, scores_proven: bool) -> list[Claim]:
     if loss_failure is None and (not isinstance(loss, NF) or loss.poly != clean(norm(p.loss_in_scores()))):
         loss_failure = "differs from L(W)"
     detail = (
-        "the glue (scores, row-max shift t_i, chain rule, regularizer) run on normal forms of W, X, λ"
+        "the glue (scores, row-max shift t_i, chain rule, regularizer)"
         + (f", {pr.where}" if pr.where else "")
         + "; the score functions' printed code is artifact.numpy-scores"
     )
     return [
-        _claim(ids[0], STATEMENTS[ids[0]], grad_failure, SYMBOLIC_RUN, detail, rhs=d.gradient_direct),
-        _claim(ids[1], STATEMENTS[ids[1]], loss_failure, SYMBOLIC_RUN, detail, rhs=p.loss_in_weights()),
+        _claim(ids[0], STATEMENTS[ids[0]], grad_failure, method, detail, rhs=d.gradient_direct),
+        _claim(ids[1], STATEMENTS[ids[1]], loss_failure, method, detail, rhs=p.loss_in_weights()),
     ]
 
 
