@@ -13,6 +13,7 @@ from .build import Problem
 from .conventions import LAMBDA, Conventions
 from .errors import InputError
 from .losses import Loss
+from .numpy_route import score_route
 from .proof import Claim
 
 
@@ -190,8 +191,6 @@ class Derivation:
     @cached_property
     def _route(self):
         """The generated NumPy (score functions lambdified from G and L_i, and the glue), built once."""
-        from .numpy_route import score_route
-
         assert self.score_gradient is not None
         return score_route(self._concrete(), self.score_gradient)
 

@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 import numpy
 import sympy as sp
 
+from . import generic as _generic  # noqa: F401  (the vectorized function's forms: loaded once, with symderiv)
 from .build import Problem
 from .conventions import LAMBDA
 from .functions import Pos, Step

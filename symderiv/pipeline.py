@@ -16,6 +16,7 @@ from .derivation import Derivation
 from .errors import InputError, TooLargeError
 from .functions import from_sympy_builtins
 from .losses import ConcreteIndexing, Loss, get
+from .obligations import add_artifact_claims
 from .proof import Claim, Evaluator, as_sympy, random_point, same_value
 from .simplify import Normalizer, Poly, add_into, apply_rules, clean, identical, times, valid_rules
 
@@ -97,8 +98,6 @@ def derive(
         gradient_direct=direct,
         label_patterns=patterns,
     )
-    from .obligations import add_artifact_claims
-
     add_artifact_claims(derivation, state)  # what users receive: gradient, matrix form, NumPy, vectorized
     return derivation
 
