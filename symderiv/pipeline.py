@@ -1,13 +1,13 @@
 """The pipeline front: ``derive`` reads as its steps — build → differentiate → simplify (the
-:mod:`symderiv.derive` stage) → prove (:mod:`symderiv.prove`) — and attaches the code generator the
-result's NumPy functions use."""
+:mod:`symderiv.derive` stage) → prove (:mod:`symderiv.prove`) — attaches the code generator the
+result's NumPy functions use, then proves what the result hands out (:mod:`symderiv.obligations`)."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
 
-from .codegen.lambdify import lambdify
+from .codegen.numpy_route import score_route
 from .conventions import Conventions
 from .derive.build import check_labels, check_sizes
 from .derive.concrete import derive_pattern
@@ -15,6 +15,7 @@ from .derive.generic import derive_generic
 from .derive.result import Derivation
 from .errors import InputError, TooLargeError
 from .losses import Loss, get
+from .obligations import add_artifact_claims
 from .prove.claims import prove, prove_score_cases, summarise_patterns
 from .prove.verify import FormulaVerdict, check_formula
 
@@ -77,7 +78,8 @@ def derive(
 
     problem, G, direct = derive_pattern(definition, conventions, D, C, N, labels)
     claims = [prove_score_cases(definition, conventions, C, range(C) if all_labels else sorted(set(labels)))]
-    claims += prove(problem, G, direct, points=points, seed=seed)
+    state: dict = {}
+    claims += prove(problem, G, direct, points=points, seed=seed, state=state)
     patterns = 1
     if all_labels:
         for pattern in itertools.product(range(C), repeat=N):
@@ -85,7 +87,7 @@ def derive(
                 claims += prove(*derive_pattern(definition, conventions, D, C, N, pattern), points=0, seed=0)
                 patterns += 1
         claims = summarise_patterns(claims, patterns)
-    return attach(
+    derivation = attach(
         Derivation(
             loss=definition,
             conventions=conventions,
@@ -96,13 +98,16 @@ def derive(
             label_patterns=patterns,
         )
     )
+    add_artifact_claims(derivation, state)  # what users receive: gradient, matrix form, NumPy, vectorized
+    return derivation
 
 
 def attach(d: Derivation) -> Derivation:
     """Give a derivation the stages above it that its methods use: this ``derive`` (for
-    ``.symbolic()`` and ``.at()``) and the code generator (for ``.numpy_gradient``/``.numpy_loss``)."""
+    ``.symbolic()`` and ``.at()``) and the code generator (for ``.numpy_gradient``/``.numpy_loss``: the
+    score functions printed from G and L_i, and the NumPy glue, :mod:`symderiv.codegen.numpy_route`)."""
     d.derive_fn = derive
-    d.compile_numpy = lambdify
+    d.compile_numpy = score_route
     return d
 
 

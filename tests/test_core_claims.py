@@ -12,18 +12,18 @@ import sympy as sp
 import symderiv
 from symderiv import Step, losses
 
-STATEMENTS = {
-    "cases": "∂L_i/∂s_j equals the closed form",
-    "routes": "the derivative through the scores equals the direct derivative",
-    "per-element": "∂L/∂w_uv equals the per-element closed form",
-    "matrix": "dL/dW equals the matrix form",
-    "points": "agree at random points",
+STATEMENTS = {  # the core claims, by their stable ids (symderiv.proof.CLAIM_IDS)
+    "cases": "closed-form.score-gradient",
+    "routes": "derivative.routes-agree",
+    "per-element": "closed-form.per-element",
+    "matrix": "closed-form.matrix-weights",
+    "points": "evidence.random-points",
 }
 
 
 def claim(d, key):
-    found = [c for c in d.claims if STATEMENTS[key] in c.statement]
-    assert len(found) == 1, [c.statement for c in d.claims]
+    found = [c for c in d.claims if c.id == STATEMENTS[key]]
+    assert len(found) == 1, [c.id for c in d.claims]
     return found[0]
 
 

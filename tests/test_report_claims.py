@@ -17,9 +17,10 @@ from symderiv.algebra.functions import Step
 from symderiv.algebra.index import i, j, k, s, u, v, w, y
 from symderiv.codegen import vectorize
 from symderiv.derive.generic import R_total
+from symderiv.derive.result import CLAIM_IDS
 from symderiv.render.notation import Cases, latex, text
 from symderiv.report import build_report, derive_for_report, render
-from symderiv.report.claims import CITED, DEFINITIONS, defined, proved_relations, shows_what_was_proved
+from symderiv.report.claims import CITED, DEFINITIONS, defined, proved_relations, same, shows_what_was_proved
 
 CONFIGS = list(
     itertools.product(losses.builtin_names(), ("XW", "WX"), (False, True), ("l2", "half-l2", "none"), ("mean", "sum"))
@@ -74,7 +75,7 @@ def test_wx_half_l2_regularizer_gradient_is_lambda_w_vu(wx_half):
     assert "w_{uv}" not in shown and r"\partial R" in shown
     # the regression itself: the audit's ∂R/∂w_uv = λ w_vu, and λ w_uv, are not what the claim proved
     claims = {e.key: e.claim for e in report.evidence}
-    proved = proved_relations("generic.regularizer", claims["generic.regularizer"], d, g)
+    proved = proved_relations("symbolic.regularizer", claims["symbolic.regularizer"], d, g)
     lam = symderiv.Derivation.lam
     assert shows_what_was_proved(sp.Eq(sp.Derivative(R_total, w[v, u]), lam * w[v, u], evaluate=False), proved, d, g)
     assert not shows_what_was_proved(
@@ -120,8 +121,8 @@ def test_a_hand_typed_equation_is_caught(wx_half):
     """The comparison can fail: an equation whose expression is not what its claim proved."""
     d, g, report = wx_half
     claims = {e.key: e.claim for e in report.evidence}
-    eq = next(e for e in report.equations if e.claims[:1] == ("generic.score-gradient",))
-    proved = proved_relations("generic.score-gradient", claims["generic.score-gradient"], d, g)
+    eq = next(e for e in report.equations if e.claims[:1] == ("symbolic.score-gradient",))
+    proved = proved_relations("symbolic.score-gradient", claims["symbolic.score-gradient"], d, g)
     assert shows_what_was_proved(eq.expr, proved, d, g)
     wrong_sign = sp.Eq(eq.expr.lhs, Cases(eq.expr.rhs.other, -eq.expr.rhs.label_value, j, y[i]), evaluate=False)
     assert not shows_what_was_proved(wrong_sign, proved, d, g)
@@ -136,10 +137,39 @@ def test_a_hand_typed_equation_is_caught(wx_half):
     assert not shows_what_was_proved(boxed.expr, [(boxed.expr.lhs, 2 * d.gradient)], d, g)
 
 
+#: symbolic-size claims whose displayed relation's right side is the claim's own expression alone
+OWN_EXPRESSION = ("symbolic.score-gradient", "symbolic.cases", "symbolic.regularizer", "symbolic.full-gradient")
+
+
+def test_equations_show_the_claims_own_expressions(wx_half):
+    """A claim carries the two expressions it proved equal (``lhs``, ``rhs``); the report compares a
+    displayed equation with them. The report's own comparison confirms each claim's two sides, and
+    a claim that had proved another expression would not support the displayed equation."""
+    d, g, report = wx_half
+    claims = {e.key: e.claim for e in report.evidence}
+    for cid in ("closed-form.per-element", "closed-form.matrix-weights", *OWN_EXPRESSION, "symbolic.chain-rule"):
+        claim = claims[cid]
+        assert claim.lhs is not None and claim.rhs is not None, cid
+        assert same(claim.lhs, claim.rhs, d, g), cid
+        assert not same(claim.lhs, 2 * claim.rhs, d, g), cid
+    checked = set()
+    for eq in report.equations:
+        cid = eq.claims[0] if eq.claims else ""
+        if cid not in OWN_EXPRESSION:
+            continue
+        claim = claims[cid]
+        assert shows_what_was_proved(eq.expr, proved_relations(cid, claim, d, g), d, g), cid
+        other = dataclasses.replace(claim, lhs=2 * claim.lhs, rhs=2 * claim.rhs)
+        assert not shows_what_was_proved(eq.expr, proved_relations(cid, other, d, g), d, g), cid
+        checked.add(cid)
+    assert checked == set(OWN_EXPRESSION)
+
+
 def test_every_cited_id_is_in_the_one_table():
     _, _, report = _report("softmax", "XW", True, "l2", "mean")
-    assert report.cited() <= set(CITED)
-    assert {"artifact.matrix-form", "closed-form.score-gradient", "generic.regularizer"} <= report.cited()
+    assert report.cited() <= set(CITED) <= set(CLAIM_IDS)
+    assert {CITED[cid] for cid in CITED} == {CLAIM_IDS[cid] for cid in CITED}  # one wording: the table's
+    assert {"artifact.matrix-form", "closed-form.score-gradient", "symbolic.regularizer"} <= report.cited()
 
 
 # ---------------------------------------------------------------- the printer family and its settings

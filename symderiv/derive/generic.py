@@ -281,8 +281,9 @@ class GenericDerivation(Derivation):
         p = concrete.concrete()
         norm = Normalizer(rules=valid_rules(self.conventions.kink))
         assert concrete.score_gradient is not None
+        instantiated = sp.Matrix(p.N, p.C, lambda ii, jj: self.instantiate(ii, jj, p.C, p.y))
         ok = all(
-            norm(self.instantiate(ii, jj, p.C, p.y)) == norm(concrete.score_gradient[ii, jj])
+            norm(instantiated[ii, jj]) == norm(concrete.score_gradient[ii, jj])
             for ii in range(p.N)
             for jj in range(p.C)
         )
@@ -291,6 +292,9 @@ class GenericDerivation(Derivation):
             "equals the concrete derivation",
             ok,
             "symbolic: polynomial identity after expanding the sums",
+            id="symbolic.instantiation",
+            lhs=instantiated,
+            rhs=concrete.score_gradient,
         )
 
     def summary(self) -> str:
@@ -400,7 +404,7 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
     full_ok = norm(canonical(derived_full, rules)) == norm(canonical(full, rules))
 
     # 6. the bias: feature u = D is the constant 1
-    bias_entry, bias_ok = None, True
+    bias_entry, bias_ok, bias_entry_check = None, True, None
     if c.bias:
         bias_feature = {x[i, u]: 1} if c.layout == "XW" else {x[u, i]: 1}
         bias_entry = _bias_entry(closed, scale, reg, weight)
@@ -409,35 +413,59 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
 
     # 7. the matrix form: SymPy's matrix algebra gives the (u, v) entry of scale·XᵀG + 2cλW
     mf = matrix_form(loss, c)
-    matrix_ok = norm(canonical(_matrix_entry(c, mf, closed), rules)) == norm(canonical(full, rules))
+    matrix_entry = _matrix_entry(c, mf, closed)
+    matrix_ok = norm(canonical(matrix_entry, rules)) == norm(canonical(full, rules))
     matrix = mf.gradient
+    recombined = other * (1 - sp.KroneckerDelta(v, y[i])) + label * sp.KroneckerDelta(v, y[i])
     claims = [
         Claim(
             "∂L_i/∂s_ij (SymPy's diff of the index expression, then the rules) equals the closed form",
             same_scores,
             "symbolic: normal forms after sum linearity, delta summation, 1[·]² = 1[·]",
+            id="symbolic.score-gradient",
+            lhs=derived,
+            rhs=closed,
         ),
         Claim(
             "∂s_iq/∂w_uv = x_iu 1[q = v], so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv (chain rule, delta summation)",
             chain_ok,
             "symbolic: index rules",
+            id="symbolic.chain-rule",
+            lhs=chained,
+            rhs=element,
         ),
-        Claim("the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv", cases_ok, "symbolic: case split on 1[v = y_i]"),
+        Claim(
+            "the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv",
+            cases_ok,
+            "symbolic: case split on 1[v = y_i]",
+            id="symbolic.cases",
+            lhs=element,
+            rhs=recombined,
+        ),
         Claim(
             text(sp.Eq(sp.Derivative(R_total, weight), dR, evaluate=False)),
             reg_ok,
             "symbolic: double delta summation",
+            id="symbolic.regularizer",
+            lhs=dR,
+            rhs=reg * weight,
         ),
         Claim(
             f"{text(matrix)}: the (u, v) entry of that matrix expression equals ∂L/∂w_uv",
             matrix_ok,
             "symbolic: SymPy's matrix-expression entry, normal forms after the index rules",
+            id="symbolic.matrix-form",
+            lhs=matrix_entry,
+            rhs=full,
         ),
         Claim(
             f"∂L/∂w_uv of the whole loss L = {'(1/N) ' if c.reduction == 'mean' else ''}Σ_i L_i + R(W) "
             "(SymPy's diff in s_rq and in W, chain rule summed) equals the full gradient",
             full_ok,
             "symbolic: normal forms after the index rules",
+            id="symbolic.full-gradient",
+            lhs=derived_full,
+            rhs=full,
         ),
     ]
     if c.bias:
@@ -446,6 +474,9 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
                 "bias trick: with x_iD = 1 the gradient of the bias w_Dv is the column sum of G (plus ∂R/∂w_Dv)",
                 bias_ok,
                 "symbolic: the full gradient at u = D",
+                id="symbolic.bias",
+                lhs=bias_entry_check,
+                rhs=bias_entry,
             )
         )
     cases = {name: abbreviate(loss, excluded_sums(e)) for name, e in cases.items()}  # Σ_{k≠y_i}, p_ij

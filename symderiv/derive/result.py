@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -31,15 +31,71 @@ from .matrix_form import matrix_form as matrix_form_expression
 DISPLAY: dict[str, Callable[[Any], str]] = {}
 
 
+#: Every claim symderiv produces, by its stable id (kebab-case, dot-separated namespace) → what it
+#: says in one line. Reports and tests cite claims by these ids, never by the words of a statement.
+CLAIM_IDS: dict[str, str] = {
+    # concrete size (symderiv.prove.claims): the derivation itself
+    "closed-form.score-gradient": "∂L_i/∂s_j by SymPy's diff of the per-sample loss equals the loss's closed form, "
+    "per label value",
+    "derivative.routes-agree": "dL/dW through the scores (chain rule on normal forms) equals the direct derivative "
+    "of L(W), entry by entry",
+    "closed-form.per-element": "∂L/∂w_uv equals the per-element closed form (cases v ≠ y_i and v = y_i), "
+    "compared as ∂L_i/∂s_iv",
+    "closed-form.matrix-weights": "the weight matrix G of the matrix form (M, P − Y, …) equals the derived "
+    "∂L_i/∂s_ij, entry by entry",
+    "evidence.random-points": "the direct derivative and the matrix form agree at random rational points",
+    "evidence.numeric": "the generated NumPy gradient (float64) equals the exact derivative at a random point "
+    "(Derivation.check_numeric)",
+    # concrete size (symderiv.obligations): what users receive. Code that does not depend on the size is
+    # proven at D ≤ 2, C ≤ 3, N ≤ 4 (a repeated label) against the direct derivative there; the detail says so
+    "artifact.gradient": "Derivation.gradient (the chain rule through the scores, as shown in the steps) equals "
+    "the direct derivative",
+    "artifact.closed-form": "Derivation.closed_form (the per-element closed form in W's shape) equals the direct "
+    "derivative",
+    "artifact.matrix-form": "Derivation.matrix_form (scale·XᵀG + ∂R/∂W, as returned) equals the direct derivative",
+    "artifact.numpy-scores": "the printed NumPy score functions behind numpy_gradient/numpy_loss (∂L_i/∂s_ij and "
+    "L_i), run on SymPy score symbols, equal the derivation's; the printed 1[0] included",
+    "artifact.shift-invariance": "∂L_i/∂s_ij and L_i at scores shifted by any per-sample t_i equal them unshifted "
+    "(numpy_gradient/numpy_loss subtract each row's maximum; losses with exp only)",
+    "artifact.numpy-gradient": "numpy_gradient's NumPy glue (scores, bias column, shift, chain rule, 1/N, "
+    "regularizer), run on symbols with the derivation's G, equals the direct derivative",
+    "artifact.numpy-loss": "numpy_loss's NumPy glue, run on symbols with the derivation's L_i, equals L(W)",
+    "artifact.vectorized": "the vectorized numpy_function (symderiv codegen) with these conventions, run on "
+    "SymPy symbols, returns L(W) and the direct derivative (absent when the generator does not support the loss)",
+    # symbolic size (symderiv.derive.generic)
+    "symbolic.score-gradient": "∂L_i/∂s_ij by SymPy's diff of the index expression, after the index rules, "
+    "equals the closed form",
+    "symbolic.chain-rule": "∂s_iq/∂w_uv = x_iu δ(q, v), so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv",
+    "symbolic.cases": "the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv",
+    "symbolic.regularizer": "∂R/∂w_uv equals 2cλ w_uv (c the regularizer's coefficient)",
+    "symbolic.matrix-form": "the (u, v) entry of the matrix expression scale·XᵀG + ∂R/∂W equals ∂L/∂w_uv",
+    "symbolic.full-gradient": "∂L/∂w_uv of the whole loss L = scale Σ_i L_i + R(W), by SymPy's diff in the scores "
+    "and in W with the chain rule summed, equals the full gradient (the 1/N included)",
+    "symbolic.bias": "with x_iD = 1 the bias weight's gradient is the column sum of G (plus ∂R/∂w_Dv)",
+    "symbolic.instantiation": "the symbolic-size closed form, instantiated at a concrete size, equals the "
+    "concrete derivation (GenericDerivation.at)",
+    # checked by the report itself (symderiv.report.content)
+    "report.score-derivative": "∂s_ij/∂w_uv = x_iu·1[j = v] for every sample, class, feature and class",
+    "report.regularizer": "∂R/∂W = 2cλW, entry by entry",
+    "report.float-reference": "the generated NumPy gradient equals the loss's hand-written NumPy reference (float64)",
+    "report.vectorized-float": "the vectorized NumPy gradient equals the derived gradient (float64)",
+}
+
+
 @dataclass(frozen=True)
 class Claim:
-    """One proven (or refuted) statement, with how it was established."""
+    """One proven (or refuted) statement, with how it was established. ``id`` is stable (see
+    :data:`CLAIM_IDS`); ``lhs`` and ``rhs`` are the two expressions proven equal, when the claim
+    compares two expressions (None for evidence at points and one-sided statements)."""
 
     statement: str
     holds: bool
     method: str
     detail: str = ""
     counterexample: Mapping[str, Any] | None = field(default=None, compare=False)
+    id: str = ""  # stable id, e.g. "closed-form.score-gradient"
+    lhs: object = field(default=None, compare=False)  # the expressions compared, when two-sided
+    rhs: object = field(default=None, compare=False)
 
     def line(self) -> str:
         mark = "proved" if self.holds else "FAILED"
@@ -73,8 +129,11 @@ class DerivationStep:
 
 @dataclass
 class Derivation:
-    """A derived gradient. ``proved`` is True when both routes agree and every closed form was
-    proven equal to the derived result (symbolically, confirmed at exact rational points)."""
+    """A derived gradient. ``proved`` is True when both routes agree, every closed form was
+    proven equal to the derived result (symbolically, confirmed at exact rational points), and every
+    artifact handed out — ``gradient``, ``closed_form``, ``matrix_form``, ``numpy_gradient``,
+    ``numpy_loss`` and the vectorized ``numpy_function`` — was proven to compute it
+    (:mod:`symderiv.obligations`)."""
 
     loss: Loss
     conventions: Conventions
@@ -85,8 +144,9 @@ class Derivation:
     label_patterns: int = 1  # how many label patterns the proof covered
     #: ``symderiv.derive`` (attached by the pipeline): derives this loss again, for ``.symbolic()``
     derive_fn: Callable[..., Derivation] | None = field(default=None, repr=False, compare=False)
-    #: the code generator (attached by the pipeline): (arguments, expression, kink) -> NumPy function
-    compile_numpy: Callable[[list, object, sp.Expr], Callable] | None = field(default=None, repr=False, compare=False)
+    #: the code generator (attached by the pipeline): (problem, G) -> the NumPy route behind
+    #: numpy_gradient/numpy_loss, called as route(W, X, λ, Δ) -> (L, dL/dW)
+    compile_numpy: Callable[[Problem, sp.Matrix], Callable] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def gradient(self) -> sp.Matrix:
@@ -139,7 +199,20 @@ class Derivation:
     # ---------------------------------------------------------------- results
     @property
     def proved(self) -> bool:
+        """True when every claim holds: the derivation and every artifact obligation (see README,
+        "What `proved` covers")."""
         return bool(self.claims) and all(c.holds for c in self.claims)
+
+    def claim(self, id: str) -> Claim:
+        """The claim with this stable id (see :data:`CLAIM_IDS`)."""
+        for k, c in enumerate(self.claims):
+            if c.id == id:
+                if c.id == "derivative.routes-agree" and c.rhs is None and self.problem is not None:
+                    # the route through the scores, as a matrix, is built on demand (Derivation.gradient)
+                    c = self.claims[k] = replace(c, rhs=self.gradient)
+                return c
+        known = ", ".join(c.id for c in self.claims) or "none"
+        raise InputError(f"this derivation has no claim {id!r}; its claims are: {known}")
 
     @property
     def D(self) -> int:
@@ -201,36 +274,25 @@ class Derivation:
     def numpy_gradient(self, W, X, reg=0.0, delta=None) -> np.ndarray:
         """dL/dW at NumPy arrays ``W``, ``X`` (in the derivation's layout; without the constant-1
         feature when the bias trick is on) for the derivation's labels; ``reg`` is λ and ``delta``
-        is Δ (only when Δ is symbolic; default 1)."""
+        is Δ (only when Δ is symbolic; default 1). Proven: claim ``artifact.numpy-gradient``."""
         W, X = self._arrays(W, X)
-        return np.asarray(self._gradient_fn(*self._args(W, X, reg, delta)), dtype=float)
+        return np.asarray(self._route(W, X, *self._values(reg, delta))[1], dtype=float)
 
     def numpy_loss(self, W, X, reg=0.0, delta=None) -> float:
-        """L at NumPy arrays ``W``, ``X``; arguments as for :meth:`numpy_gradient`."""
+        """L at NumPy arrays ``W``, ``X``; arguments as for :meth:`numpy_gradient`. Proven: claim
+        ``artifact.numpy-loss``."""
         W, X = self._arrays(W, X)
-        return float(self._loss_fn(*self._args(W, X, reg, delta)))
+        return float(self._route(W, X, *self._values(reg, delta))[0])
 
     @cached_property
-    def _symbols(self) -> list:
-        p = self.concrete()
-        xs = [x for x in p.X if isinstance(x, sp.Symbol)]  # lambdify takes W and X as separate lists
-        args: list = [list(p.W), xs, LAMBDA]
-        if self.conventions.delta.free_symbols:
-            args.append(self.conventions.delta)
-        return args
-
-    def _compile(self, expr: object) -> Callable:
+    def _route(self) -> Any:
+        """The generated NumPy behind numpy_gradient/numpy_loss (score functions printed from G and L_i,
+        and the glue: :class:`symderiv.codegen.numpy_route.ScoreRoute`), built once by the code
+        generator the pipeline attached."""
         if self.compile_numpy is None:
             raise NotSupportedError("this derivation was not made by symderiv.derive: derive it with that")
-        return self.compile_numpy(self._symbols, expr, self.conventions.kink)
-
-    @cached_property
-    def _gradient_fn(self):
-        return self._compile(self.in_weights(self.gradient))
-
-    @cached_property
-    def _loss_fn(self):
-        return self._compile(self.concrete().loss_in_weights())
+        assert self.score_gradient is not None
+        return self.compile_numpy(self.concrete(), self.score_gradient)
 
     def _arrays(self, W, X) -> tuple[np.ndarray, np.ndarray]:
         p = self.concrete()
@@ -247,15 +309,14 @@ class Derivation:
             raise InputError(f"X has shape {X.shape}, but this derivation's X is {want[0]}×{want[1]}{extra}")
         return W, X
 
-    def _args(self, W: np.ndarray, X: np.ndarray, reg, delta) -> list:
+    def _values(self, reg, delta) -> tuple[float, float | None]:
         reg = _number("reg (the value of λ)", reg)
         delta = None if delta is None else _number("delta (the value of Δ)", delta)
-        args: list = [list(W.ravel()), list(X.ravel()), reg]
         if self.conventions.delta.free_symbols:
-            args.append(1.0 if delta is None else float(delta))
-        elif delta is not None and float(delta) != float(self.conventions.delta):
+            return reg, 1.0 if delta is None else float(delta)
+        if delta is not None and float(delta) != float(self.conventions.delta):
             raise InputError(f"this derivation fixed Δ = {self.conventions.delta}; derive again for Δ = {delta}")
-        return args
+        return reg, None
 
     def check_numeric(self, seed: int = 0, rtol: float = 1e-9) -> Claim:
         """Floating-point evidence: the generated NumPy gradient (float64) against the direct
@@ -279,8 +340,9 @@ class Derivation:
             ok,
             f"floating point, rtol {rtol:g}",
             f"max |difference| {float(np.abs(got - want).max()):.1e}",
+            id="evidence.numeric",
         )
-        self.claims.append(claim)
+        self.claims[:] = [c for c in self.claims if c.id != claim.id] + [claim]  # ids stay unique
         return claim
 
     # ---------------------------------------------------------------- display

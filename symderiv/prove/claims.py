@@ -4,6 +4,7 @@ rational points; folded over label patterns."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Sequence
 from fractions import Fraction
@@ -23,11 +24,15 @@ from ..losses import ConcreteIndexing, Loss
 SYMBOLIC = "symbolic: polynomial identity in the atoms 1[·], max(0,·), exp, modulo the named rewrite rules"
 
 
-def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, seed: int) -> list[Claim]:
+def prove(
+    problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, seed: int, state: dict | None = None
+) -> list[Claim]:
     """The claims of one label pattern: the two routes agree; the derived gradient equals the
     per-element closed form and the matrix form. Everything is compared as normal forms
     (polynomials in canonical atoms, scores normalised as Σ_k x_ik w_kj), with the chain rule
-    dW = scale · Xᵀ G + ∂R/∂W carried out in that algebra; then evidence at rational points."""
+    dW = scale · Xᵀ G + ∂R/∂W carried out in that algebra; then evidence at rational points.
+    ``state``, when given, receives the normalizer and the normal forms, for the artifact
+    obligations (:mod:`symderiv.obligations`)."""
     p = problem
     norm = Normalizer(p.score_definitions, valid_rules(p.conventions.kink))
     derived = [[norm(G[i, j]) for j in range(p.C)] for i in range(p.N)]
@@ -38,11 +43,15 @@ def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, see
     # route 1 and the direct route already proved; so equal G (entry by entry) means equal dW.
     same_closed = all(derived[i][j] == norm(closed[i, j]) for i in range(p.N) for j in range(p.C))
     same_matrix = all(derived[i][j] == norm(matrix[i, j]) for i in range(p.N) for j in range(p.C))
+    if state is not None:
+        state.update(norm=norm, derived=derived, direct=route2)
     claims = [
         Claim(
             "the derivative through the scores equals the direct derivative of L(W), entry by entry",
             route1 == route2,
             SYMBOLIC,
+            id="derivative.routes-agree",
+            lhs=direct,  # rhs, the chain rule's dL/dW, is built on demand by Derivation.claim (Derivation.gradient)
         ),
         Claim(
             "∂L/∂w_uv equals the per-element closed form (cases v ≠ y_i and v = y_i)",
@@ -50,6 +59,9 @@ def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, see
             SYMBOLIC,
             "compared as ∂L_i/∂s_iv, through the shared chain rule",
             None if same_closed else _score_counterexample(p, G, closed),
+            id="closed-form.per-element",
+            lhs=G,
+            rhs=closed,
         ),
         Claim(
             f"dL/dW equals the matrix form with G = {p.loss.weights_name}",
@@ -57,6 +69,9 @@ def prove(problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, see
             SYMBOLIC,
             "compared as G entry by entry, through the shared chain rule",
             None if same_matrix else _score_counterexample(p, G, matrix),
+            id="closed-form.matrix-weights",
+            lhs=G,
+            rhs=matrix,
         ),
     ]
     if points:
@@ -133,25 +148,33 @@ def _at_points(p: Problem, direct: sp.Matrix, points: int, seed: int) -> Claim:
                         "claimed": as_sympy(claimed),
                         "point": {str(s): val for s, val in point.items()},
                     },
+                    id="evidence.random-points",
                 )
     method = "exact rational evaluation" if p.loss.kinky else "rational inputs, exp and log to 40 digits"
-    return Claim("direct derivative and matrix form agree at random points", True, method, f"{points} points")
+    return Claim(
+        "direct derivative and matrix form agree at random points",
+        True,
+        method,
+        f"{points} points",
+        id="evidence.random-points",
+    )
 
 
 def summarise_patterns(claims: list[Claim], patterns: int) -> list[Claim]:
-    """Fold the per-pattern claims into one claim per statement, counting the patterns."""
-    by_statement: dict[str, list[Claim]] = {}
+    """Fold the per-pattern claims into one claim per id, counting the patterns (the first
+    pattern's — the derivation's own labels' — expressions are kept as ``lhs``/``rhs``)."""
+    by_id: dict[str, list[Claim]] = {}
     for c in claims:
-        by_statement.setdefault(c.statement, []).append(c)
+        by_id.setdefault(c.id or c.statement, []).append(c)
     out = []
-    for statement, group in by_statement.items():
+    for group in by_id.values():
         if len(group) == 1:
             out.append(group[0])
             continue
         failure = next((c for c in group if not c.holds), None)
         detail = f"all {len(group)} label patterns"
         counterexample = failure.counterexample if failure is not None else None
-        out.append(Claim(statement, failure is None, group[0].method, detail, counterexample))
+        out.append(dataclasses.replace(group[0], holds=failure is None, detail=detail, counterexample=counterexample))
     return out
 
 
@@ -161,17 +184,29 @@ def prove_score_cases(loss: Loss, conventions: Conventions, C: int, labels: Sequ
     s = differentiate.generic_scores(C)
     norm = Normalizer(rules=valid_rules(conventions.kink))
     ok = True
+    lhs: list[list[sp.Expr]] = []
+    rhs: list[list[sp.Expr]] = []
     for label in labels:
         derived = differentiate.sample_gradient(loss, C, label, conventions.delta)
+        lhs.append([apply_rules(g, conventions.kink) for g in derived])
+        rhs.append([])
         for j in range(C):
             closed = from_sympy_builtins(
                 loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label))
             )
-            ok &= identical(apply_rules(derived[j], conventions.kink), closed, norm)
+            rhs[-1].append(closed)
+            ok &= identical(lhs[-1][j], closed, norm)
     which = (
         f"every label y_i of {C} classes" if len(labels) == C else f"the labels y_i ∈ {{{', '.join(map(str, labels))}}}"
     )
-    return Claim(f"∂L_i/∂s_j equals the closed form (cases j ≠ y_i, j = y_i) for {which}", ok, SYMBOLIC)
+    return Claim(
+        f"∂L_i/∂s_j equals the closed form (cases j ≠ y_i, j = y_i) for {which}",
+        ok,
+        SYMBOLIC,
+        id="closed-form.score-gradient",
+        lhs=sp.Matrix(lhs),  # row r: ∂L_i/∂s_0 … ∂L_i/∂s_{C−1} for the label labels[r], in generic scores s_j
+        rhs=sp.Matrix(rhs),
+    )
 
 
 def entries(p: Problem) -> list[tuple[int, int]]:

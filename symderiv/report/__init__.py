@@ -199,9 +199,9 @@ def stale(d, out_dir, formats=FORMATS) -> list[str]:
 def repr_latex(d) -> str:
     """LaTeX for Jupyter's rich display: the cases, the chain rule and the boxed matrix form."""
     report = build_report(d)
-    shown = (("generic.cases",), ("artifact.matrix-form",))
+    shown = (("symbolic.cases",), ("artifact.matrix-form",))
     keep = [eq for eq in report.equations if eq.number and eq.claims[:1] in shown]
-    first = [eq for eq in report.equations if eq.claims[:1] == ("generic.score-gradient",)][:1]
+    first = [eq for eq in report.equations if eq.claims[:1] == ("symbolic.score-gradient",)][:1]
     parts = []
     for eq in first + keep[:3]:
         body = eq.body

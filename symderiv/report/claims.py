@@ -1,15 +1,15 @@
-"""The claims a report cites, by id — ONE table (:data:`CITED`) — and what each proved.
+"""The claims a report cites, by id — ONE table (:data:`CITED`), a selection of the package's one
+table of claim ids (:data:`symderiv.derive.result.CLAIM_IDS`) — and what each proved.
 
 Every displayed equation of a report holds the expression it prints and the ids of the claims it
 cites (:class:`~symderiv.report.document.Equation`). This module answers, for an id, which
 relations "lhs = rhs" the claim proved (:func:`proved_relations`), so a test can check that each
-equation prints what its first cited claim proved.
-
-Adapter, until every :class:`~symderiv.derive.result.Claim` carries ``id``, ``lhs`` and ``rhs`` (branch
-``proof``): a claim without an ``id`` is recognised by the words of its statement
-(:data:`LEGACY_WORDS`), and a claim without ``lhs``/``rhs`` stands for the fields of the derivation
-it is about (:func:`_fields`). Once claims carry them, both fall away by themselves: the table below
-is then the only thing to reconcile with the final ids.
+equation prints what its first cited claim proved. A claim's ``lhs``/``rhs`` are the two
+expressions it proved equal; the report names the quantity they are (∂L_i/∂s_ij, ∂L/∂w_uv, …), and
+where the claim's own expression is the one the report displays (the symbolic-size claims), the
+relation's right side is the claim's. The concrete-size claims compare whole matrices in other
+symbols (G in the scores, dL/dW in W); for those the relation shows the derivation's field the
+claim is about.
 """
 
 from __future__ import annotations
@@ -24,31 +24,43 @@ from ..algebra.normal_form import Normalizer, valid_rules
 from ..derive.closed_form import closed_score_gradient, matrix_weights
 from ..derive.generic import L_i, L_total, R_total, abbreviate, canonical, generic_forms, index_rules, loss_definition
 from ..derive.matrix_form import matrix_form
-from ..derive.result import Claim
+from ..derive.result import CLAIM_IDS, Claim
 from ..losses import Loss
 from ..render.notation import Cases, Rows
 
-#: every claim id a report cites, with what it establishes
+#: every claim id a report cites (what each establishes: :data:`symderiv.derive.result.CLAIM_IDS`)
 CITED: dict[str, str] = {
-    # symderiv derive, at the report's concrete size
-    "closed-form.score-gradient": "∂L_i/∂s_ij equals the loss's closed form (cases j ≠ y_i, j = y_i), every label",
-    "routes.direct": "the derivative through the scores equals the direct derivative of L(W)",
-    "closed-form.per-element": "∂L/∂w_uv equals the per-element closed form",
-    "artifact.matrix-form": "dL/dW equals the matrix form (symderiv.derive.matrix_form) at the concrete size",
-    "evidence.rational-points": "the direct derivative and the matrix form agree at random rational points",
-    # symderiv derive --generic (symbolic size)
-    "generic.score-gradient": "∂L_i/∂s_ij by SymPy's diff of the index expression equals the closed form",
-    "generic.chain-rule": "∂s_iq/∂w_uv = x_iu 1[q = v], so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv",
-    "generic.cases": "the cases v ≠ y_i and v = y_i recombine to ∂L_i/∂w_uv",
-    "generic.regularizer": "∂R/∂w_uv, by SymPy's diff of R in index notation",
-    "generic.full-gradient": "∂L/∂w_uv with its 1/N, by SymPy's diff of the whole loss L = scale Σ_i L_i + R",
-    "generic.matrix-form": "the (u, v) entry of the matrix form equals ∂L/∂w_uv",
-    "generic.bias": "with x_iD = 1 the bias gradient is the column sum of G plus ∂R/∂w_Dv",
-    # checked while building the report
-    "report.scores": "∂s_ij/∂w_uv = x_iu 1[j = v] for every score and weight",
-    "report.regularizer": "∂R/∂W = 2cλW, entry by entry",
-    "report.float": "the generated NumPy gradient equals the loss's hand-written NumPy reference",
-    "report.vectorized": "the generated vectorized NumPy gradient equals the derived gradient",
+    cid: CLAIM_IDS[cid]
+    for cid in (
+        # symderiv derive, at the report's concrete size: the derivation …
+        "closed-form.score-gradient",
+        "derivative.routes-agree",
+        "closed-form.per-element",
+        "closed-form.matrix-weights",
+        "evidence.random-points",
+        # … and what it hands out (the code of the boxed matrix form)
+        "artifact.gradient",
+        "artifact.closed-form",
+        "artifact.matrix-form",
+        "artifact.numpy-scores",
+        "artifact.shift-invariance",
+        "artifact.numpy-gradient",
+        "artifact.numpy-loss",
+        "artifact.vectorized",
+        # symderiv derive --generic (symbolic size)
+        "symbolic.score-gradient",
+        "symbolic.chain-rule",
+        "symbolic.cases",
+        "symbolic.regularizer",
+        "symbolic.full-gradient",
+        "symbolic.matrix-form",
+        "symbolic.bias",
+        # checked while building the report
+        "report.score-derivative",
+        "report.regularizer",
+        "report.float-reference",
+        "report.vectorized-float",
+    )
 }
 
 #: the definitions a report displays (no claim: the input of the derivation), by id
@@ -60,42 +72,14 @@ DEFINITIONS: dict[str, str] = {
     "definition.weights": "G_ij = ∂L_i/∂s_ij, the weight matrix of the matrix form",
 }
 
-#: until claims carry ``id``: the words of each claim's statement (source, id, words)
-LEGACY_WORDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("derive", "closed-form.score-gradient", ("∂L_i/∂s_j", "closed form")),
-    ("derive", "routes.direct", ("through the scores", "direct")),
-    ("derive", "closed-form.per-element", ("per-element closed form",)),
-    ("derive", "evidence.rational-points", ("random points",)),
-    ("derive", "artifact.matrix-form", ("matrix form",)),
-    ("derive", "generic.instantiated", ("symbolic-size closed form, instantiated",)),
-    ("generic", "generic.score-gradient", ("∂L_i/∂s_ij", "closed form")),
-    ("generic", "generic.full-gradient", ("whole loss",)),
-    ("generic", "generic.chain-rule", ("chain rule",)),
-    ("generic", "generic.cases", ("recombine",)),
-    ("generic", "generic.regularizer", ("∂R/∂",)),
-    ("generic", "generic.matrix-form", ("matrix expression",)),
-    ("generic", "generic.bias", ("bias",)),
-)
-
-
-def claim_id(claim, source: str, used: Iterable[str] = ()) -> str:
-    """The claim's id: its own ``id`` when it has one, else recognised by its statement's words
-    (ids in ``used`` are taken)."""
-    own = getattr(claim, "id", None)
-    if own:
-        return own
-    for src, cid, words in LEGACY_WORDS:
-        if src == source and cid not in used and all(w in claim.statement for w in words):
-            return cid
-    return ""
-
 
 def identify(claims: Iterable[Claim], source: str) -> list[tuple[str, Claim]]:
-    """(id, claim) for each claim; a claim no id fits gets ``source.claimN``."""
+    """(id, claim) for each claim: its own ``id``; a claim without one (or a repeated id) gets
+    ``source.claimN``."""
     out: list[tuple[str, Claim]] = []
     used: set[str] = set()
     for n, claim in enumerate(claims, 1):
-        cid = claim_id(claim, source, used)
+        cid = claim.id
         if not cid or cid in used:
             cid = f"{source}.claim{n}"
         used.add(cid)
@@ -103,16 +87,35 @@ def identify(claims: Iterable[Claim], source: str) -> list[tuple[str, Claim]]:
     return out
 
 
-def proved_relations(cid: str, claim, d, g) -> list[tuple[sp.Basic, sp.Basic]]:
-    """The relations (lhs, rhs) claim ``cid`` proved: its own ``lhs``/``rhs`` when it carries
-    them, else the fields of the concrete derivation ``d`` and the symbolic-size ``g`` it is about."""
-    lhs, rhs = getattr(claim, "lhs", None), getattr(claim, "rhs", None)
-    if lhs is not None and rhs is not None:
-        return [(lhs, rhs)]
+def proved_relations(cid: str, claim: Claim, d, g) -> list[tuple[sp.Basic, sp.Basic]]:
+    """The relations (lhs, rhs) claim ``cid`` proved, as the report names them: the quantity the
+    claim is about, equal to the claim's own proven expression (``claim.rhs``, or ``claim.lhs`` where
+    that is the side the report displays) at symbolic size; at concrete size, the field of the
+    concrete derivation ``d`` the claim compared (its ``lhs``/``rhs`` are matrices in other symbols)."""
+    if g is not None and claim.lhs is not None and claim.rhs is not None:
+        weight = g.weight
+        dL_dw = sp.Derivative(L_total, weight)
+        own = {
+            "symbolic.score-gradient": [(sp.Derivative(L_i, s[g.forms.i, j]), claim.rhs)],
+            "symbolic.chain-rule": [
+                (sp.Derivative(s[g.forms.i, q], weight), g.score_partial),
+                (sp.Derivative(L_i, weight), claim.rhs),
+                (dL_dw, g.full),
+            ],
+            "symbolic.cases": [(sp.Derivative(L_i, weight), claim.lhs)],
+            "symbolic.regularizer": [(sp.Derivative(R_total, weight), claim.rhs)],
+            "symbolic.full-gradient": [(dL_dw, claim.rhs)],
+            "symbolic.matrix-form": [(g.matrix.lhs, g.matrix.rhs), (dL_dw, claim.rhs)],
+            "symbolic.bias": [(sp.Derivative(L_total, weight.xreplace({u: D})), claim.rhs)],
+        }.get(cid)
+        if own is not None:
+            return own
     return _fields(cid, d, g)
 
 
 def _fields(cid: str, d, g) -> list[tuple[sp.Basic, sp.Basic]]:
+    """The relations of a claim that carries no expression of the report's quantity: the concrete
+    derivation's fields, the symbolic-size matrix form, and the report's own checks."""
     p = d.concrete()
     mf = matrix_form(d.loss, d.conventions).gradient
     concrete_scores = [
@@ -123,32 +126,19 @@ def _fields(cid: str, d, g) -> list[tuple[sp.Basic, sp.Basic]]:
     if cid == "closed-form.score-gradient":
         closed = closed_score_gradient(p)
         return [(lhs, closed[n // p.C, n % p.C]) for n, (lhs, _) in enumerate(concrete_scores)]
-    if cid == "routes.direct":
+    if cid == "derivative.routes-agree":
         return concrete_scores
     if cid == "closed-form.per-element":
         return [(sp.Derivative(L_total, p.weight(u, v)), d.closed_form[u, v] if d.conventions.layout == "XW"
                  else d.closed_form[v, u]) for u in range(p.features) for v in range(p.C)]  # fmt: skip
-    if cid in ("artifact.matrix-form", "evidence.rational-points", "report.float", "report.vectorized"):
+    matrix_claims = ("closed-form.matrix-weights", "evidence.random-points", "report.float-reference")
+    if cid in (*matrix_claims, "report.vectorized-float") or cid.startswith("artifact."):
         return [(mf.lhs, mf.rhs)]
     if g is None:
         return []
-    weight = g.weight
-    dLi_dw = sp.Derivative(L_i, weight)
+    weight = g.weight  # the report's own checks, which carry no expressions
     table = {
-        "generic.score-gradient": [(sp.Derivative(L_i, s[g.forms.i, j]), g.forms.score_gradient)],
-        "generic.chain-rule": [
-            (sp.Derivative(s[g.forms.i, q], weight), g.score_partial),
-            (dLi_dw, g.element),
-            (sp.Derivative(L_total, weight), g.full),
-        ],
-        "generic.cases": [(dLi_dw, g.element)],
-        "generic.regularizer": [(sp.Derivative(R_total, weight), g.reg_gradient)],
-        "generic.full-gradient": [(sp.Derivative(L_total, weight), g.full)],
-        "generic.matrix-form": [(g.matrix.lhs, g.matrix.rhs), (sp.Derivative(L_total, weight), g.full)],
-        "generic.bias": []
-        if g.bias_entry is None
-        else [(sp.Derivative(L_total, weight.xreplace({u: D})), g.bias_entry)],
-        "report.scores": [(sp.Derivative(s[g.forms.i, q], weight), g.score_partial)],
+        "report.score-derivative": [(sp.Derivative(s[g.forms.i, q], weight), g.score_partial)],
         "report.regularizer": [(sp.Derivative(R_total, weight), g.reg_gradient)],
     }
     return table.get(cid, [])

@@ -62,6 +62,7 @@ def report_evidence(d) -> list[Evidence]:
         bool(ok),
         "SymPy differentiation of each score s_ij = Σ_k x_ik w_kj in each weight",
         sizes,
+        id="report.score-derivative",
     )
     coef = 2 * d.conventions.reg.coefficient
     reg_ok = all(
@@ -74,14 +75,15 @@ def report_evidence(d) -> list[Evidence]:
         bool(reg_ok),
         "SymPy differentiation of R(W) in each weight",
         sizes,
+        id="report.regularizer",
     )
-    out = [Evidence("report.scores", scores, "report")]
+    out = [Evidence("report.score-derivative", scores, "report")]
     if coef != 0:
         out.append(Evidence("report.regularizer", reg, "report"))
-    out.append(Evidence("report.float", float_claim(d), "report"))
+    out.append(Evidence("report.float-reference", float_claim(d), "report"))
     vectorized = vectorized_claim(d)
     if vectorized is not None:
-        out.append(Evidence("report.vectorized", vectorized, "report"))
+        out.append(Evidence("report.vectorized-float", vectorized, "report"))
     return out
 
 
@@ -119,6 +121,7 @@ def float_claim(d, points: int = FLOAT_POINTS, seed: int = 0) -> Claim:
         worst <= FLOAT_TOLERANCE,
         "floating point (float64) at random normal W, X and λ",
         f"{points} points, {_difference(worst)}",
+        id="report.float-reference",
     )
 
 
@@ -157,6 +160,7 @@ def vectorized_claim(d, points: int = FLOAT_POINTS, seed: int = 1) -> Claim | No
                 False,
                 "floating point (float64)",
                 f"it raised {type(exc).__name__}: {exc}",
+                id="report.vectorized-float",
             )
         want = d.numpy_gradient(W, X, reg=reg, delta=1.0 if c.delta == DELTA else None)
         worst = max(worst, float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want)))))
@@ -165,6 +169,7 @@ def vectorized_claim(d, points: int = FLOAT_POINTS, seed: int = 1) -> Claim | No
         worst <= FLOAT_TOLERANCE,
         "floating point (float64) at random normal W, X and λ",
         f"{points} points, {_difference(worst)}",
+        id="report.vectorized-float",
     )
 
 
@@ -187,6 +192,8 @@ def build(d, *, implementation=None, generic=None) -> Report:
     evidence += [Evidence(cid, cl, "generic") for cid, cl in identify(g.claims, "generic")]
     show = _Shower(c.layout)
     mf = matrix_form(loss, c)
+    #: the proven code of the boxed matrix form (numpy_gradient/numpy_loss, the vectorized function, …)
+    code_claims = tuple(e.key for e in evidence if e.key.startswith("artifact.") and e.key != "artifact.matrix-form")
     sections: list[Section] = []
 
     # 1. definition
@@ -226,32 +233,36 @@ def build(d, *, implementation=None, generic=None) -> Report:
         "**Step 1: the per-sample loss in its scores.** Fix a sample $i$. " + _step1_words(d),
         show(
             sp.Eq(dLi_ds, Cases.split(shown_cases, J, Y_BASE[I]), evaluate=False),
-            "generic.score-gradient",
+            "symbolic.score-gradient",
             "closed-form.score-gradient",
         ),  # fmt: skip
         "**Step 2: the scores in the weights.** Each score is linear in the weights, and only the "
         f"scores of class $v$ contain ${show.inline(w_uv)}$:",
         show(
             sp.Eq(sp.Derivative(S_BASE[I, Q], w_uv), g.score_partial, evaluate=False),
-            "generic.chain-rule",
-            "report.scores",
+            "symbolic.chain-rule",
+            "report.score-derivative",
         ),  # fmt: skip
         "**Step 3: the chain rule.** Summing over the samples and their scores, only $q = v$ survives"
         + (", and the regularizer contributes its own derivative:" if has_reg else ":"),
-        show(chain, "generic.full-gradient", "generic.chain-rule", "routes.direct", "report.scores"),
+        show(
+            chain, "symbolic.full-gradient", "symbolic.chain-rule", "derivative.routes-agree", "report.score-derivative"
+        ),
     ]
     if has_reg:
-        reg_claims = ("generic.regularizer", "report.regularizer")
+        reg_claims = ("symbolic.regularizer", "report.regularizer")
         der.blocks.append(show(sp.Eq(dR, g.reg_gradient, evaluate=False), *reg_claims))
     der.blocks += [
         "**Step 4: the cases $v \\ne y_i$ and $v = y_i$.** One sample's contribution to "
         f"${show.inline(w_uv)}$:",
         show(sp.Eq(dLi_dw, Cases(g.cases["other"], g.cases["label"], V, Y_BASE[I]), evaluate=False),
-             "generic.cases", "closed-form.per-element"),  # fmt: skip
+             "symbolic.cases", "closed-form.per-element"),  # fmt: skip
         f"**Step 5: the matrix form.** Collect $\\partial L_i/\\partial s_{{ij}}$ in the $N \\times C$ matrix "
         f"${show.inline(mf.G)}$ (row $i$, column $j$); the chain rule for all entries at once is one product:",
-        show(mf.gradient, "artifact.matrix-form", "generic.matrix-form", "evidence.rational-points", "report.float",
-             *(("report.vectorized",) if any(e.key == "report.vectorized" for e in evidence) else ()), boxed=True),
+        show(mf.gradient, "artifact.matrix-form", "closed-form.matrix-weights", "symbolic.matrix-form",
+             "evidence.random-points", "report.float-reference",
+             *(("report.vectorized-float",) if any(e.key == "report.vectorized-float" for e in evidence) else ()),
+             *code_claims, boxed=True),
         show(sp.Eq(mf.G[I, J], dLi_ds, evaluate=False), definition="definition.weights"),
         _matrix_words(d, mf, show),
     ]  # fmt: skip
@@ -317,14 +328,14 @@ def _shown(loss, expr: sp.Expr) -> sp.Expr:
 #: steps of the symbolic-size derivation, by the start of their title: the claims that prove them
 #: (the first is the one whose relation the step shows); steps not listed are definitions, shown above
 INDEX_STEPS = (
-    ("∂L_i/∂s_ij", ("generic.score-gradient",)),
-    ("the scores in the weights", ("generic.chain-rule",)),
-    ("chain rule", ("generic.chain-rule",)),
-    ("cases v", ("generic.cases", "generic.chain-rule")),
-    ("regularizer", ("generic.regularizer",)),
-    ("full gradient", ("generic.full-gradient", "generic.chain-rule", "generic.regularizer")),
-    ("bias", ("generic.bias",)),
-    ("matrix form", ("generic.matrix-form",)),
+    ("∂L_i/∂s_ij", ("symbolic.score-gradient",)),
+    ("the scores in the weights", ("symbolic.chain-rule",)),
+    ("chain rule", ("symbolic.chain-rule",)),
+    ("cases v", ("symbolic.cases", "symbolic.chain-rule")),
+    ("regularizer", ("symbolic.regularizer",)),
+    ("full gradient", ("symbolic.full-gradient", "symbolic.chain-rule", "symbolic.regularizer")),
+    ("bias", ("symbolic.bias",)),
+    ("matrix form", ("symbolic.matrix-form",)),
 )
 
 
@@ -477,7 +488,7 @@ def _concrete_section(d, show: _Shower) -> Section:
             f"$y = ({', '.join(map(str, p.y))})$ and differentiated it with SymPy. For sample "
             f"${i}$ (label $y_{i} = {yi}$), the derivatives in its scores, exactly as derived "
             "and simplified:",
-            show(rows, "routes.direct", "closed-form.score-gradient"),
+            show(rows, "derivative.routes-agree", "closed-form.score-gradient"),
             "They are the cases of step 1 with $j$ and $y_i$ filled in; the same holds for every "
             "sample and every label pattern (see the evidence below).",
         ],
