@@ -2,7 +2,8 @@
 (``grammar.lark``), give its names a meaning from the note's own definitions, and prove or refute
 each claim against symderiv's derivations.
 
->>> >>> note = r'''
+>>> import symderiv
+>>> note = r'''
 ... $$L_i = \\sum_{j \\ne y_i} \\max(0, s_j - s_{y_i} + \\Delta)$$
 ...
 ... $$\\frac{\\partial L_i}{\\partial s_{y_i}} = \\sum_{j \\ne y_i} \\mathbb{1}(s_j - s_{y_i} + \\Delta > 0)$$
