@@ -18,8 +18,8 @@ from functools import lru_cache
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..algebra.functions import excluded_sums
-from ..algebra.index import C, D, N, a, b, i, j, k, l, q, s, u, v, w, x, y
+from ..algebra.functions import ArgMaxOther, MaxOther, excluded_sums
+from ..algebra.index import C, D, N, a, b, i, j, k, l, q, r, s, u, v, w, x, y
 from ..algebra.normal_form import Normalizer, RewriteRule, valid_rules
 from ..conventions import LAMBDA, Conventions
 from ..losses import Loss
@@ -50,6 +50,16 @@ class GenericIndexing:
     def cases(self, j_, other, label):
         d = sp.KroneckerDelta(j_, self.label)
         return other * (1 - d) + label * d
+
+    def max_other(self, f):
+        return MaxOther(f(r), r, self.label, C - 1)
+
+    def argmax_other(self, f, j_):
+        return ArgMaxOther(j_, f(r), r, self.label, C - 1)
+
+    @property
+    def classes(self):
+        return C
 
 
 class Row:
@@ -89,8 +99,8 @@ class GenericForms:
 def generic_forms(loss: Loss, conventions: Conventions) -> GenericForms:
     """L_i and the closed form of ∂L_i/∂s_ij in index notation, for ``loss``."""
     ix = GenericIndexing(y[i])
-    sample = loss.sample(Row(), y[i], conventions.delta, ix)
-    closed = loss.score_gradient(Row(), y[i], j, conventions.delta, ix)
+    sample = loss.bind(loss.sample(Row(), y[i], conventions.delta, ix), conventions.hyper)
+    closed = loss.bind(loss.score_gradient(Row(), y[i], j, conventions.delta, ix), conventions.hyper)
     return GenericForms(loss, conventions, sample, closed)
 
 
@@ -109,12 +119,17 @@ def _index_range(index: sp.Expr, feature_hi: sp.Expr) -> tuple[sp.Expr, sp.Expr]
     return None
 
 
+def _has_free(e: sp.Expr, indices: set) -> bool:
+    """Whether ``e`` depends on one of ``indices`` (an index bound by a sum inside ``e`` does not count)."""
+    return bool(e.free_symbols & indices)
+
+
 def _split_sum(e: sp.Sum) -> sp.Expr:
     indices = {lim[0] for lim in e.limits}
     out = []
     for term in sp.Add.make_args(sp.expand_mul(e.function)):
-        inside = [f for f in sp.Mul.make_args(term) if f.has(*indices)]
-        outside = [f for f in sp.Mul.make_args(term) if not f.has(*indices)]
+        inside = [f for f in sp.Mul.make_args(term) if _has_free(f, indices)]
+        outside = [f for f in sp.Mul.make_args(term) if not _has_free(f, indices)]
         count = sp.Mul(*[hi - lo + 1 for _, lo, hi in e.limits])
         out.append(sp.Mul(*outside) * (sp.Sum(sp.Mul(*inside), *e.limits) if inside else count))
     return sp.Add(*out)
@@ -125,7 +140,7 @@ def _is_splittable(e: sp.Expr) -> bool:
         return False
     indices = {lim[0] for lim in e.limits}
     expanded = sp.expand_mul(e.function)
-    return expanded.is_Add or any(not f.has(*indices) for f in sp.Mul.make_args(expanded))
+    return expanded.is_Add or any(not _has_free(f, indices) for f in sp.Mul.make_args(expanded))
 
 
 def _summable_delta(e: sp.Expr, feature_hi: sp.Expr):
@@ -170,7 +185,8 @@ def index_rules(feature_hi: sp.Expr) -> tuple[RewriteRule, ...]:
     def delta_sum(e: sp.Sum) -> sp.Expr:
         pos, delta, target = _summable_delta(e, feature_hi)
         idx = e.limits[pos][0]
-        body = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if f is not delta]).xreplace({idx: target})
+        # subs, not xreplace: a sum inside that binds the same index keeps it
+        body = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if f is not delta]).subs(idx, target)
         rest = e.limits[:pos] + e.limits[pos + 1 :]
         return sp.Sum(body, *rest) if rest else body
 
