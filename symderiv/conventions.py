@@ -74,7 +74,7 @@ class OptionSpec:
     multiple: bool = False  # the option may be repeated (``--hyper epsilon=0.1 --hyper …``)
 
 
-#: the six conventions, in the order of :class:`Conventions`; every command line option and the
+#: the conventions, in the order of :class:`Conventions`; every command line option and the
 #: pytest marker are built from this table (a command may override a default or the help)
 CONVENTION_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("layout", "XW", "XW: X is N×D, W is D×C; WX: W is C×D, X is D×N", tuple(LAYOUTS)),
@@ -83,6 +83,13 @@ CONVENTION_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("bias", False, "the bias trick: append a constant-1 feature", flag=True),
     OptionSpec("delta", None, "margin Δ (default: symbolic)"),
     OptionSpec("kink", "0", "value of 1[m > 0] at m = 0"),
+    OptionSpec(
+        "hyper",
+        (),
+        "a loss's own hyperparameter as NAME=VALUE, e.g. epsilon=0.1 (repeatable; default: symbolic, "
+        "or the loss's declared default where a number is needed)",
+        multiple=True,
+    ),
 )
 
 #: the names of the conventions (the fields of :class:`Conventions`)

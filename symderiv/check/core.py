@@ -32,6 +32,7 @@ def check_gradient(
     reduction: str = "mean",
     bias: bool = False,
     kink: object = 0,
+    hyper: object = None,
     data: tuple | dict | None = None,
     timeout: float = 10.0,
     seed: int = 0,
@@ -46,7 +47,8 @@ def check_gradient(
     L = (1/N) Σ L_i + R) or "sum"; ``bias=True`` (symderiv appending the constant-1 feature) is not
     supported — X with its ones column is just data. ``kink`` (the value of 1[m > 0] at m = 0) may be
     any value in [0, 1]: at a kink the check accepts every subgradient, so it needs none. ``delta`` is the margin Δ,
-    ``layout`` "XW" (X is N×D, W is D×C) or "WX" (W is C×D, X is D×N).
+    ``layout`` "XW" (X is N×D, W is D×C) or "WX" (W is C×D, X is D×N). ``hyper`` gives the loss's own
+    hyperparameters (``{"epsilon": 0.2}`` for label smoothing); those not given take their declared defaults.
 
     Without ``data`` the function is called on the standard probes (shapes with D < C, D = C,
     D > C, repeated and distinct labels, N = 1, λ = 0 and λ > 0, margins exactly 0, scores near
@@ -78,6 +80,7 @@ def check_gradient(
         raise InputError(f"the margin Δ must be finite, not {delta}")
     if reduction not in ("mean", "sum"):
         raise InputError(f"unknown reduction {reduction!r}: choose mean (cs231n) or sum")
+    hyper_values = tuple(sorted(definition.numbers(definition.hyper(hyper)).items()))  # every one a number
     Conventions(kink=kink)  # a kink outside [0, 1] is no subgradient: refuse it like derive does
     if bias:
         raise NotSupportedError(
@@ -106,7 +109,7 @@ def check_gradient(
     # 2. the user's function runs in a child process while the truth is derived here
     running = runner.Running(target, calls, timeout)
     try:
-        truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction)
+        truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction, hyper_values)
     except BaseException:
         running.finish_quietly()
         raise
@@ -163,6 +166,7 @@ def check_gradient(
         },
         printed=printed,
         notes=notes,
+        hyper=dict(hyper_values),
     )
 
 

@@ -72,6 +72,7 @@ class CheckResult:
     seconds: dict = field(default_factory=dict)
     printed: str = ""
     notes: list[str] = field(default_factory=list)
+    hyper: dict = field(default_factory=dict)  # the loss's own hyperparameters the check used
 
     @property
     def passed(self) -> bool:
@@ -87,6 +88,7 @@ class CheckResult:
             "regularizer": self.regularizer,
             "delta": self.delta,
             "reduction": self.reduction,
+            **({"hyper": self.hyper} if self.hyper else {}),
         }
 
     def to_dict(self) -> dict:
@@ -114,6 +116,7 @@ class CheckResult:
     def report(self) -> str:
         """The short human report."""
         head = f"{self.function}: {self.loss}, layout {self.layout}, Δ = {self.delta:g}"
+        head += "".join(f", {name} = {value:g}" for name, value in self.hyper.items())
         lines = []
         if self.passed:
             reg = REGULARIZER_TEXT[self.regularizer or "none"]

@@ -51,8 +51,19 @@ MAX_GENERATOR_ENTRIES = 2_000_000
 
 
 @lru_cache(maxsize=128)
-def derivation(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int, reduction: str = "mean"):
-    """A proved derivation (symbolic Δ, regularizer λΣW², ``reduction`` over samples), cached."""
+def derivation(
+    loss: str,
+    D: int,
+    C: int,
+    N: int,
+    y: tuple[int, ...],
+    layout: str,
+    kink: int,
+    reduction: str = "mean",
+    hyper: tuple = (),
+):
+    """A proved derivation (symbolic Δ, regularizer λΣW², ``reduction`` over samples, the loss's
+    hyperparameters at ``hyper``), cached."""
     d = derive(
         loss,
         reduction=reduction,
@@ -64,6 +75,7 @@ def derivation(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: st
         regularizer="l2",
         delta=None,
         kink=kink,
+        hyper=hyper,
         all_labels=False,
         points=0,
     )
@@ -83,9 +95,10 @@ class DerivedSource:
     N: int
     y: tuple[int, ...]
     reduction: str = "mean"
+    hyper: tuple = ()  # the loss's hyperparameters, every one a number
 
     def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
-        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, kink, self.reduction)
+        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, kink, self.reduction, self.hyper)
         D = W.shape[0]
         Wp = np.zeros((self.D, self.C))
         Wp[:D] = W
@@ -101,7 +114,7 @@ class DerivedSource:
     def kink_matters(self) -> bool:
         """Whether the derived gradient still holds an indicator 1[m > 0] (the squared hinge's does
         not: max(0, m)·1[m > 0] is max(0, m), continuous, so its kinks need no second derivation)."""
-        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, 0, self.reduction)
+        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, 0, self.reduction, self.hyper)
         return bool(d.gradient.has(Step))
 
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
@@ -117,6 +130,7 @@ class DerivedSource:
             reduction=self.reduction,
             delta=None,
             kink=0,
+            hyper=self.hyper,
             all_labels=False,
             points=0,
         )
@@ -131,9 +145,10 @@ class VectorizedSource:
     layout: str
     y: np.ndarray
     reduction: str = "mean"
+    hyper: tuple = ()
 
     def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
-        f = _vectorized(self.loss, self.layout, float(delta), kink, self.reduction)
+        f = _vectorized(self.loss, self.layout, float(delta), kink, self.reduction, self.hyper)
         if self.layout == "WX":
             loss, grad = f(W.T, X.T, self.y, reg)
             return float(loss), np.asarray(grad, dtype=float).T
@@ -148,8 +163,10 @@ class VectorizedSource:
 
 
 @lru_cache(maxsize=32)
-def _vectorized(loss: str, layout: str, delta: float, kink: int, reduction: str):
-    options: dict[str, Any] = dict(layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta)
+def _vectorized(loss: str, layout: str, delta: float, kink: int, reduction: str, hyper: tuple = ()):
+    options: dict[str, Any] = dict(
+        layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta, hyper=hyper
+    )
     if kink == 0:
         return numpy_function(loss, **options)
     try:
@@ -292,19 +309,22 @@ class Truth:
 
 
 def compute_truths(
-    loss, probes: list[Probe], layout: str, delta: float, reduction: str = "mean"
+    loss, probes: list[Probe], layout: str, delta: float, reduction: str = "mean", hyper: tuple = ()
 ) -> tuple[list[Truth], float]:
-    """The truth at every probe, and the seconds it took."""
+    """The truth at every probe, and the seconds it took (``hyper``: the loss's hyperparameters, as numbers)."""
     start = time.perf_counter()
     out = []
     for p in probes:
-        out.append(Truth(p, source_for(loss, p, layout, reduction), float(delta), loss.kinky).compute())
+        out.append(Truth(p, source_for(loss, p, layout, reduction, hyper), float(delta), loss.kinky).compute())
     return out, time.perf_counter() - start
 
 
-def source_for(loss, p: Probe, layout: str, reduction: str = "mean") -> DerivedSource | VectorizedSource:
+def source_for(
+    loss, p: Probe, layout: str, reduction: str = "mean", hyper: tuple = ()
+) -> DerivedSource | VectorizedSource:
+    labels = tuple(int(v) for v in p.y)
     if not p.user_data:
-        return DerivedSource(loss.name, layout, max(D_MAX, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction)
+        return DerivedSource(loss.name, layout, max(D_MAX, p.N), p.C, p.N, labels, reduction, hyper)
     if max(p.D, p.N) * p.C * p.N <= SMALL:  # the derivation has max(D, N) features (see score_gradient)
-        return DerivedSource(loss.name, layout, max(p.D, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction)
-    return VectorizedSource(loss.name, layout, p.y, reduction)
+        return DerivedSource(loss.name, layout, max(p.D, p.N), p.C, p.N, labels, reduction, hyper)
+    return VectorizedSource(loss.name, layout, p.y, reduction, hyper)

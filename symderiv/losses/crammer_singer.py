@@ -100,8 +100,7 @@ CRAMMER_SINGER = register(
         correct_class_term=None,
         latex={
             "sample": r"L_i = \max\left(0,\; \Delta + \max_{j \ne y_i} s_j - s_{y_i}\right)",
-            "ds_other": r"\mathbb{1}\left[m_i > 0\right] a_j,\quad a_j = \mathbb{1}\left[j = "
-            r"\operatorname{argmax}_{k \ne y_i} s_k\right]",
+            "ds_other": r"\mathbb{1}\left[m_i > 0\right] a_j",
             "ds_label": r"-\mathbb{1}\left[m_i > 0\right]",
             "weights": r"G_{ij} = \mathbb{1}\left[m_i > 0\right]\left(a_{ij} - \mathbb{1}\left[j = y_i\right]\right)",
         },

@@ -28,7 +28,7 @@ SMOOTHING = Hyperparameter(
     name="epsilon",
     symbol=EPSILON,
     default=0.1,
-    words="label smoothing ε: the weight of the uniform distribution in the target",
+    words="label smoothing, the weight of the uniform distribution in the target",
     low=0.0,
     high=1.0,
 )

@@ -117,7 +117,7 @@ def float_claim(d, points: int = FLOAT_POINTS, seed: int = 0) -> Claim:
         if c.bias:
             Xr = np.hstack([Xr, np.ones((p.N, 1))])
         Wr = W if c.layout == "XW" else W.T
-        _, ref = d.loss.reference(Wr, Xr, y, delta, float(c.kink))
+        _, ref = d.loss.reference(Wr, Xr, y, delta, float(c.kink), **d.loss.numbers(c.hyper))
         want = scale * ref + coef * reg * Wr
         if c.layout == "WX":
             want = want.T
@@ -558,6 +558,10 @@ def _subtitle(d) -> str:
         parts.append(r"$\Delta$ symbolic" if c.delta == DELTA else f"$\\Delta = {sp.latex(c.delta)}$")
     if d.loss.kinky:
         parts.append(f"${INDICATOR}[0] = {sp.latex(c.kink)}$")
+    fixed = dict(c.hyper)
+    for h in d.loss.hyperparameters:
+        symbol = sp.latex(h.symbol)
+        parts.append(f"${symbol} = {sp.latex(fixed[h.name])}$" if h.name in fixed else f"${symbol}$ symbolic")
     return ", ".join(parts)
 
 
@@ -619,6 +623,15 @@ def _conventions_paragraph(d, nt: Notation) -> str:
             if c.delta == DELTA
             else f"**Margin:** $\\Delta = {sp.latex(c.delta)}$."
         )
+    fixed = dict(c.hyper)
+    for h in d.loss.hyperparameters:  # the loss's own, with its own words
+        symbol = sp.latex(h.symbol)
+        value = (
+            f"${symbol} = {sp.latex(fixed[h.name])}$"
+            if h.name in fixed
+            else f"${symbol}$ is kept as a symbol (NumPy code uses ${symbol} = {h.default:g}$ unless told otherwise)"
+        )
+        out.append(f"**Hyperparameter ${symbol}$** ({h.words}): {value}.")
     smooth_gradient = r"\mathbb{1}" not in d.loss.latex.get("ds_other", "") + d.loss.latex.get("ds_label", "")
     if d.loss.kinky and smooth_gradient:
         out.append(
