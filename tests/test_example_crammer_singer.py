@@ -64,11 +64,22 @@ def squared_cs_by_loops(W, X, y, delta):
 
 @pytest.mark.parametrize("layout,bias,reduction", [("XW", False, "mean"), ("WX", True, "sum")])
 def test_example_numpy_matches_loops(ex, layout, bias, reduction):
-    d = symderiv.derive("crammer-singer-squared", D=2, C=3, N=3, y=[0, 2, 2], layout=layout, bias=bias,
-                        reduction=reduction, delta=1, regularizer="none")  # fmt: skip
+    d = symderiv.derive(
+        "crammer-singer-squared",
+        D=2,
+        C=3,
+        N=3,
+        y=[0, 2, 2],
+        layout=layout,
+        bias=bias,
+        reduction=reduction,
+        delta=1,
+        regularizer="none",
+    )
     assert d.proved
-    f = symderiv.numpy_function("crammer-singer-squared", layout=layout, bias=bias, reduction=reduction,
-                                regularizer="none")  # fmt: skip
+    f = symderiv.numpy_function(
+        "crammer-singer-squared", layout=layout, bias=bias, reduction=reduction, regularizer="none"
+    )
     rng = np.random.default_rng(5)
     for _ in range(5):
         X = rng.normal(size=(3, 2))  # N×D
@@ -117,17 +128,25 @@ def max_score_gradient(s, y, j, delta, ix):
 def max_weights(S, y, delta):
     N, C = S.shape
     return sp.Matrix(
-        N, C, lambda i, j: max_score_gradient([S[i, k] for k in range(C)], y[i], j, delta,
-                                              symderiv.losses.ConcreteIndexing(C, y[i]))
-    )  # fmt: skip
+        N,
+        C,
+        lambda i, j: max_score_gradient(
+            [S[i, k] for k in range(C)], y[i], j, delta, symderiv.losses.ConcreteIndexing(C, y[i])
+        ),
+    )
 
 
 def _max_loss():
     cs = symderiv.losses.get("crammer-singer")
     return symderiv.Loss(
-        **{**cs.__dict__, "name": "cs-max", "sample": max_sample,
-           "score_gradient": max_score_gradient, "weights": max_weights}
-    )  # fmt: skip
+        **{
+            **cs.__dict__,
+            "name": "cs-max",
+            "sample": max_sample,
+            "score_gradient": max_score_gradient,
+            "weights": max_weights,
+        }
+    )
 
 
 def test_crammer_singer_with_sympy_max_off_ties():

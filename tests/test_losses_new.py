@@ -126,18 +126,44 @@ CS_CASES = [  # (D, C, N, y, layout, bias, regularizer, reduction, delta, kink)
 
 @pytest.mark.parametrize("D,C,N,y,layout,bias,regularizer,reduction,delta,kink", CS_CASES)
 def test_cs_concrete_proved_and_numpy_matches_loops(D, C, N, y, layout, bias, regularizer, reduction, delta, kink):
-    d = symderiv.derive("crammer-singer", D=D, C=C, N=N, y=y, layout=layout, bias=bias, regularizer=regularizer,
-                        reduction=reduction, delta=delta, kink=kink)  # fmt: skip
+    d = symderiv.derive(
+        "crammer-singer",
+        D=D,
+        C=C,
+        N=N,
+        y=y,
+        layout=layout,
+        bias=bias,
+        regularizer=regularizer,
+        reduction=reduction,
+        delta=delta,
+        kink=kink,
+    )
     assert d.proved is True, "\n".join(c.line() for c in d.claims)
-    f = symderiv.numpy_function("crammer-singer", layout=layout, bias=bias, regularizer=regularizer,
-                                reduction=reduction, delta=1.3 if delta is None else delta, kink=kink)  # fmt: skip
+    f = symderiv.numpy_function(
+        "crammer-singer",
+        layout=layout,
+        bias=bias,
+        regularizer=regularizer,
+        reduction=reduction,
+        delta=1.3 if delta is None else delta,
+        kink=kink,
+    )
     rng = np.random.default_rng(D + 10 * C + 100 * N)
     dv = 1.3 if delta is None else float(sp.Rational(str(delta)))
     for _ in range(3):
         W = rng.normal(size=d.W.shape)
         X = rng.normal(size=(N, D) if layout == "XW" else (D, N))
-        want_loss, want_grad = adapt(lambda Wp, Xp: cs_by_loops(Wp, Xp, y, dv), layout=layout, bias=bias,
-                                     regularizer=regularizer, reduction=reduction, W=W, X=X, reg=0.3)  # fmt: skip
+        want_loss, want_grad = adapt(
+            lambda Wp, Xp: cs_by_loops(Wp, Xp, y, dv),
+            layout=layout,
+            bias=bias,
+            regularizer=regularizer,
+            reduction=reduction,
+            W=W,
+            X=X,
+            reg=0.3,
+        )
         extra = 1.3 if delta is None else None
         np.testing.assert_allclose(d.numpy_gradient(W, X, 0.3, extra), want_grad, rtol=RTOL, atol=ATOL)
         assert d.numpy_loss(W, X, 0.3, extra) == pytest.approx(want_loss, rel=RTOL, abs=ATOL)
@@ -154,8 +180,9 @@ def test_cs_finite_differences_away_from_kinks():
     np.testing.assert_allclose(d.numpy_gradient(W, X, 0.2), fd, rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("kink,want", [("0", [-1.0, 1.0, 0.0, 0.0]), ("1", [-1.0, 0.0, 0.0, 1.0]),
-                                       ("1/2", [-1.0, 0.25, 0.25, 0.5])])  # fmt: skip
+@pytest.mark.parametrize(
+    "kink,want", [("0", [-1.0, 1.0, 0.0, 0.0]), ("1", [-1.0, 0.0, 0.0, 1.0]), ("1/2", [-1.0, 0.25, 0.25, 0.5])]
+)
 def test_cs_exact_values_at_a_three_way_tie(kink, want):
     """Scores (0, 2, 2, 2), label 0: classes 1, 2, 3 tie. κ = 0 gives the first maximiser, κ = 1 the last,
     κ = ½ the running max's shares: class 3 takes over with ½, class 2 with ½·½, class 1 keeps ¼."""
@@ -203,7 +230,9 @@ def test_cs_wrong_closed_form_is_caught():
 # ---------------------------------------------------------------- Crammer–Singer: symbolic size
 
 
-@pytest.mark.parametrize("layout,bias,regularizer,reduction", [("XW", False, "l2", "mean"), ("WX", True, "half-l2", "sum")])
+@pytest.mark.parametrize(
+    "layout,bias,regularizer,reduction", [("XW", False, "l2", "mean"), ("WX", True, "half-l2", "sum")]
+)
 def test_cs_symbolic_size_proved_and_instantiated(layout, bias, regularizer, reduction):
     g = symderiv.derive("crammer-singer", layout=layout, bias=bias, regularizer=regularizer, reduction=reduction)
     assert g.proved, "\n".join(c.line() for c in g.claims)
@@ -227,19 +256,40 @@ def test_cs_symbolic_size_instantiation_tells_losses_apart():
 
 
 @pytest.mark.parametrize("hyper,eps", [(None, 0.1), ({"epsilon": 0.25}, 0.25), (["epsilon=1/3"], 1 / 3)])
-@pytest.mark.parametrize("layout,bias,regularizer,reduction", [("XW", False, "l2", "mean"), ("WX", True, "half-l2", "sum")])
+@pytest.mark.parametrize(
+    "layout,bias,regularizer,reduction", [("XW", False, "l2", "mean"), ("WX", True, "half-l2", "sum")]
+)
 def test_smoothed_proved_and_numpy_matches_loops(hyper, eps, layout, bias, regularizer, reduction):
-    d = symderiv.derive("softmax-smoothed", D=2, C=3, N=3, y=[0, 2, 2], layout=layout, bias=bias,
-                        regularizer=regularizer, reduction=reduction, hyper=hyper)  # fmt: skip
+    d = symderiv.derive(
+        "softmax-smoothed",
+        D=2,
+        C=3,
+        N=3,
+        y=[0, 2, 2],
+        layout=layout,
+        bias=bias,
+        regularizer=regularizer,
+        reduction=reduction,
+        hyper=hyper,
+    )
     assert d.proved is True, "\n".join(c.line() for c in d.claims)
-    f = symderiv.numpy_function("softmax-smoothed", layout=layout, bias=bias, regularizer=regularizer,
-                                reduction=reduction, hyper=hyper)  # fmt: skip
+    f = symderiv.numpy_function(
+        "softmax-smoothed", layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, hyper=hyper
+    )
     rng = np.random.default_rng(2)
     for _ in range(3):
         W = rng.normal(size=d.W.shape)
         X = rng.normal(size=(3, 2) if layout == "XW" else (2, 3))
-        want_loss, want_grad = adapt(lambda Wp, Xp: smoothed_by_loops(Wp, Xp, [0, 2, 2], eps), layout=layout,
-                                     bias=bias, regularizer=regularizer, reduction=reduction, W=W, X=X, reg=0.4)  # fmt: skip
+        want_loss, want_grad = adapt(
+            lambda Wp, Xp: smoothed_by_loops(Wp, Xp, [0, 2, 2], eps),
+            layout=layout,
+            bias=bias,
+            regularizer=regularizer,
+            reduction=reduction,
+            W=W,
+            X=X,
+            reg=0.4,
+        )
         kwargs = {"epsilon": eps} if hyper is None else {}
         np.testing.assert_allclose(d.numpy_gradient(W, X, 0.4, **kwargs), want_grad, rtol=RTOL, atol=ATOL)
         assert d.numpy_loss(W, X, 0.4, **kwargs) == pytest.approx(want_loss, rel=RTOL)
@@ -296,7 +346,7 @@ def test_hyperparameters_are_validated_with_one_line():
 
 # ---------------------------------------------------------------- the command line and the checker
 
-IMPLEMENTATIONS = '''
+IMPLEMENTATIONS = """
 import numpy as np
 
 def cs(W, X, y, reg):
@@ -322,13 +372,14 @@ def smoothed(W, X, y, reg, eps=0.2):
     logp = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
     Q = np.full_like(S, eps / C); Q[np.arange(N), y] += 1 - eps
     return -(Q * logp).sum() / N + reg * np.sum(W * W), X.T @ (np.exp(logp) - Q) / N + 2 * reg * W
-'''
+"""
 
 
 def _cli(*args, cwd=None):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "symderiv", *args], capture_output=True, text=True, env=env,
-                          timeout=300, cwd=cwd)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "symderiv", *args], capture_output=True, text=True, env=env, timeout=300, cwd=cwd
+    )
 
 
 def test_check_cli_for_both_losses(tmp_path):
@@ -382,7 +433,12 @@ def test_derive_codegen_and_report_cli(tmp_path):
 def test_vectorized_generator_refuses_what_it_cannot_express():
     """A max over a term free of the class index is no argmax the generator can place: it refuses."""
     cs = symderiv.losses.get("crammer-singer")
-    odd = symderiv.Loss(**{**cs.__dict__, "name": "max-of-label",
-                           "sample": lambda s, y, delta, ix: symderiv.Pos(delta + ix.max_other(lambda k: s[y]) - s[y])})  # fmt: skip
+    odd = symderiv.Loss(
+        **{
+            **cs.__dict__,
+            "name": "max-of-label",
+            "sample": lambda s, y, delta, ix: symderiv.Pos(delta + ix.max_other(lambda k: s[y]) - s[y]),
+        }
+    )
     with pytest.raises(NotSupportedError):
         symderiv.numpy_function(odd)

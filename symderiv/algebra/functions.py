@@ -211,7 +211,8 @@ class MaxOther(sp.Expr):
     def _eval_derivative(self, x):
         k = _SUM_INDEX if not self.has(_SUM_INDEX) else sp.Dummy("k", integer=True, nonnegative=True)
         return sp.Sum(
-            ArgMaxOther(k, self.body, self.index, self.excluded, self.upper) * sp.diff(self.body.xreplace({self.index: k}), x),
+            ArgMaxOther(k, self.body, self.index, self.excluded, self.upper)
+            * sp.diff(self.body.xreplace({self.index: k}), x),
             (k, 0, self.upper),
         )
 

@@ -1,6 +1,6 @@
 """The symbols of index notation at symbolic size: sample i, classes j, k, q, b, features u, l, a,
-r (bound by a max over classes), the sizes N, C, D, and the indexed scores s, data x, weights w and labels y. The symbolic-size
-derivation and the losses' named quantities (such as softmax's probabilities) share them."""
+r (bound by a max over classes), the sizes N, C, D, and the indexed scores s, data x, weights w and
+labels y. The symbolic-size derivation and the losses' named quantities (such as softmax's probabilities) share them."""
 
 from __future__ import annotations
 

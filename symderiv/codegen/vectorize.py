@@ -305,7 +305,9 @@ class _ToArrays:
             if isinstance(e, MaxOther):
                 return RowMaxOther(body)
             if col is None or e.at != col:
-                raise NotSupportedError(f"vectorized codegen places an argmax indicator on the class axis only: {text(e)}")
+                raise NotSupportedError(
+                    f"vectorized codegen places an argmax indicator on the class axis only: {text(e)}"
+                )
             return ArgMaxOtherArray(body)
         if isinstance(e, sp.KroneckerDelta):
             if col is not None and ctx.is_delta(e, col):
@@ -591,7 +593,9 @@ class _Emitter:
             details.append(f"1[0] = {c.kink}")
         fixed = dict(c.hyper)
         for h in self.loss.hyperparameters if self.loss else ():
-            details.append(f"{h.name} = {fixed[h.name]}" if h.name in fixed else f"{h.name} symbolic (argument {h.name})")
+            details.append(
+                f"{h.name} = {fixed[h.name]}" if h.name in fixed else f"{h.name} symbolic (argument {h.name})"
+            )
         where = "row" if self.xw else "column"
         bias = f"bias trick: a constant-1 feature, W's last {where} holds the bias" if c.bias else "no bias trick"
         origin = getattr(p.forms, "origin", "symderiv.generic")
@@ -828,7 +832,7 @@ ARGMAX_OTHER_HELPER = [
     "",
     "def _argmax_other(V, Y, axis, kink):",
     '    """a_ij = ∂ max_{k≠y_i} V_ik / ∂V_ij: class j takes the running max over the other classes (in',
-    "    increasing order) and keeps it; at a tie 1[0] = kink (0: the first maximiser, 1: the last).\"\"\"",
+    '    increasing order) and keeps it; at a tie 1[0] = kink (0: the first maximiser, 1: the last)."""',
     "    masked = np.where(Y == 1, -np.inf, V)",
     "    before = np.maximum.accumulate(masked, axis=axis)  # running max up to and including each class",
     "    before = np.concatenate([np.full_like(np.take(V, [0], axis=axis), -np.inf),",

@@ -260,7 +260,9 @@ class Derivation:
         for h in self.loss.hyperparameters:
             if h.name in fixed:
                 if h.name in hyper and float(hyper[h.name]) != float(fixed[h.name]):  # type: ignore[arg-type]
-                    raise InputError(f"this derivation fixed {h.name} = {fixed[h.name]}; derive again for another value")
+                    raise InputError(
+                        f"this derivation fixed {h.name} = {fixed[h.name]}; derive again for another value"
+                    )
             else:
                 args.append(_number(f"{h.name} ({h.words})", hyper.get(h.name, h.default)))
         return args

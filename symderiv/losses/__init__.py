@@ -1,6 +1,8 @@
-"""The losses symderiv knows: one file per loss (:mod:`.hinge`, :mod:`.squared_hinge`,
-:mod:`.softmax`, :mod:`.crammer_singer`, :mod:`.softmax_smoothed`), each one :class:`~symderiv.losses.base.Loss` definition registered on import.
-To add a loss, copy one of those files; :mod:`.base` says what each field means."""
+"""The losses symderiv knows: one file per loss (:mod:`.hinge`, :mod:`.squared_hinge`, :mod:`.softmax`,
+:mod:`.crammer_singer`, :mod:`.softmax_smoothed`), each one :class:`~symderiv.losses.base.Loss`
+definition registered on import. To add a loss, copy one of those files (:mod:`.hinge` for a plain
+one, :mod:`.crammer_singer` for a max over classes, :mod:`.softmax_smoothed` for a hyperparameter of
+its own); :mod:`.base` says what each field means."""
 
 from __future__ import annotations
 

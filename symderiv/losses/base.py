@@ -185,7 +185,7 @@ def resolve_hyper(loss: Loss, values: object) -> tuple[tuple[str, sp.Expr], ...]
         pairs = list(values.items())
     else:
         pairs = []
-        for item in values:  # type: ignore[union-attr]
+        for item in values:  # type: ignore[attr-defined]
             if isinstance(item, tuple) and len(item) == 2:
                 pairs.append(item)
                 continue

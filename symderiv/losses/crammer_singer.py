@@ -55,7 +55,7 @@ def crammer_singer_weights(S, y, delta):
         scores = [S[i, k] for k in range(C)]
         active = Step(crammer_singer_margin(scores, y[i], delta, ix))
         for k in range(C):
-            G[i, k] = -active if k == y[i] else active * ix.argmax_other(lambda c: scores[c], k)
+            G[i, k] = -active if k == y[i] else active * ix.argmax_other(scores.__getitem__, k)
     return G
 
 

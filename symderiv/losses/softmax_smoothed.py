@@ -89,8 +89,7 @@ SOFTMAX_SMOOTHED = register(
         "label keeps weight $1 - \\varepsilon$ and the rest, $\\varepsilon$, is spread uniformly over the "
         "$C$ classes, $q_j = (1-\\varepsilon)\\,\\mathbb{1}[j = y_i] + \\varepsilon / C$. The loss is the "
         "cross-entropy $-\\sum_j q_j \\log p_j$; with $\\varepsilon = 0$ it is the softmax loss.",
-        gradient_words="Since $\\sum_j q_j = 1$, the derivative of $-\\sum_j q_j \\log p_j$ in $s_j$ is "
-        "$p_j - q_j$:",
+        gradient_words="Since $\\sum_j q_j = 1$, the derivative of $-\\sum_j q_j \\log p_j$ in $s_j$ is $p_j - q_j$:",
         label_column_hint="the y_i column must get (p_{y_i} − 1 + ε − ε/C)·x_i",
         latex={
             "sample": r"L_i = -\sum_j q_j \log p_j,\quad q_j = (1-\varepsilon)\,\mathbb{1}\left[j = y_i\right] "

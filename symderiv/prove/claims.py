@@ -165,7 +165,9 @@ def prove_score_cases(loss: Loss, conventions: Conventions, C: int, labels: Sequ
         derived = differentiate.sample_gradient(loss, C, label, conventions.delta, conventions.hyper)
         for j in range(C):
             closed = from_sympy_builtins(
-                loss.bind(loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label)), conventions.hyper)
+                loss.bind(
+                    loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label)), conventions.hyper
+                )
             )
             ok &= identical(apply_rules(derived[j], conventions.kink), closed, norm)
     which = (
