@@ -181,11 +181,12 @@ def test_cs_finite_differences_away_from_kinks():
 
 
 @pytest.mark.parametrize(
-    "kink,want", [("0", [-1.0, 1.0, 0.0, 0.0]), ("1", [-1.0, 0.0, 0.0, 1.0]), ("1/2", [-1.0, 0.25, 0.25, 0.5])]
+    "kink,want", [("0", [-1.0, 1.0, 0.0, 0.0]), ("1", [-1.0, 0.0, 0.0, 1.0]), ("1/2", [-1.0, 0.5, 0.25, 0.25])]
 )
 def test_cs_exact_values_at_a_three_way_tie(kink, want):
     """Scores (0, 2, 2, 2), label 0: classes 1, 2, 3 tie. κ = 0 gives the first maximiser, κ = 1 the last,
-    κ = ½ the running max's shares: class 3 takes over with ½, class 2 with ½·½, class 1 keeps ¼."""
+    κ = ½ the running max's shares (from the last class to the first): class 2 takes over from class 3
+    with ½, class 1 from both with ½, so a = (½, ¼, ¼)."""
     d = symderiv.derive("crammer-singer", D=1, C=4, N=1, y=[0], delta=1, kink=kink, regularizer="none", reduction="sum")
     W, X = np.array([[0.0, 2.0, 2.0, 2.0]]), np.array([[1.0]])
     assert d.numpy_gradient(W, X)[0].tolist() == want

@@ -134,37 +134,45 @@ def excluded_sums(expr: sp.Expr) -> sp.Expr:
 # ---------------------------------------------------------------- the max over the other classes
 
 
-def running_max(values: list[sp.Expr]) -> list[sp.Expr]:
-    """[M_1, …, M_m], M_t = max(values[:t]), built from max(0, ·) so that its derivative is made of
-    indicators whose value at a kink is the stated convention κ:
+def running_max(values: list[sp.Expr]) -> sp.Expr:
+    """max(values), built from max(0, ·) so that its derivative is made of indicators whose value at a
+    kink is the stated convention κ. The values are taken from the last to the first, each new one
+    taking over unless the maximum so far is strictly larger:
 
-        M_1 = v_1,   M_t = M_{t−1} + max(0, v_t − M_{t−1})
+        M = v_m,   then for t = m−1, …, 1:   M ← v_t + max(0, M − v_t)        (= max(v_t, M))
+
+    Each earlier value appears once, so the expression grows linearly with the number of values.
 
     >>> running_max([sp.Integer(3), sp.Integer(-1), sp.Integer(5)])
-    [3, 3, 5]
+    5
     """
-    maxima = [values[0]]
-    for value in values[1:]:
-        maxima.append(maxima[-1] + Pos(value - maxima[-1]))
-    return maxima
+    maximum = values[-1]
+    for value in reversed(values[:-1]):
+        maximum = value + Pos(maximum - value)
+    return maximum
 
 
 def argmax_weights(values: list[sp.Expr]) -> list[sp.Expr]:
-    """a_t = ∂ max(values) / ∂ values[t] for :func:`running_max`: value t takes the running max over
-    (1[v_t − M_{t−1} > 0], 1 for the first) and keeps it to the end (Π_{r>t} (1 − 1[v_r − M_{r−1} > 0])).
-    At a tie the indicator's kink value κ decides: κ = 0 gives the first maximiser (as
-    ``numpy.argmax``), κ = 1 the last, and every κ in [0, 1] gives weights a_t ≥ 0 that sum to 1.
+    """a_t = ∂ max(values) / ∂ values[t] for :func:`running_max`: value t takes over from the
+    maximum of the later values with 1 − 1[M_{>t} − v_t > 0] (1 for the last value) and keeps it while
+    every earlier value r < t leaves it, 1[M_{>r} − v_r > 0]. At a tie the indicator's kink value κ
+    decides: κ = 0 gives the first maximiser (as ``numpy.argmax``), κ = 1 the last, and every κ in
+    [0, 1] gives weights a_t ≥ 0 that sum to 1 (a subgradient).
 
     >>> argmax_weights([sp.Integer(1), sp.Integer(4), sp.Integer(2)])
     [0, 1, 0]
     """
-    maxima = running_max(values)
-    takes = [sp.Integer(1)] + [Step(values[t] - maxima[t - 1]) for t in range(1, len(values))]
+    m = len(values)
+    keeps = [sp.Integer(0)] * m  # keeps[t] = 1[max(values[t+1:]) − v_t > 0]: v_t does not take over
+    maximum = values[-1]
+    for t in range(m - 2, -1, -1):
+        keeps[t] = Step(maximum - values[t])
+        maximum = values[t] + Pos(maximum - values[t])
     weights = []
-    for t in range(len(values)):
-        weight = takes[t]
-        for r in range(t + 1, len(values)):
-            weight *= 1 - takes[r]
+    for t in range(m):
+        weight = 1 - keeps[t] if t < m - 1 else sp.Integer(1)
+        for r in range(t):
+            weight *= keeps[r]
         weights.append(weight)
     return weights
 
@@ -182,8 +190,8 @@ def _others(excluded: sp.Expr, upper: sp.Expr) -> list[int] | None:
 class MaxOther(sp.Expr):
     """max_{r ≠ t} f(r) over r = 0 … upper, in index notation (``body`` is f(r), ``index`` the bound r).
 
-    At concrete numbers :meth:`doit` is the :func:`running_max` over the classes in increasing order,
-    so ties follow the kink convention; its derivative in x is Σ_k a_k ∂f(k)/∂x with a_k the
+    At concrete numbers :meth:`doit` is the :func:`running_max` over the classes, so ties follow the
+    kink convention; its derivative in x is Σ_k a_k ∂f(k)/∂x with a_k the
     :class:`ArgMaxOther` indicator of the maximiser."""
 
     def __new__(cls, body, index, excluded, upper):
@@ -206,7 +214,7 @@ class MaxOther(sp.Expr):
     def doit(self, **hints):
         e = self.func(*[a.doit(**hints) for a in self.args]) if hints.get("deep", True) else self
         values = e.values()
-        return e if values is None else running_max(values)[-1]
+        return e if values is None else running_max(values)
 
     def _eval_derivative(self, x):
         k = _SUM_INDEX if not self.has(_SUM_INDEX) else sp.Dummy("k", integer=True, nonnegative=True)

@@ -825,23 +825,23 @@ class _Emitter:
         return meaning
 
 
-#: the argmax weights of max_{k≠y_i} v_ik as the derivation defines them (the running max
-#: M_t = M_{t−1} + max(0, v_t − M_{t−1}) over the other classes in increasing order, its derivative
-#: a_t = 1[v_t − M_{t−1} > 0] · Π_{r>t} (1 − 1[v_r − M_{r−1} > 0]), 1[0] = kink), vectorized
+#: the argmax weights of max_{k≠y_i} v_ik as the derivation defines them
+#: (``symderiv.algebra.functions.argmax_weights``: the classes visited from the last to the first, each
+#: taking the maximum over with 1 − 1[M_{>t} − v_t > 0] and keeping it while every earlier class leaves
+#: it, 1[M_{>r} − v_r > 0], with 1[0] = kink), vectorized
 ARGMAX_OTHER_HELPER = [
     "",
     "def _argmax_other(V, Y, axis, kink):",
-    '    """a_ij = ∂ max_{k≠y_i} V_ik / ∂V_ij: class j takes the running max over the other classes (in',
-    '    increasing order) and keeps it; at a tie 1[0] = kink (0: the first maximiser, 1: the last)."""',
+    '    """a_ij = ∂ max_{k≠y_i} V_ik / ∂V_ij, ties by 1[0] = kink (0: the first maximiser, 1: the last)."""',
     "    masked = np.where(Y == 1, -np.inf, V)",
-    "    before = np.maximum.accumulate(masked, axis=axis)  # running max up to and including each class",
-    "    before = np.concatenate([np.full_like(np.take(V, [0], axis=axis), -np.inf),",
-    "                             np.delete(before, -1, axis=axis)], axis=axis)  # … up to the class before",
-    "    t = V - before",
-    "    takes = np.where(t == 0, kink, t > 0).astype(V.dtype) * (1 - Y)  # the first other class takes it (t = inf)",
-    "    keeps = np.flip(np.cumprod(np.flip(1 - takes, axis=axis), axis=axis), axis=axis)  # Π_{r≥t} (1 − takes_r)",
-    "    keeps = np.concatenate([np.delete(keeps, 0, axis=axis), np.ones_like(np.take(V, [0], axis=axis))], axis=axis)",
-    "    return takes * keeps",
+    "    later = np.flip(np.maximum.accumulate(np.flip(masked, axis=axis), axis=axis), axis=axis)",
+    "    edge = np.full_like(np.take(V, [0], axis=axis), -np.inf)",
+    "    later = np.concatenate([np.delete(later, 0, axis=axis), edge], axis=axis)  # max over k > j, k ≠ y_i",
+    "    t = later - V",
+    "    keeps = np.where(Y == 1, 1.0, np.where(t == 0, kink, t > 0)).astype(V.dtype)  # the last: t = -inf",
+    "    before = np.cumprod(keeps, axis=axis)  # Π_{r≤j} keeps_r",
+    "    before = np.concatenate([np.ones_like(edge), np.delete(before, -1, axis=axis)], axis=axis)  # r < j",
+    "    return (1 - keeps) * before",
 ]
 
 

@@ -63,7 +63,7 @@ class ConcreteIndexing:
         return [k for k in range(self.C) if k != self.label]
 
     def max_other(self, f):
-        return running_max([f(k) for k in self._others()])[-1]
+        return running_max([f(k) for k in self._others()])
 
     def argmax_other(self, f, j):
         if j == self.label:

@@ -6,8 +6,8 @@ A loss with a max over classes, declared like every other loss (see :mod:`.hinge
 field of the :class:`~symderiv.losses.base.Loss` record is for):
 
 * ``sample`` writes the inner max with ``ix.max_other(lambda k: s[k])``. At concrete size that is a
-  running maximum over the other classes in increasing order, built from max(0, ·),
-  M_t = M_{t−1} + max(0, s_{k_t} − M_{t−1}); at symbolic size it is the index-notation
+  running maximum over the other classes from the last to the first, built from max(0, ·),
+  M ← s_k + max(0, M − s_k); at symbolic size it is the index-notation
   max_{r≠y_i} s_ir (``symderiv.algebra.functions.MaxOther``), whose derivative is the argmax
   indicator ``ix.argmax_other``. Either way ties follow the stated kink convention κ: κ = 0 gives
   the gradient to the *first* maximiser (as ``numpy.argmax``), κ = 1 to the last, κ = ½ shares it,
@@ -60,19 +60,21 @@ def crammer_singer_weights(S, y, delta):
 
 
 def crammer_singer_reference(W, X, y, delta, kink):
-    """Plain convention (S = X @ W, summed over samples, no regularizer), vectorized over samples:
-    a class takes over the running max with weight 1[s − M > 0] (κ at a tie), like the derivation."""
+    """Plain convention (S = X @ W, summed over samples, no regularizer), vectorized over samples.
+    The classes are visited from the last to the first; each takes the maximum over unless the
+    maximum so far beats it (weight 1 − 1[M − s > 0], 1 − κ at a tie), like the derivation."""
     N, C = X.shape[0], W.shape[1]
     rows = np.arange(N)
     S = X @ W
-    M = np.full(N, -np.inf)  # running max over the other classes seen so far
+    M = np.full(N, -np.inf)  # the maximum over the other classes visited so far
     a = np.zeros((N, C))  # argmax weights
-    for k in range(C):
+    for k in reversed(range(C)):
         other = y != k
-        t = S[:, k] - M
-        takes = np.where(np.isneginf(M), 1.0, (t > 0) + kink * (t == 0)) * other
-        a *= (1 - takes)[:, None]
-        a[:, k] = takes
+        t = M - S[:, k]
+        keeps = np.where(np.isneginf(M), 0.0, (t > 0) + kink * (t == 0))
+        keeps = np.where(other, keeps, 1.0)  # the label is not visited
+        a *= keeps[:, None]
+        a[:, k] = (1 - keeps) * other
         M = np.where(other, np.maximum(M, S[:, k]), M)
     m = delta + M - S[rows, y]
     active = (m > 0) + kink * (m == 0)
