@@ -19,7 +19,7 @@ import sympy as sp
 import symderiv
 from symderiv.errors import InputError, NotSupportedError
 from symderiv.losses.crammer_singer import crammer_singer_reference
-from symderiv.losses.softmax_smoothed import softmax_smoothed_reference
+from symderiv.losses.softmax_smoothed import EPSILON, softmax_smoothed_reference
 
 RTOL, ATOL = 1e-10, 1e-12
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,11 +302,11 @@ def test_smoothed_proved_and_numpy_matches_loops(hyper, eps, layout, bias, regul
 def test_smoothed_symbolic_epsilon_stays_a_symbol_and_is_proved():
     g = symderiv.derive("softmax-smoothed")
     assert g.proved
-    assert sp.Symbol("epsilon", nonnegative=True) in g.forms.score_gradient.free_symbols
+    assert EPSILON in g.forms.score_gradient.free_symbols
     at = g.at(D=2, C=3, N=2, y=[1, 1])
     assert at.proved and at.claims[-1].holds
     fixed = symderiv.derive("softmax-smoothed", hyper={"epsilon": "1/5"})
-    assert fixed.proved and not fixed.forms.score_gradient.has(sp.Symbol("epsilon", nonnegative=True))
+    assert fixed.proved and not fixed.forms.score_gradient.has(EPSILON)
     assert fixed.at(D=1, C=2, N=2, y=[0, 1]).proved
 
 

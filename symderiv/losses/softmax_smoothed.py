@@ -22,7 +22,7 @@ import sympy as sp
 
 from .base import Hyperparameter, Loss, register
 
-EPSILON = sp.Symbol("epsilon", nonnegative=True)
+EPSILON = sp.Symbol("epsilon", real=True)  # ε ∈ [0, 1] is checked where a value is given
 
 SMOOTHING = Hyperparameter(
     name="epsilon",
