@@ -140,7 +140,7 @@ def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:
     and proved at concrete and at symbolic size, and the generated NumPy checked against each other."""
     rng = np.random.default_rng(0)
     failed = 0
-    click.echo(f"{'loss':14s} {'layout':6s} {'bias':5s} {'concrete':9s} {'symbolic':9s} {'NumPy':>9s}  claims")
+    click.echo(f"{'loss':16s} {'layout':6s} {'bias':5s} {'concrete':9s} {'symbolic':9s} {'NumPy':>9s}  claims")
     for name in losses.builtin_names():
         for layout in ("XW", "WX"):
             for bias in (False, True):
@@ -161,7 +161,7 @@ def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:
                 failed += not ok
                 claims = len(concrete.claims) + len(generic.claims) + 1
                 click.echo(
-                    f"{name:14s} {layout:6s} {str(bias):5s} {_mark(concrete.proved):9s} "
+                    f"{name:16s} {layout:6s} {str(bias):5s} {_mark(concrete.proved):9s} "
                     f"{_mark(generic.proved and at.holds):9s} {err:9.1e}  {claims} {'' if ok else '  FAIL'}"
                 )
     click.echo(

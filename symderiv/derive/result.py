@@ -198,17 +198,18 @@ class Derivation:
         return sp.sympify(expr).xreplace(self.concrete().score_definitions)
 
     # ---------------------------------------------------------------- NumPy
-    def numpy_gradient(self, W, X, reg=0.0, delta=None) -> np.ndarray:
+    def numpy_gradient(self, W, X, reg=0.0, delta=None, **hyper: float) -> np.ndarray:
         """dL/dW at NumPy arrays ``W``, ``X`` (in the derivation's layout; without the constant-1
         feature when the bias trick is on) for the derivation's labels; ``reg`` is λ and ``delta``
-        is Δ (only when Δ is symbolic; default 1)."""
+        is Δ (only when Δ is symbolic; default 1); ``hyper`` gives the loss's symbolic
+        hyperparameters by name (default: their declared defaults)."""
         W, X = self._arrays(W, X)
-        return np.asarray(self._gradient_fn(*self._args(W, X, reg, delta)), dtype=float)
+        return np.asarray(self._gradient_fn(*self._args(W, X, reg, delta, hyper)), dtype=float)
 
-    def numpy_loss(self, W, X, reg=0.0, delta=None) -> float:
+    def numpy_loss(self, W, X, reg=0.0, delta=None, **hyper: float) -> float:
         """L at NumPy arrays ``W``, ``X``; arguments as for :meth:`numpy_gradient`."""
         W, X = self._arrays(W, X)
-        return float(self._loss_fn(*self._args(W, X, reg, delta)))
+        return float(self._loss_fn(*self._args(W, X, reg, delta, hyper)))
 
     @cached_property
     def _symbols(self) -> list:
@@ -217,6 +218,7 @@ class Derivation:
         args: list = [list(p.W), xs, LAMBDA]
         if self.conventions.delta.free_symbols:
             args.append(self.conventions.delta)
+        args += [h.symbol for h in self.loss.free_hyper(self.conventions.hyper)]
         return args
 
     def _compile(self, expr: object) -> Callable:
@@ -247,7 +249,7 @@ class Derivation:
             raise InputError(f"X has shape {X.shape}, but this derivation's X is {want[0]}×{want[1]}{extra}")
         return W, X
 
-    def _args(self, W: np.ndarray, X: np.ndarray, reg, delta) -> list:
+    def _args(self, W: np.ndarray, X: np.ndarray, reg, delta, hyper: Mapping[str, object] | None = None) -> list:
         reg = _number("reg (the value of λ)", reg)
         delta = None if delta is None else _number("delta (the value of Δ)", delta)
         args: list = [list(W.ravel()), list(X.ravel()), reg]
@@ -255,6 +257,20 @@ class Derivation:
             args.append(1.0 if delta is None else float(delta))
         elif delta is not None and float(delta) != float(self.conventions.delta):
             raise InputError(f"this derivation fixed Δ = {self.conventions.delta}; derive again for Δ = {delta}")
+        hyper = dict(hyper or {})
+        declared = {h.name for h in self.loss.hyperparameters}
+        unknown = sorted(set(hyper) - declared)
+        if unknown:
+            raise InputError(f"the loss {self.loss.name!r} has no hyperparameter {unknown[0]!r}")
+        fixed = dict(self.conventions.hyper)
+        for h in self.loss.hyperparameters:
+            if h.name in fixed:
+                if h.name in hyper and float(hyper[h.name]) != float(fixed[h.name]):  # type: ignore[arg-type]
+                    raise InputError(
+                        f"this derivation fixed {h.name} = {fixed[h.name]}; derive again for another value"
+                    )
+            else:
+                args.append(_number(f"{h.name} ({h.words})", hyper.get(h.name, h.default)))
         return args
 
     def check_numeric(self, seed: int = 0, rtol: float = 1e-9) -> Claim:
@@ -269,7 +285,8 @@ class Derivation:
         if self.conventions.bias:  # the constant-1 feature is appended by numpy_gradient
             X = X[:, :-1] if self.conventions.layout == "XW" else X[:-1, :]
         delta = float(point[self.conventions.delta]) if self.conventions.delta.free_symbols else None
-        got = self.numpy_gradient(W, X, float(point[LAMBDA]), delta)
+        hyper = {h.name: float(point[h.symbol]) for h in self.loss.free_hyper(self.conventions.hyper)}
+        got = self.numpy_gradient(W, X, float(point[LAMBDA]), delta, **hyper)
         ev = Evaluator(point, self.conventions.kink)
         assert self.gradient_direct is not None
         want = np.array([float(ev(e)) for e in self.gradient_direct]).reshape(p.W.shape)

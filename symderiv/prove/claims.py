@@ -162,10 +162,12 @@ def prove_score_cases(loss: Loss, conventions: Conventions, C: int, labels: Sequ
     norm = Normalizer(rules=valid_rules(conventions.kink))
     ok = True
     for label in labels:
-        derived = differentiate.sample_gradient(loss, C, label, conventions.delta)
+        derived = differentiate.sample_gradient(loss, C, label, conventions.delta, conventions.hyper)
         for j in range(C):
             closed = from_sympy_builtins(
-                loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label))
+                loss.bind(
+                    loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label)), conventions.hyper
+                )
             )
             ok &= identical(apply_rules(derived[j], conventions.kink), closed, norm)
     which = (
