@@ -74,7 +74,7 @@ TARGETS: tuple[Target, ...] = (
         ),
     ),
     Target(
-        "symderiv/pipeline.py",
+        "symderiv/prove/claims.py",
         ("tests/test_prover_mutants.py", "tests/test_prover_discrimination.py", "tests/test_core_claims.py"),
         ("prove", "_chain_rule_nf", "prove_score_cases", "summarise_patterns", "_at_points", "_score_counterexample"),
     ),

@@ -14,8 +14,8 @@ from .conventions import CONVENTION_OPTIONS
 def convention_options(
     *, skip: tuple[str, ...] = (), overrides: Mapping[str, Mapping[str, object]] | None = None
 ) -> Callable:
-    """A decorator adding ``--layout``, ``--regularizer``, ``--reduction``, ``--bias``, ``--delta``
-    and ``--kink`` to a click command, except those in ``skip``; ``overrides`` changes a click
+    """A decorator adding ``--layout``, ``--regularizer``, ``--reduction``, ``--bias``, ``--delta``,
+    ``--kink`` and ``--hyper`` to a click command, except those in ``skip``; ``overrides`` changes a click
     setting of one option (e.g. ``{"delta": {"default": "1"}}``)."""
     overrides = overrides or {}
 
@@ -26,9 +26,11 @@ def convention_options(
             settings: dict[str, Any] = {"help": spec.help}
             if spec.flag:
                 settings["is_flag"] = True
+            elif spec.multiple:
+                settings["multiple"] = True
             else:
                 settings["default"] = spec.default
-                settings["show_default"] = spec.default is not None
+                settings["show_default"] = spec.default not in (None, ())
                 if spec.choices is not None:
                     settings["type"] = click.Choice(list(spec.choices))
             settings.update(overrides.get(spec.name, {}))

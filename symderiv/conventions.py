@@ -71,9 +71,10 @@ class OptionSpec:
     help: str
     choices: tuple[str, ...] | None = None
     flag: bool = False
+    multiple: bool = False  # the option may be repeated (``--hyper epsilon=0.1 --hyper …``)
 
 
-#: the six conventions, in the order of :class:`Conventions`; every command line option and the
+#: the conventions, in the order of :class:`Conventions`; every command line option and the
 #: pytest marker are built from this table (a command may override a default or the help)
 CONVENTION_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("layout", "XW", "XW: X is N×D, W is D×C; WX: W is C×D, X is D×N", tuple(LAYOUTS)),
@@ -82,6 +83,13 @@ CONVENTION_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("bias", False, "the bias trick: append a constant-1 feature", flag=True),
     OptionSpec("delta", None, "margin Δ (default: symbolic)"),
     OptionSpec("kink", "0", "value of 1[m > 0] at m = 0"),
+    OptionSpec(
+        "hyper",
+        (),
+        "a loss's own hyperparameter as NAME=VALUE, e.g. epsilon=0.1 (repeatable; default: symbolic, "
+        "or the loss's declared default where a number is needed)",
+        multiple=True,
+    ),
 )
 
 #: the names of the conventions (the fields of :class:`Conventions`)
@@ -105,6 +113,9 @@ class Conventions:
     reduction: str = "mean"
     delta: sp.Expr = field(default=DELTA)  # symbolic Δ by default, or a number
     kink: sp.Rational = field(default=sp.Integer(0))  # value of 1[m > 0] at m = 0
+    #: values of the loss's own hyperparameters (``Loss.hyperparameters``), as sorted (name, number)
+    #: pairs; one left out stays symbolic. ``Loss.hyper`` validates them against the loss.
+    hyper: tuple[tuple[str, sp.Expr], ...] = ()
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -116,6 +127,12 @@ class Conventions:
         object.__setattr__(self, "delta", _as_delta(self.delta))
         object.__setattr__(self, "kink", _as_kink(self.kink))
         object.__setattr__(self, "bias", bool(self.bias))
+        pairs = self.hyper.items() if isinstance(self.hyper, dict) else self.hyper
+        try:
+            hyper = tuple(sorted((str(name), sp.Rational(str(Fraction(str(value))))) for name, value in pairs))
+        except (TypeError, ValueError, ZeroDivisionError):
+            raise InputError(f"hyperparameters are (name, number) pairs, not {self.hyper!r}") from None
+        object.__setattr__(self, "hyper", hyper)
 
     @property
     def reg(self) -> Regularizer:
@@ -143,4 +160,5 @@ class Conventions:
             f"margin Δ = {self.delta}" if self.delta != DELTA else "margin Δ symbolic",
             f"indicator at a kink: 1[0] = {kink.get(self.kink, str(self.kink))}; any value in [0, 1] "
             "gives a subgradient",
+            *(f"hyperparameter {name} = {value}" for name, value in self.hyper),
         ]

@@ -262,7 +262,9 @@ class SymbolicNumPy:
 
     def where(self, condition, a, b):
         def pick(cond, u, v):
-            if isinstance(cond, (bool, numpy.bool_)) or cond in (sp.true, sp.false):
+            if isinstance(cond, sp.core.relational.Relational) and (cond.lhs - cond.rhs).is_number:
+                cond = cond.func(cond.lhs - cond.rhs, 0)  # numbers on both sides: decided exactly
+            if isinstance(cond, (bool, numpy.bool_)) or cond is sp.true or cond is sp.false:
                 return u if bool(cond) else v
             if isinstance(cond, sp.Eq) and cond.rhs == 0 and isinstance(v, sp.StrictGreaterThan) and v.lhs == cond.lhs:
                 return indicator(cond.lhs, u, self.kink)  # where(x == 0, h, x > 0)
@@ -289,7 +291,7 @@ def _float(value):
     return value if isinstance(value, sp.Basic) else float(value)
 
 
-def run_symbolically(fn, *args, kink: sp.Expr, module_name: str = "numpy"):
+def run_symbolically(fn, *args, kink: sp.Expr, module_name: str = "numpy", **keywords):
     """Call ``fn``'s own code with ``module_name`` bound to :class:`SymbolicNumPy` and ``float``
     leaving SymPy expressions alone. Returns (result, the shift symbols the code introduced)."""
     globals_ = dict(fn.__globals__)
@@ -297,7 +299,7 @@ def run_symbolically(fn, *args, kink: sp.Expr, module_name: str = "numpy"):
     globals_["float"] = _float
     rebuilt = types.FunctionType(fn.__code__, globals_, fn.__name__, fn.__defaults__, fn.__closure__)
     SymArray.kink, SymArray.shifts = kink, []
-    return rebuilt(*args), list(SymArray.shifts)
+    return rebuilt(*args, **keywords), list(SymArray.shifts)
 
 
 def sym_array(matrix: sp.Matrix) -> SymArray:
@@ -509,7 +511,8 @@ def _run_score_functions(pr: _Proven) -> Claim:
     p, route = d.concrete(), d._route
     id_ = "artifact.numpy-scores"
     method = SYMBOLIC_RUN + " (the printed indicator's value at the kink included)"
-    args = [list(p.S)] + ([d.conventions.delta] if route.symbolic_delta else [])
+    free = [h.symbol for h in d.loss.free_hyper(d.conventions.hyper)]
+    args = [list(p.S)] + ([d.conventions.delta] if route.symbolic_delta else []) + free
     try:
         out, _ = run_symbolically(route.functions, *args, kink=d.conventions.kink)
         out = numpy.vectorize(exact_floats, otypes=[object])(numpy.asarray(out, dtype=object).reshape(p.N, p.C + 1))
@@ -579,7 +582,15 @@ def _numpy_route(pr: _Proven, scores_proven: bool) -> list[Claim]:
     delta = c.delta if glue.symbolic_delta else None
     try:  # the glue takes ``np`` and ``number`` as arguments: the stand-ins are passed in
         SymArray.kink, SymArray.shifts, SymArray.wrap = c.kink, [], lambda t: NF(clean(norm(t)))
-        loss, dW = glue(nf_array(p.W), nf_array(X), NF(norm(LAMBDA)), delta, np=SymbolicNumPy(c.kink), number=exact)
+        loss, dW = glue(
+            nf_array(p.W),
+            nf_array(X),
+            NF(norm(LAMBDA)),
+            delta,
+            np=SymbolicNumPy(c.kink),
+            number=exact,
+            hyper=tuple(h.symbol for h in d.loss.free_hyper(c.hyper)),
+        )
         shifts = list(SymArray.shifts)
         loss = loss.item() if isinstance(loss, numpy.ndarray) and loss.size == 1 else loss
     except Exception as exc:
@@ -621,9 +632,11 @@ def _vectorized(pr: _Proven) -> Claim:
     f = _vectorized_function(d)
     X = p.X[:, : p.D] if c.layout == "XW" else p.X[: p.D, :]
     args = [sym_array(p.W), sym_array(X), numpy.array(p.y), LAMBDA]
-    if "delta" in inspect.signature(f).parameters:
+    parameters = inspect.signature(f).parameters
+    if "delta" in parameters:
         args.append(c.delta)
-    (loss, dW), shifts = run_symbolically(f, *args, kink=c.kink, module_name="np")
+    hyper = {h.name: h.symbol for h in d.loss.free_hyper(c.hyper) if h.name in parameters}
+    (loss, dW), shifts = run_symbolically(f, *args, kink=c.kink, module_name="np", **hyper)
     dW = numpy.asarray(dW)
     out = unshift(sp.Tuple(loss, *dW.ravel()), shifts)  # one pass: shared sums are unshifted once
     loss, dW = exact_floats(out[0]), numpy.array([exact_floats(e) for e in out[1:]], dtype=object).reshape(dW.shape)

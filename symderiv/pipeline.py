@@ -38,6 +38,7 @@ def derive(
     bias: bool = False,
     delta: object = None,
     kink: object = 0,
+    hyper: object = None,
     all_labels: bool | str = "auto",
     points: int = 2,
     seed: int = 0,
@@ -45,7 +46,8 @@ def derive(
     """Derive dL/dW for ``loss`` at size D×C with N samples and labels ``y``, and prove it.
 
     ``delta`` is Δ (symbolic unless a number is given), ``kink`` the value of the indicator
-    1[m > 0] at m = 0. With ``all_labels`` (default: when C**N ≤ 64) the proof is repeated for
+    1[m > 0] at m = 0, ``hyper`` the values of the loss's own hyperparameters (``{"epsilon": 0.1}``;
+    symbolic unless given). With ``all_labels`` (default: when C**N ≤ 64) the proof is repeated for
     every label pattern. Without sizes, the derivation is at symbolic size.
 
     >>> d = derive("hinge", D=2, C=3, N=2, y=[0, 2])
@@ -54,7 +56,13 @@ def derive(
     """
     definition = get(loss)
     conventions = Conventions(
-        layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
+        layout=layout,
+        bias=bias,
+        regularizer=regularizer,
+        reduction=reduction,
+        delta=delta,
+        kink=kink,
+        hyper=definition.hyper(hyper),
     )
     if D is None and C is None and N is None:
         if y is not None:

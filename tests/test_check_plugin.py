@@ -64,7 +64,15 @@ def test_marker_accepts_every_convention_and_passes_it_on(pytester):
     must reach the check: the summed hinge passes and the averaged one fails."""
     from symderiv.conventions import CONVENTION_FIELDS
 
-    values = {"layout": "XW", "regularizer": "l2", "reduction": "sum", "bias": False, "delta": 1.0, "kink": 0}
+    values = {
+        "layout": "XW",
+        "regularizer": "l2",
+        "reduction": "sum",
+        "bias": False,
+        "delta": 1.0,
+        "kink": 0,
+        "hyper": (),
+    }
     assert set(values) == set(CONVENTION_FIELDS)
     marks = {field: ", ".join(f"{k}={v!r}" for k, v in {"reduction": "sum", field: values[field]}.items())
              for field in CONVENTION_FIELDS}  # fmt: skip

@@ -129,3 +129,137 @@ def excluded_sums(expr: sp.Expr) -> sp.Expr:
         return ExcludedSum(f, k, t, hi)
 
     return expr.replace(lambda e: isinstance(e, sp.Sum), convert)
+
+
+# ---------------------------------------------------------------- the max over the other classes
+
+
+def running_max(values: list[sp.Expr]) -> sp.Expr:
+    """max(values), built from max(0, ·) so that its derivative is made of indicators whose value at a
+    kink is the stated convention κ. The values are taken from the last to the first, each new one
+    taking over unless the maximum so far is strictly larger:
+
+        M = v_m,   then for t = m−1, …, 1:   M ← v_t + max(0, M − v_t)        (= max(v_t, M))
+
+    Each earlier value appears once, so the expression grows linearly with the number of values.
+
+    >>> running_max([sp.Integer(3), sp.Integer(-1), sp.Integer(5)])
+    5
+    """
+    maximum = values[-1]
+    for value in reversed(values[:-1]):
+        maximum = value + Pos(maximum - value)
+    return maximum
+
+
+def argmax_weights(values: list[sp.Expr]) -> list[sp.Expr]:
+    """a_t = ∂ max(values) / ∂ values[t] for :func:`running_max`: value t takes over from the
+    maximum of the later values with 1 − 1[M_{>t} − v_t > 0] (1 for the last value) and keeps it while
+    every earlier value r < t leaves it, 1[M_{>r} − v_r > 0]. At a tie the indicator's kink value κ
+    decides: κ = 0 gives the first maximiser (as ``numpy.argmax``), κ = 1 the last, and every κ in
+    [0, 1] gives weights a_t ≥ 0 that sum to 1 (a subgradient).
+
+    >>> argmax_weights([sp.Integer(1), sp.Integer(4), sp.Integer(2)])
+    [0, 1, 0]
+    """
+    m = len(values)
+    keeps = [sp.Integer(0)] * m  # keeps[t] = 1[max(values[t+1:]) − v_t > 0]: v_t does not take over
+    maximum = values[-1]
+    for t in range(m - 2, -1, -1):
+        keeps[t] = Step(maximum - values[t])
+        maximum = values[t] + Pos(maximum - values[t])
+    weights = []
+    for t in range(m):
+        weight = 1 - keeps[t] if t < m - 1 else sp.Integer(1)
+        for r in range(t):
+            weight *= keeps[r]
+        weights.append(weight)
+    return weights
+
+
+_SUM_INDEX = sp.Symbol("k", integer=True, nonnegative=True)  # the class index of index notation
+
+
+def _others(excluded: sp.Expr, upper: sp.Expr) -> list[int] | None:
+    """The classes 0 … upper other than ``excluded``, when both are numbers."""
+    if not (excluded.is_Integer and upper.is_Integer):
+        return None
+    return [c for c in range(int(upper) + 1) if c != int(excluded)]
+
+
+class MaxOther(sp.Expr):
+    """max_{r ≠ t} f(r) over r = 0 … upper, in index notation (``body`` is f(r), ``index`` the bound r).
+
+    At concrete numbers :meth:`doit` is the :func:`running_max` over the classes, so ties follow the
+    kink convention; its derivative in x is Σ_k a_k ∂f(k)/∂x with a_k the
+    :class:`ArgMaxOther` indicator of the maximiser."""
+
+    def __new__(cls, body, index, excluded, upper):
+        return sp.Expr.__new__(cls, *map(sp.sympify, (body, index, excluded, upper)))
+
+    body = property(lambda self: self.args[0])
+    index = property(lambda self: self.args[1])
+    excluded = property(lambda self: self.args[2])
+    upper = property(lambda self: self.args[3])
+    is_real = True
+
+    @property
+    def free_symbols(self):
+        return (self.body.free_symbols - {self.index}) | self.excluded.free_symbols | self.upper.free_symbols
+
+    def values(self) -> list[sp.Expr] | None:
+        others = _others(self.excluded, self.upper)
+        return None if others is None else [self.body.xreplace({self.index: sp.Integer(c)}) for c in others]
+
+    def doit(self, **hints):
+        e = self.func(*[a.doit(**hints) for a in self.args]) if hints.get("deep", True) else self
+        values = e.values()
+        return e if values is None else running_max(values)
+
+    def _eval_derivative(self, x):
+        k = _SUM_INDEX if not self.has(_SUM_INDEX) else sp.Dummy("k", integer=True, nonnegative=True)
+        return sp.Sum(
+            ArgMaxOther(k, self.body, self.index, self.excluded, self.upper)
+            * sp.diff(self.body.xreplace({self.index: k}), x),
+            (k, 0, self.upper),
+        )
+
+
+class ArgMaxOther(sp.Expr):
+    """a_c, the argmax indicator of class c in max_{r ≠ t} f(r): 1[c = argmax_{r≠t} f(r)] with ties
+    by the kink convention (see :func:`argmax_weights`); 0 at c = t. :meth:`doit` at concrete
+    numbers gives the product of indicators of :func:`argmax_weights`."""
+
+    def __new__(cls, at, body, index, excluded, upper):
+        at, body, index, excluded, upper = map(sp.sympify, (at, body, index, excluded, upper))
+        if at == excluded:
+            return sp.Integer(0)  # the excluded class is never the argmax
+        return sp.Expr.__new__(cls, at, body, index, excluded, upper)
+
+    at = property(lambda self: self.args[0])
+    body = property(lambda self: self.args[1])
+    index = property(lambda self: self.args[2])
+    excluded = property(lambda self: self.args[3])
+    upper = property(lambda self: self.args[4])
+    is_real = True
+    is_nonnegative = True
+
+    @property
+    def free_symbols(self):
+        inner = self.body.free_symbols - {self.index}
+        return inner | self.at.free_symbols | self.excluded.free_symbols | self.upper.free_symbols
+
+    def doit(self, **hints):
+        e = self.func(*[a.doit(**hints) for a in self.args]) if hints.get("deep", True) else self
+        if not isinstance(e, ArgMaxOther):
+            return e
+        others = _others(e.excluded, e.upper)
+        if others is None or not e.at.is_Integer:
+            return e
+        if int(e.at) not in others:
+            return sp.Integer(0)
+        weights = argmax_weights([e.body.xreplace({e.index: sp.Integer(c)}) for c in others])
+        return weights[others.index(int(e.at))]
+
+    def _eval_derivative(self, x):
+        return sp.Integer(0)  # piecewise constant: almost everywhere, as the indicator's

@@ -322,6 +322,7 @@ def warm(
     reduction: str = "mean",
     signature: str = "auto",
     seed: int = 0,
+    hyper: object = None,
     **_,
 ) -> None:
     """Derive the truths of the standard probes in this process (cached), so that workers forked
@@ -332,7 +333,10 @@ def warm(
     definition = get(loss)
     for kind in ("linear", "layer") if signature == "auto" else (signature,):
         with contextlib.suppress(SymderivError, TypeError, ValueError):  # the checks will say what is wrong
-            standard_truths(definition, float(delta), seed, kind, layout if kind == "linear" else "XW", reduction)
+            numbers = tuple(sorted(definition.numbers(definition.hyper(hyper)).items()))
+            standard_truths(
+                definition, float(delta), seed, kind, layout if kind == "linear" else "XW", reduction, numbers
+            )
 
 
 # ---------------------------------------------------------------- output files

@@ -25,7 +25,7 @@ CHECK = {
 
 @click.command("check")
 @click.argument("targets", nargs=-1, required=True, metavar="FILE.py::FUNCTION...")
-@click.option("--loss", required=True, help="hinge, squared-hinge or softmax")
+@click.option("--loss", required=True, help="a registered loss: hinge, squared-hinge, softmax, crammer-singer, …")
 @convention_options(skip=("bias", "kink"), overrides=CHECK)
 @click.option(
     "--data",

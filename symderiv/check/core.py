@@ -40,6 +40,7 @@ def check_gradient(
     reduction: str = "mean",
     bias: bool = False,
     kink: object = 0,
+    hyper: object = None,
     data: tuple | dict | None = None,
     timeout: float = 10.0,
     seed: int = 0,
@@ -56,7 +57,8 @@ def check_gradient(
     L = (1/N) Σ L_i + R) or "sum"; ``bias=True`` (symderiv appending the constant-1 feature) is not
     supported — X with its ones column is just data. ``kink`` (the value of 1[m > 0] at m = 0) may be
     any value in [0, 1]: at a kink the check accepts every subgradient, so it needs none. ``delta`` is the margin Δ,
-    ``layout`` "XW" (X is N×D, W is D×C) or "WX" (W is C×D, X is D×N).
+    ``layout`` "XW" (X is N×D, W is D×C) or "WX" (W is C×D, X is D×N). ``hyper`` gives the loss's own
+    hyperparameters (``{"epsilon": 0.2}`` for label smoothing); those not given take their declared defaults.
 
     Without ``data`` the function is called on the standard probes (shapes with D < C, D = C,
     D > C, repeated and distinct labels, N = 1, λ = 0 and λ > 0, margins exactly 0, scores near
@@ -96,6 +98,7 @@ def check_gradient(
         raise InputError(f"the margin Δ must be finite, not {delta}")
     if reduction not in ("mean", "sum"):
         raise InputError(f"unknown reduction {reduction!r}: choose mean (cs231n) or sum")
+    hyper_values = tuple(sorted(definition.numbers(definition.hyper(hyper)).items()))  # every one a number
     Conventions(kink=kink)  # a kink outside [0, 1] is no subgradient: refuse it like derive does
     if bias:
         raise NotSupportedError(
@@ -151,7 +154,7 @@ def check_gradient(
     running = runner.Running(target, calls, timeout)
     try:
         if optional:
-            truths, truth_seconds = truth.compute_truths(definition, chosen[:1], layout, delta, reduction)
+            truths, truth_seconds = truth.compute_truths(definition, chosen[:1], layout, delta, reduction, hyper_values)
             first = running.outcome(0)
             wanted = first is not None and not _right(diagnose.observe(chosen[0], truths[0], first, ctx), ctx)
             if wanted:
@@ -163,10 +166,10 @@ def check_gradient(
             running.decide(wanted)
         elif data is None:  # the same for every check with these conventions: computed once
             begun = time.perf_counter()
-            truths = standard_truths(definition, delta, seed, signature, layout, reduction)
+            truths = standard_truths(definition, delta, seed, signature, layout, reduction, hyper_values)
             truth_seconds = time.perf_counter() - begun
         else:
-            truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction)
+            truths, truth_seconds = truth.compute_truths(definition, chosen, layout, delta, reduction, hyper_values)
     except BaseException:
         running.finish_quietly()
         raise
@@ -199,7 +202,7 @@ def check_gradient(
         probe_reports = [dataclasses.replace(r, status=r.status.replace("dW", "dx")) for r in probe_reports]
     elif try_other_layout and analysis.verdict == "fail" and _shape_trouble(observations):
         other = _other_layout(
-            f, definition.name, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale
+            f, definition.name, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale, hyper_values
         )
         if other is not None:  # the numbers of a function run in the wrong layout say nothing more
             diagnoses = [other, *(d for d in diagnoses if d.id not in ("grad-wrong", "loss-wrong"))]
@@ -241,6 +244,7 @@ def check_gradient(
             if analysis.verdict == "fail"
             else None
         ),
+        hyper=dict(hyper_values),
     )
 
 
@@ -255,11 +259,14 @@ def standard_probe_set(definition, delta: float, seed: int, signature: str) -> t
 
 
 @functools.lru_cache(maxsize=32)
-def standard_truths(definition, delta: float, seed: int, signature: str, layout: str, reduction: str) -> list:
-    """The truths at :func:`standard_probe_set`, computed once per conventions: every check of a
-    session (a batch, a pytest run) with the same conventions shares them; no check changes them."""
+def standard_truths(
+    definition, delta: float, seed: int, signature: str, layout: str, reduction: str, hyper: tuple = ()
+) -> list:
+    """The truths at :func:`standard_probe_set`, computed once per conventions (and hyperparameters,
+    ``hyper`` as numbers): every check of a session (a batch, a pytest run) with the same conventions
+    shares them; no check changes them."""
     chosen = list(standard_probe_set(definition, delta, seed, signature))
-    return truth.compute_truths(definition, chosen, layout, delta, reduction)[0]
+    return truth.compute_truths(definition, chosen, layout, delta, reduction, hyper)[0]
 
 
 #: a loss layer's words for the linear classifier's (the diagnoses are written for dW)
@@ -353,7 +360,7 @@ def _shape_trouble(observations: list) -> bool:
     return False
 
 
-def _other_layout(f, loss, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale):
+def _other_layout(f, loss, layout, regularizer, delta, reduction, data, timeout, seed, rtol_scale, hyper=()):
     """The finding "written for the other layout", when the function runs there; None when it does not."""
     other = "WX" if layout == "XW" else "XW"
     try:
@@ -368,6 +375,7 @@ def _other_layout(f, loss, layout, regularizer, delta, reduction, data, timeout,
             timeout=timeout,
             seed=seed,
             rtol_scale=rtol_scale,
+            hyper=dict(hyper),
             try_other_layout=False,
         )
     except SymderivError:

@@ -76,6 +76,7 @@ class CheckResult:
     signature: str = "linear"
     #: yours − truth of dW at the worst probe ({"probe", "sizes", "difference", "rows"}), for the picture
     heatmap: dict | None = field(default=None, repr=False, compare=False)
+    hyper: dict = field(default_factory=dict)  # the loss's own hyperparameters the check used
 
     @property
     def passed(self) -> bool:
@@ -91,6 +92,7 @@ class CheckResult:
             "regularizer": self.regularizer,
             "delta": self.delta,
             "reduction": self.reduction,
+            **({"hyper": self.hyper} if self.hyper else {}),
         }
 
     def to_dict(self) -> dict:
@@ -123,6 +125,7 @@ class CheckResult:
         if self.signature == "layer":
             head = f"{self.function}: {self.loss} layer f(x, y) -> (loss, dx), x the N×C scores, Δ = {self.delta:g}"
             grad = "dx"
+        head += "".join(f", {name} = {value:g}" for name, value in self.hyper.items())
         lines = []
         if self.passed:
             reg = REGULARIZER_TEXT[self.regularizer or "none"]

@@ -60,8 +60,19 @@ MAX_GENERATOR_ENTRIES = 2_000_000
 
 
 @lru_cache(maxsize=128)
-def derivation(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int, reduction: str = "mean"):
-    """A proved derivation (symbolic Δ, regularizer λΣW², ``reduction`` over samples), cached."""
+def derivation(
+    loss: str,
+    D: int,
+    C: int,
+    N: int,
+    y: tuple[int, ...],
+    layout: str,
+    kink: int,
+    reduction: str = "mean",
+    hyper: tuple = (),
+):
+    """A proved derivation (symbolic Δ, regularizer λΣW², ``reduction`` over samples, the loss's
+    hyperparameters at ``hyper``), cached."""
     d = derive(
         loss,
         reduction=reduction,
@@ -73,6 +84,7 @@ def derivation(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: st
         regularizer="l2",
         delta=None,
         kink=kink,
+        hyper=hyper,
         all_labels=False,
         points=0,
     )
@@ -92,9 +104,13 @@ class DerivedSource:
     N: int
     y: tuple[int, ...]
     reduction: str = "mean"
+    hyper: tuple = ()  # the loss's hyperparameters, every one a number
 
     def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
+        # ε and the like stay symbolic in the proof (a fixed non-dyadic value would enter the generated code as a
+        # double); their values are the NumPy functions' arguments
         d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, kink, self.reduction)
+        values = {name: float(value) for name, value in self.hyper}
         D = W.shape[0]
         Wp = np.zeros((self.D, self.C))
         Wp[:D] = W
@@ -102,8 +118,8 @@ class DerivedSource:
         Xp[:, :D] = X
         if self.layout == "WX":
             Wp, Xp = Wp.T, Xp.T
-        grad = d.numpy_gradient(Wp, Xp, reg, delta=delta)
-        loss = d.numpy_loss(Wp, Xp, reg, delta=delta)
+        grad = d.numpy_gradient(Wp, Xp, reg, delta=delta, **values)
+        loss = d.numpy_loss(Wp, Xp, reg, delta=delta, **values)
         grad = grad if self.layout == "XW" else grad.T
         return loss, grad[:D]
 
@@ -116,15 +132,25 @@ class DerivedSource:
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
         """The symbolic ∂L/∂w_uv = …, as the derivation states it (regularizer as matched), printed in
         the layout's notation (w[v,u] under WX)."""
-        d = _stated(self.loss, self.D, self.C, self.N, self.y, self.layout, regularizer, self.reduction)
+        d = _stated(self.loss, self.D, self.C, self.N, self.y, self.layout, regularizer, self.reduction, self.hyper)
         lhs = sp.Derivative(sp.Symbol("L"), d.concrete().weight(u, v))
         return text(sp.Eq(lhs, d.entry(u, v), evaluate=False), d.conventions)
 
 
 @lru_cache(maxsize=64)
-def _stated(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, regularizer: str, reduction: str):
-    """The derivation with the regularizer as matched, for displaying entries (cached: a batch shows
-    the same probes' entries for many submissions)."""
+def _stated(
+    loss: str,
+    D: int,
+    C: int,
+    N: int,
+    y: tuple[int, ...],
+    layout: str,
+    regularizer: str,
+    reduction: str,
+    hyper: tuple = (),
+):
+    """The derivation with the regularizer as matched (the loss's hyperparameters at ``hyper``), for
+    displaying entries (cached: a batch shows the same probes' entries for many submissions)."""
 
     return derive(
         loss,
@@ -137,6 +163,7 @@ def _stated(loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, 
         reduction=reduction,
         delta=None,
         kink=0,
+        hyper=hyper,
         all_labels=False,
         points=0,
     )
@@ -150,9 +177,10 @@ class VectorizedSource:
     layout: str
     y: np.ndarray
     reduction: str = "mean"
+    hyper: tuple = ()
 
     def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
-        f = _vectorized(self.loss, self.layout, float(delta), kink, self.reduction)
+        f = _vectorized(self.loss, self.layout, float(delta), kink, self.reduction, self.hyper)
         if self.layout == "WX":
             loss, grad = f(W.T, X.T, self.y, reg)
             return float(loss), np.asarray(grad, dtype=float).T
@@ -166,7 +194,7 @@ class VectorizedSource:
         """(Σ_i L_i, G) at the scores S (N×C), G_iv = ∂L_i/∂s_iv: the generated function evaluated at
         W̃ = S, X̃ = I block by block (L_i depends on row i of S only, so a block of rows with its own
         identity gives its rows of G). Memory O(rows·C + BLOCK²), never N×N."""
-        f = _vectorized(self.loss, "XW", float(delta), kink, self.reduction)
+        f = _vectorized(self.loss, "XW", float(delta), kink, self.reduction, self.hyper)
         N = S.shape[0]
         G = np.empty(S.shape)
         total = 0.0
@@ -182,7 +210,7 @@ class VectorizedSource:
     def regularization(self, W: np.ndarray, reg: float, delta: float) -> tuple[float, np.ndarray]:
         """(loss, dW) of the regularizer at λ = ``reg``: the generated function at λ and at 0 on one
         sample with x = 0, whose data part is the same both times."""
-        f = _vectorized(self.loss, "XW", float(delta), 0, self.reduction)
+        f = _vectorized(self.loss, "XW", float(delta), 0, self.reduction, self.hyper)
         X0, y0 = np.zeros((1, W.shape[0])), np.zeros(1, dtype=int)
         loss_r, grad_r = f(W, X0, y0, reg)
         loss_0, grad_0 = f(W, X0, y0, 0.0)
@@ -193,8 +221,10 @@ class VectorizedSource:
 
 
 @lru_cache(maxsize=32)
-def _vectorized(loss: str, layout: str, delta: float, kink: int, reduction: str):
-    options: dict[str, Any] = dict(layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta)
+def _vectorized(loss: str, layout: str, delta: float, kink: int, reduction: str, hyper: tuple = ()):
+    options: dict[str, Any] = dict(
+        layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta, hyper=hyper
+    )
     if kink == 0:
         return numpy_function(loss, **options)
     try:
@@ -418,19 +448,22 @@ def _transposed_product(X: np.ndarray, G: np.ndarray) -> np.ndarray:
 
 
 def compute_truths(
-    loss, probes: list[Probe], layout: str, delta: float, reduction: str = "mean"
+    loss, probes: list[Probe], layout: str, delta: float, reduction: str = "mean", hyper: tuple = ()
 ) -> tuple[list[Truth], float]:
-    """The truth at every probe, and the seconds it took."""
+    """The truth at every probe, and the seconds it took (``hyper``: the loss's hyperparameters, as numbers)."""
     start = time.perf_counter()
     out = []
     for p in probes:
-        out.append(Truth(p, source_for(loss, p, layout, reduction), float(delta), loss.kinky).compute())
+        out.append(Truth(p, source_for(loss, p, layout, reduction, hyper), float(delta), loss.kinky).compute())
     return out, time.perf_counter() - start
 
 
-def source_for(loss, p: Probe, layout: str, reduction: str = "mean") -> DerivedSource | VectorizedSource:
+def source_for(
+    loss, p: Probe, layout: str, reduction: str = "mean", hyper: tuple = ()
+) -> DerivedSource | VectorizedSource:
+    labels = tuple(int(v) for v in p.y)
     if not p.user_data:
-        return DerivedSource(loss.name, layout, max(D_MAX, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction)
+        return DerivedSource(loss.name, layout, max(D_MAX, p.N), p.C, p.N, labels, reduction, hyper)
     if max(p.D, p.N) * p.C * p.N <= SMALL:  # the derivation has max(D, N) features (see score_gradient)
-        return DerivedSource(loss.name, layout, max(p.D, p.N), p.C, p.N, tuple(int(v) for v in p.y), reduction)
-    return VectorizedSource(loss.name, layout, p.y, reduction)
+        return DerivedSource(loss.name, layout, max(p.D, p.N), p.C, p.N, labels, reduction, hyper)
+    return VectorizedSource(loss.name, layout, p.y, reduction, hyper)

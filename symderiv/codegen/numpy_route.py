@@ -40,12 +40,13 @@ class ScoreRoute:
     reg: sp.Rational  # c in R(W) = cλ Σ W²
     shift: bool  # subtract each sample's largest score before the score functions
     symbolic_delta: bool  # Δ is an argument of the score functions
-    functions: Callable  # (scores as a flat list (sample-major), [Δ]) -> N×(C+1): [G | L_i]
+    functions: Callable  # (scores as a flat list (sample-major), [Δ], *hyper) -> N×(C+1): [G | L_i]
+    hyper: tuple[str, ...] = ()  # the loss's symbolic hyperparameters, arguments after Δ
 
-    def __call__(self, W, X, lam, delta, np=numpy, number: Callable = float):
-        """(L, dW) at arrays ``W`` and ``X`` (X without the constant-1 feature). ``np`` and
-        ``number`` are NumPy and ``float``; the proof runs this very code with SymPy-friendly
-        stand-ins (:mod:`symderiv.obligations`)."""
+    def __call__(self, W, X, lam, delta, np=numpy, number: Callable = float, hyper: tuple = ()):
+        """(L, dW) at arrays ``W`` and ``X`` (X without the constant-1 feature); ``hyper`` holds the
+        values of :attr:`hyper`, in order. ``np`` and ``number`` are NumPy and ``float``; the proof runs
+        this very code with SymPy-friendly stand-ins (:mod:`symderiv.obligations`)."""
         xw = self.layout == "XW"
         if self.bias:  # the constant-1 feature: a column of X (XW) or a row (WX)
             ones = np.ones((self.N, 1) if xw else (1, self.N), dtype=X.dtype)
@@ -53,7 +54,7 @@ class ScoreRoute:
         S = X @ W if xw else (W @ X).T  # N×C scores s_ij
         if self.shift:  # L_i and ∂L_i/∂s_ij are unchanged by s_ij − t_i (proven), and exp stays ≤ 1
             S = S - np.max(S, axis=1, keepdims=True)
-        args = [list(S.ravel())] + ([delta] if self.symbolic_delta else [])
+        args = [list(S.ravel())] + ([delta] if self.symbolic_delta else []) + list(hyper)
         out = np.asarray(self.functions(*args)).reshape(self.N, self.C + 1)
         G, losses = out[:, : self.C], out[:, self.C]
         scale, c = number(self.scale), number(self.reg)
@@ -69,7 +70,8 @@ def score_route(problem: Problem, G: sp.Matrix, functions: Callable | None = Non
     p, c = problem, problem.conventions
     outputs = G.row_join(sp.Matrix(p.N, 1, list(p.samples)))
     symbolic_delta = bool(c.delta.free_symbols)
-    args: list = [list(p.S)] + ([c.delta] if symbolic_delta else [])
+    free = p.loss.free_hyper(c.hyper)
+    args: list = [list(p.S)] + ([c.delta] if symbolic_delta else []) + [h.symbol for h in free]
     return ScoreRoute(
         layout=c.layout,
         bias=c.bias,
@@ -80,6 +82,7 @@ def score_route(problem: Problem, G: sp.Matrix, functions: Callable | None = Non
         shift=outputs.has(sp.exp),
         symbolic_delta=symbolic_delta,
         functions=functions or compile_functions(args, outputs, c.kink),
+        hyper=tuple(h.name for h in free),
     )
 
 
@@ -90,7 +93,7 @@ def compile_functions(args: list, outputs: sp.Matrix, kink: sp.Expr) -> Callable
     array. (``sympy.lambdify`` takes three times as long on these, most of it not printing.)"""
     scores, *rest = args
     names = {s: f"s{k}" for k, s in enumerate(scores)}
-    names.update({s: "delta" for s in rest})
+    names.update({s: "delta" if s.name == "Delta" or s.name == "Δ" else f"h{k}" for k, s in enumerate(rest)})
     temps = (sp.Symbol(f"x{k}") for k in itertools.count())
     pairs, reduced = sp.cse(list(outputs), symbols=temps, order="none")
     base = numpy_printer(float(kink))
@@ -100,7 +103,7 @@ def compile_functions(args: list, outputs: sp.Matrix, kink: sp.Expr) -> Callable
             return names.get(e) or e.name
 
     printer = Printer({"fully_qualified_modules": True, "inline": True, "order": "none"})
-    lines = [f"def score_functions(scores{', delta' if rest else ''}):"]
+    lines = [f"def score_functions(scores{''.join(', ' + names[s] for s in rest)}):"]
     lines.append(f"    [{', '.join(names[s] for s in scores)}] = scores")
     show = printer._print  # the printer's dispatch itself: ``doprint`` adds a pass over each expression
     lines += [f"    {t} = {show(e)}" for t, e in pairs]

@@ -34,7 +34,7 @@ from sympy.codegen.rewriting import ReplaceOptim
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import precedence
 
-from ..algebra.functions import Pos, Step
+from ..algebra.functions import ArgMaxOther, MaxOther, Pos, Step
 from ..conventions import DELTA, LAMBDA, LAYOUTS, Conventions
 from ..derive.generic import generic_forms, loss_definition
 from ..derive.matrix_form import matrix_form
@@ -104,6 +104,14 @@ class _Ctx:
     @property
     def label(self) -> sp.Expr:
         return self.forms.y[self.forms.i]
+
+    @property
+    def hyper_args(self) -> dict[sp.Symbol, sp.Symbol]:
+        """The loss's hyperparameters left symbolic: each becomes an argument of the generated function."""
+        loss, conventions = getattr(self.forms, "loss", None), getattr(self.forms, "conventions", None)
+        if loss is None or conventions is None:
+            return {}
+        return {h.symbol: sp.Symbol(h.name) for h in loss.free_hyper(conventions.hyper)}
 
     def is_delta(self, e: sp.Expr, index: sp.Symbol) -> bool:
         return isinstance(e, sp.KroneckerDelta) and set(e.args) == {index, self.label}
@@ -249,8 +257,21 @@ class Total(sp.Function):
     nargs = 1
 
 
+class RowMaxOther(sp.Function):
+    """max over the class axis of the classes other than the label, keeping it."""
+
+    nargs = 1
+
+
+class ArgMaxOtherArray(sp.Function):
+    """The N×C argmax weights of max over the classes other than the label (ties by the kink convention)."""
+
+    nargs = 1
+
+
 S, S_y, M_MAX, Y_HOT = sp.symbols("S S_y m Y")
 N_SAMPLES = sp.Symbol("N", integer=True, positive=True)
+C_CLASSES = sp.Symbol("C", integer=True, positive=True)
 DELTA_ARG = sp.Symbol("delta")
 
 FULL, PER_SAMPLE, SCALAR = 2, 1, 0  # shape kinds: N×C, one per sample, a number
@@ -276,6 +297,20 @@ class _ToArrays:
             if e.base == ctx.m and e.indices == (f.i,):
                 return self._use(M_MAX)
             raise NotSupportedError(f"vectorized codegen cannot place {text(e)} (index {col} is the class axis)")
+        if isinstance(e, (MaxOther, ArgMaxOther)):
+            if e.excluded != ctx.label or sp.simplify(e.upper - (f.C - 1)) != 0:
+                raise NotSupportedError(f"only a max over the classes other than y_i is vectorized, not {text(e)}")
+            body = self(e.body, e.index)
+            if kind(body) != FULL:
+                raise NotSupportedError(f"a max over classes of a term free of the class is not vectorized: {text(e)}")
+            self._use(Y_HOT)
+            if isinstance(e, MaxOther):
+                return RowMaxOther(body)
+            if col is None or e.at != col:
+                raise NotSupportedError(
+                    f"vectorized codegen places an argmax indicator on the class axis only: {text(e)}"
+                )
+            return ArgMaxOtherArray(body)
         if isinstance(e, sp.KroneckerDelta):
             if col is not None and ctx.is_delta(e, col):
                 return self._use(Y_HOT)
@@ -284,13 +319,18 @@ class _ToArrays:
             if not ctx.full_range(e):
                 raise NotSupportedError(f"only sums over all classes 0 … C−1 are vectorized, not {text(e)}")
             k = e.limits[0][0]
-            if col is not None and e.function.has(col):
+            if col is not None and col != k and col in e.function.free_symbols:  # (a sum binding col shadows it)
                 raise NotSupportedError(f"a sum over {k} that also depends on {col} is not vectorized")
-            return RowSum(self(e.function, k))
+            body = self(e.function, k)
+            return RowSum(body) if kind(body) == FULL else C_CLASSES * body  # Σ_k of a term free of k is C times it
         if isinstance(e, sp.Symbol):
             if e == f.delta and e.free_symbols:
                 return DELTA_ARG
-            if e in (f.i, f.j, f.k, f.C) or e == col:
+            if e in ctx.hyper_args:
+                return self._use(ctx.hyper_args[e])
+            if e == f.C:
+                return C_CLASSES  # the number of classes, a value in the generated code
+            if e in (f.i, f.j, f.k) or e == col:
                 raise NotSupportedError(f"vectorized codegen cannot use the index {e} as a value")
             if e == f.N:
                 return N_SAMPLES
@@ -324,8 +364,10 @@ def total(col_expr: sp.Expr) -> sp.Expr:
 
 def kind(e: sp.Expr, temps: dict[sp.Symbol, int] | None = None) -> int:
     """FULL (N×C), PER_SAMPLE or SCALAR, by the symbols and reductions in ``e``."""
-    if isinstance(e, (RowSum, RowMax)):
+    if isinstance(e, (RowSum, RowMax, RowMaxOther)):
         return PER_SAMPLE
+    if isinstance(e, ArgMaxOtherArray):
+        return FULL
     if isinstance(e, Total):
         return SCALAR
     if isinstance(e, sp.Symbol):
@@ -389,6 +431,13 @@ class ArrayPrinter(NumPyPrinter):
         keep = "" if self.vector else ", keepdims=True"
         return f"{self._method(e.args[0])}.max(axis={self.axis}{keep})"
 
+    def _print_RowMaxOther(self, e: RowMaxOther) -> str:
+        keep = "" if self.vector else ", keepdims=True"
+        return f"np.where(Y == 1, -np.inf, {self._print(e.args[0])}).max(axis={self.axis}{keep})"
+
+    def _print_ArgMaxOtherArray(self, e: ArgMaxOtherArray) -> str:
+        return f"_argmax_other({self._print(e.args[0])}, Y, {self.axis}, {float(self.kink)!r})"
+
     def _print_Total(self, e: Total) -> str:
         return f"{self._method(e.args[0])}.sum()" if e.args[0].is_Symbol else f"np.sum({self._print(e.args[0])})"
 
@@ -434,7 +483,8 @@ def _text(e: sp.Expr) -> str:
     return _IndexText({"order": "none"}).doprint(e)
 
 
-_PREFIX = [(Pos, "pos"), (Step, "ind"), (sp.exp, "e"), (sp.log, "log"), (RowSum, "rowsum"), (RowMax, "rowmax")]
+_PREFIX = [(Pos, "pos"), (Step, "ind"), (sp.exp, "e"), (sp.log, "log"), (RowSum, "rowsum"), (RowMax, "rowmax"),
+           (RowMaxOther, "maxother"), (ArgMaxOtherArray, "argmax")]  # fmt: skip
 
 
 def _names() -> Callable[[sp.Expr], sp.Symbol]:
@@ -489,6 +539,8 @@ def source(
     bias: bool = False,
     delta: object = 1,
     kink: object = 0,
+    hyper: object = None,
+    unproven: bool = False,
 ) -> str:
     """Readable NumPy source of ``loss``'s vectorized loss and gradient ``f(W, X, y, reg) -> (loss, dW)``,
     with the derivation it came from in comments.
@@ -498,9 +550,33 @@ def source(
     """
     definition = get(loss)
     conventions = Conventions(
-        layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
+        layout=layout,
+        bias=bias,
+        regularizer=regularizer,
+        reduction=reduction,
+        delta=delta,
+        kink=kink,
+        hyper=definition.hyper(hyper),
     )
+    _require_proof(definition, conventions, unproven)
     return source_from_forms(forms_for(definition, conventions), conventions, definition)
+
+
+#: index-notation functions whose vectorized code no proof obligation can run on symbols yet
+UNPROVEN = (MaxOther, ArgMaxOther)
+
+
+def _require_proof(loss: Loss, conventions: Conventions, unproven: bool) -> None:
+    """NotSupportedError for a loss whose vectorized code would escape its proof obligation (a max over
+    classes: the symbolic run of ``artifact.vectorized`` cannot decide its comparisons), unless the
+    caller asks for it with ``unproven=True`` (then it is tested numerically, not proven)."""
+    forms = forms_for(loss, conventions)
+    if unproven or not any(sp.sympify(e).has(*UNPROVEN) for e in (forms.sample, forms.score_gradient)):
+        return
+    raise NotSupportedError(
+        f"the vectorized {loss.name} has no proof yet (its max over classes is not run on symbols): "
+        "use derive(...).numpy_gradient, which is proven, or numpy_function(..., unproven=True)"
+    )
 
 
 def source_from_forms(forms: Any, conventions: Conventions, loss: Loss | None = None) -> str:
@@ -519,8 +595,9 @@ class _Emitter:
     def module(self) -> str:
         header = self._header()
         body = self._body()
+        helpers = ["", *ARGMAX_OTHER_HELPER] if any("_argmax_other(" in line for line in body) else []
         return "\n".join(header + ["", "import numpy as np", "", "from symderiv.errors import InputError", ""]
-                         + ["", *self._checker(), "", "", *body]) + "\n"  # fmt: skip
+                         + ["", *self._checker(), *helpers, "", "", *body]) + "\n"  # fmt: skip
 
     def _header(self) -> list[str]:
         p, c = self.p, self.c
@@ -533,6 +610,11 @@ class _Emitter:
             details.append("Δ symbolic (argument delta)" if c.delta.free_symbols else f"Δ = {c.delta}")
         if self.loss is None or self.loss.kinky:
             details.append(f"1[0] = {c.kink}")
+        fixed = dict(c.hyper)
+        for h in self.loss.hyperparameters if self.loss else ():
+            details.append(
+                f"{h.name} = {fixed[h.name]}" if h.name in fixed else f"{h.name} symbolic (argument {h.name})"
+            )
         where = "row" if self.xw else "column"
         bias = f"bias trick: a constant-1 feature, W's last {where} holds the bias" if c.bias else "no bias trick"
         origin = getattr(p.forms, "origin", "symderiv.generic")
@@ -625,6 +707,8 @@ class _Emitter:
 
         with_bias = f" with the bias as its last {'row' if xw else 'column'}" if c.bias else ""
         args = "W, X, y, reg=0.0" + (", delta=1.0" if DELTA_ARG in t.used else "")
+        hyper = [h for h in self.loss.hyperparameters if sp.Symbol(h.name) in t.used] if self.loss else []
+        args += "".join(f", {h.name}={h.default!r}" for h in hyper)
         scale = " / N" if c.reduction == "mean" else ""
         lab = "samples, y" if xw else "y, samples"
         out = [
@@ -640,6 +724,7 @@ class _Emitter:
         ]
         if DELTA_ARG in t.used:
             out.append("    delta = float(delta)")
+        out += [f"    {h.name} = float({h.name})  # {h.words}" for h in hyper]
         out.append("    samples = np.arange(N)")
         if xw:
             out.append(
@@ -727,11 +812,17 @@ class _Emitter:
         f = self.p.forms
         label = _Ctx(f).label
         back = {S: f.s[f.i, f.j], S_y: f.s[f.i, label], M_MAX: sp.IndexedBase("m")[f.i],
-                Y_HOT: sp.KroneckerDelta(f.j, label), N_SAMPLES: f.N, DELTA_ARG: DELTA}  # fmt: skip
+                Y_HOT: sp.KroneckerDelta(f.j, label), N_SAMPLES: f.N, C_CLASSES: f.C, DELTA_ARG: DELTA}  # fmt: skip
         k = f.k
         back.update({sym: idx_e for sym, idx_e in getattr(self, "_meanings", {}).items()})
 
+        r = sp.Symbol("r", integer=True, nonnegative=True)
+
         def idx(x):
+            if isinstance(x, RowMaxOther):
+                return MaxOther(idx(x.args[0]).subs(f.j, r), r, label, f.C - 1)
+            if isinstance(x, ArgMaxOtherArray):
+                return ArgMaxOther(f.j, idx(x.args[0]).subs(f.j, r), r, label, f.C - 1)
             if isinstance(x, RowSum):
                 inner = idx(x.args[0]).subs(f.j, k)
                 return sp.Sum(inner, (k, 0, f.C - 1))
@@ -743,6 +834,26 @@ class _Emitter:
 
         meaning = idx(e)
         return meaning
+
+
+#: the argmax weights of max_{k≠y_i} v_ik as the derivation defines them
+#: (``symderiv.algebra.functions.argmax_weights``: the classes visited from the last to the first, each
+#: taking the maximum over with 1 − 1[M_{>t} − v_t > 0] and keeping it while every earlier class leaves
+#: it, 1[M_{>r} − v_r > 0], with 1[0] = kink), vectorized
+ARGMAX_OTHER_HELPER = [
+    "",
+    "def _argmax_other(V, Y, axis, kink):",
+    '    """a_ij = ∂ max_{k≠y_i} V_ik / ∂V_ij, ties by 1[0] = kink (0: the first maximiser, 1: the last)."""',
+    "    masked = np.where(Y == 1, -np.inf, V)",
+    "    later = np.flip(np.maximum.accumulate(np.flip(masked, axis=axis), axis=axis), axis=axis)",
+    "    edge = np.full_like(np.take(V, [0], axis=axis), -np.inf)",
+    "    later = np.concatenate([np.delete(later, 0, axis=axis), edge], axis=axis)  # max over k > j, k ≠ y_i",
+    "    t = later - V",
+    "    keeps = np.where(Y == 1, 1.0, np.where(t == 0, kink, t > 0)).astype(V.dtype)  # the last: t = -inf",
+    "    before = np.cumprod(keeps, axis=axis)  # Π_{r≤j} keeps_r",
+    "    before = np.concatenate([np.ones_like(edge), np.delete(before, -1, axis=axis)], axis=axis)  # r < j",
+    "    return (1 - keeps) * before",
+]
 
 
 def _cse(exprs: list[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
@@ -782,9 +893,13 @@ def numpy_function(
     bias: bool = False,
     delta: object = 1,
     kink: object = 0,
+    hyper: object = None,
+    unproven: bool = False,
 ) -> Callable:
     """The vectorized ``f(W, X, y, reg) -> (loss, dW)`` generated from ``loss``'s closed form at
-    symbolic size; its source is ``f.__source__``. ``delta="delta"`` makes Δ an argument of ``f``.
+    symbolic size; its source is ``f.__source__``. ``delta="delta"`` makes Δ an argument of ``f``;
+    a hyperparameter of the loss not fixed by ``hyper`` (``{"epsilon": 0.1}``) is a keyword argument of
+    ``f`` with its declared default.
 
     >>> import numpy as np
     >>> f = numpy_function("hinge", regularizer="none")
@@ -794,6 +909,13 @@ def numpy_function(
     """
     definition = get(loss)
     conventions = Conventions(
-        layout=layout, bias=bias, regularizer=regularizer, reduction=reduction, delta=delta, kink=kink
+        layout=layout,
+        bias=bias,
+        regularizer=regularizer,
+        reduction=reduction,
+        delta=delta,
+        kink=kink,
+        hyper=definition.hyper(hyper),
     )
+    _require_proof(definition, conventions, unproven)
     return _compiled(definition, conventions)

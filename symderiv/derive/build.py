@@ -76,9 +76,10 @@ class Problem:
     @property
     def data_symbols(self) -> list[sp.Symbol]:
         """The symbols of L besides λ, in W's then X's order: the weights, the features (not the
-        constant-1 bias feature) and Δ when it is symbolic."""
+        constant-1 bias feature), Δ when it is symbolic, and the loss's symbolic hyperparameters."""
         xs = [x for x in self.X if isinstance(x, sp.Symbol)]
-        return [*self.W, *xs, *self.delta.free_symbols]
+        free = [h.symbol for h in self.loss.free_hyper(self.conventions.hyper)]
+        return [*self.W, *xs, *self.delta.free_symbols, *free]
 
     @property
     def score_definitions(self) -> dict[sp.Symbol, sp.Expr]:
@@ -181,7 +182,10 @@ def build(loss: Loss, conventions: Conventions, D: int, C: int, N: int, y: Seque
     S_def = sp.Matrix(N, C, lambda i, j: sp.Add(*[x_of[i][u] * w_of[u][j] for u in range(F)]))
     S = sp.Matrix(N, C, lambda i, j: s_symbol(i, j))
     delta = conventions.delta
-    samples = tuple(loss.sample([S[i, j] for j in range(C)], y[i], delta, ConcreteIndexing(C, y[i])) for i in range(N))
+    samples = tuple(
+        loss.bind(loss.sample([S[i, j] for j in range(C)], y[i], delta, ConcreteIndexing(C, y[i])), conventions.hyper)
+        for i in range(N)
+    )
     coefficient = conventions.reg.coefficient
     regularizer = coefficient * LAMBDA * sp.Add(*[w**2 for w in W]) if coefficient else sp.Integer(0)
     scale = sp.Rational(1, N) if conventions.reduction == "mean" else sp.Integer(1)

@@ -21,7 +21,10 @@ def closed_score_gradient(problem: Problem) -> sp.Matrix:
         sp.Matrix(
             p.N,
             p.C,
-            lambda i, j: p.loss.score_gradient(scores[i], p.y[i], j, p.delta, ConcreteIndexing(p.C, p.y[i])),
+            lambda i, j: p.loss.bind(
+                p.loss.score_gradient(scores[i], p.y[i], j, p.delta, ConcreteIndexing(p.C, p.y[i])),
+                p.conventions.hyper,
+            ),
         )
     )
 
@@ -32,7 +35,8 @@ def explicit(M: sp.Matrix) -> sp.Matrix:
 
 def matrix_weights(problem: Problem) -> sp.Matrix:
     """The weight matrix G of the matrix form (M, P − Y, …), built with matrix operations."""
-    return explicit(problem.loss.weights(problem.S, list(problem.y), problem.delta))
+    p = problem
+    return explicit(p.loss.bind(p.loss.weights(p.S, list(p.y), p.delta), p.conventions.hyper))
 
 
 def matrix_form(problem: Problem) -> sp.Matrix:

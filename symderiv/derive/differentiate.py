@@ -27,11 +27,11 @@ def generic_scores(C: int) -> list[sp.Symbol]:
 
 
 @lru_cache(maxsize=256)
-def sample_gradient(loss: Loss, C: int, label: int, delta: sp.Expr) -> tuple[sp.Expr, ...]:
+def sample_gradient(loss: Loss, C: int, label: int, delta: sp.Expr, hyper: tuple = ()) -> tuple[sp.Expr, ...]:
     """∂L_i/∂s_j for j = 0 … C−1, by SymPy's ``diff`` of the per-sample loss with label ``label``,
     in :func:`generic_scores`. Computed once per label value and reused by every sample."""
     s = generic_scores(C)
-    terms = sp.Add.make_args(loss.sample(s, label, delta, ConcreteIndexing(C, label)))
+    terms = sp.Add.make_args(loss.bind(loss.sample(s, label, delta, ConcreteIndexing(C, label)), hyper))
     # d/ds_j of a sum is the sum of the terms' derivatives; terms free of s_j contribute nothing
     return tuple(from_sympy_builtins(sp.Add(*[sp.diff(t, sj) for t in terms if t.has_free(sj)])) for sj in s)
 
@@ -43,7 +43,7 @@ def score_gradient(problem: Problem) -> sp.Matrix:
     rows = []
     for i in range(p.N):
         rename = {s[j]: p.S[i, j] for j in range(p.C)}
-        rows.append([g.xreplace(rename) for g in sample_gradient(p.loss, p.C, p.y[i], p.delta)])
+        rows.append([g.xreplace(rename) for g in sample_gradient(p.loss, p.C, p.y[i], p.delta, p.conventions.hyper)])
     return sp.Matrix(rows)
 
 

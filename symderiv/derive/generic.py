@@ -17,8 +17,8 @@ from functools import lru_cache
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..algebra.functions import excluded_sums
-from ..algebra.index import C, D, N, a, b, i, j, k, l, q, s, u, v, w, x, y
+from ..algebra.functions import ArgMaxOther, MaxOther, excluded_sums
+from ..algebra.index import C, D, N, a, b, i, j, k, l, q, r, s, u, v, w, x, y
 from ..algebra.normal_form import Normalizer, RewriteRule, valid_rules
 from ..conventions import LAMBDA, Conventions
 from ..losses import Loss
@@ -29,7 +29,7 @@ from .result import Claim, Derivation, DerivationStep
 
 # ------------------------------------------------------------------------------------ symbols
 # i, j, k, … N, C, D, s, x, w, y: the symbols of index notation (shared with the losses' abbreviations)
-r = sp.Symbol("r", integer=True, nonnegative=True)  # a second sample index: ∂L/∂s_rq of L = Σ_i …
+n = sp.Symbol("n", integer=True, nonnegative=True)  # a second sample index: ∂L/∂s_nq of L = Σ_i … (r is the max's)
 L_i = sp.Symbol("L_i")  # the per-sample loss, for displayed relations ∂L_i/∂s_ij = …
 L_total, R_total = sp.Symbol("L"), sp.Symbol("R")  # the loss and the regularizer, likewise
 
@@ -44,7 +44,11 @@ class GenericIndexing:
         self.label, self.index = label, index
 
     def sum_all(self, f):
-        return sp.Sum(f(self.index), (self.index, 0, C - 1))
+        body = f(self.index)
+        if any(self.index in lim[:1] for e in body.atoms(sp.Sum) for lim in e.limits):
+            # a sum inside binds the index already (log Σ_k e^{s_ik} in Σ_k q_k (…)): the outer one takes b
+            return sp.Sum(f(b), (b, 0, C - 1))
+        return sp.Sum(body, (self.index, 0, C - 1))
 
     def sum_other(self, f):
         return sp.Sum(f(self.index) * (1 - sp.KroneckerDelta(self.index, self.label)), (self.index, 0, C - 1))
@@ -52,6 +56,16 @@ class GenericIndexing:
     def cases(self, j_, other, label):
         d = sp.KroneckerDelta(j_, self.label)
         return other * (1 - d) + label * d
+
+    def max_other(self, f):
+        return MaxOther(f(r), r, self.label, C - 1)
+
+    def argmax_other(self, f, j_):
+        return ArgMaxOther(j_, f(r), r, self.label, C - 1)
+
+    @property
+    def classes(self):
+        return C
 
 
 class Row:
@@ -91,8 +105,8 @@ class GenericForms:
 def generic_forms(loss: Loss, conventions: Conventions) -> GenericForms:
     """L_i and the closed form of ∂L_i/∂s_ij in index notation, for ``loss``."""
     ix = GenericIndexing(y[i])
-    sample = loss.sample(Row(), y[i], conventions.delta, ix)
-    closed = loss.score_gradient(Row(), y[i], j, conventions.delta, ix)
+    sample = loss.bind(loss.sample(Row(), y[i], conventions.delta, ix), conventions.hyper)
+    closed = loss.bind(loss.score_gradient(Row(), y[i], j, conventions.delta, ix), conventions.hyper)
     return GenericForms(loss, conventions, sample, closed)
 
 
@@ -101,22 +115,27 @@ def generic_forms(loss: Loss, conventions: Conventions) -> GenericForms:
 
 def _index_range(index: sp.Expr, feature_hi: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
     """The range an index expression is known to lie in: classes (j, v, k, q, b and the labels
-    y_i), features (u, l, a) or samples (i, r)."""
+    y_i), features (u, l, a) or samples (i, n)."""
     if index in (j, v, k, q, b) or (isinstance(index, sp.Indexed) and index.base == y):
         return (0, C - 1)
     if index in (u, l, a):
         return (0, feature_hi)
-    if index in (i, r):
+    if index in (i, n):
         return (0, N - 1)
     return None
+
+
+def _has_free(e: sp.Expr, indices: set) -> bool:
+    """Whether ``e`` depends on one of ``indices`` (an index bound by a sum inside ``e`` does not count)."""
+    return bool(e.free_symbols & indices)
 
 
 def _split_sum(e: sp.Sum) -> sp.Expr:
     indices = {lim[0] for lim in e.limits}
     out = []
     for term in sp.Add.make_args(sp.expand_mul(e.function)):
-        inside = [f for f in sp.Mul.make_args(term) if f.has(*indices)]
-        outside = [f for f in sp.Mul.make_args(term) if not f.has(*indices)]
+        inside = [f for f in sp.Mul.make_args(term) if _has_free(f, indices)]
+        outside = [f for f in sp.Mul.make_args(term) if not _has_free(f, indices)]
         count = sp.Mul(*[hi - lo + 1 for _, lo, hi in e.limits])
         out.append(sp.Mul(*outside) * (sp.Sum(sp.Mul(*inside), *e.limits) if inside else count))
     return sp.Add(*out)
@@ -127,7 +146,7 @@ def _is_splittable(e: sp.Expr) -> bool:
         return False
     indices = {lim[0] for lim in e.limits}
     expanded = sp.expand_mul(e.function)
-    return expanded.is_Add or any(not f.has(*indices) for f in sp.Mul.make_args(expanded))
+    return expanded.is_Add or any(not _has_free(f, indices) for f in sp.Mul.make_args(expanded))
 
 
 def _summable_delta(e: sp.Expr, feature_hi: sp.Expr):
@@ -172,7 +191,8 @@ def index_rules(feature_hi: sp.Expr) -> tuple[RewriteRule, ...]:
     def delta_sum(e: sp.Sum) -> sp.Expr:
         pos, delta, target = _summable_delta(e, feature_hi)
         idx = e.limits[pos][0]
-        body = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if f is not delta]).xreplace({idx: target})
+        # subs, not xreplace: a sum inside that binds the same index keeps it
+        body = sp.Mul(*[f for f in sp.Mul.make_args(e.function) if f is not delta]).subs(idx, target)
         rest = e.limits[:pos] + e.limits[pos + 1 :]
         return sp.Sum(body, *rest) if rest else body
 
@@ -394,13 +414,13 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
     reg_ok = norm(dR) == norm(reg * weight)
     full = scale * sp.Sum(element, (i, 0, N - 1)) + reg * weight
     # … and that assembly (the 1/N included) is derived: SymPy differentiates the whole loss
-    # L = (1/N) Σ_i L_i + R (or Σ_i L_i + R) in the scores s_rq and in W, and the chain rule
-    # ∂L/∂w_uv = Σ_r Σ_q ∂L/∂s_rq ∂s_rq/∂w_uv + ∂L/∂w_uv|_S is delta-summed
+    # L = (1/N) Σ_i L_i + R (or Σ_i L_i + R) in the scores s_nq and in W, and the chain rule
+    # ∂L/∂w_uv = Σ_n Σ_q ∂L/∂s_nq ∂s_nq/∂w_uv + ∂L/∂w_uv|_S is delta-summed
     whole = _whole_loss(c, forms.sample, R)
-    score_r, _, _ = _score(c, feature_hi, r)
-    through_scores = sp.diff(whole, s[r, q]) * canonical(sp.diff(score_r, weight), rules)
-    derived_full = canonical(sp.Sum(canonical(through_scores, rules), (q, 0, C - 1), (r, 0, N - 1)), rules)
-    derived_full = derived_full.xreplace({r: i}) + canonical(sp.diff(whole, weight), rules)
+    score_n, _, _ = _score(c, feature_hi, n)
+    through_scores = sp.diff(whole, s[n, q]) * canonical(sp.diff(score_n, weight), rules)
+    derived_full = canonical(sp.Sum(canonical(through_scores, rules), (q, 0, C - 1), (n, 0, N - 1)), rules)
+    derived_full = derived_full.xreplace({n: i}) + canonical(sp.diff(whole, weight), rules)
     full_ok = norm(canonical(derived_full, rules)) == norm(canonical(full, rules))
 
     # 6. the bias: feature u = D is the constant 1
@@ -460,7 +480,7 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
         ),
         Claim(
             f"∂L/∂w_uv of the whole loss L = {'(1/N) ' if c.reduction == 'mean' else ''}Σ_i L_i + R(W) "
-            "(SymPy's diff in s_rq and in W, chain rule summed) equals the full gradient",
+            "(SymPy's diff in s_nq and in W, chain rule summed) equals the full gradient",
             full_ok,
             "symbolic: normal forms after the index rules",
             id="symbolic.full-gradient",

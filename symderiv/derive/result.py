@@ -271,18 +271,21 @@ class Derivation:
         return sp.sympify(expr).xreplace(self.concrete().score_definitions)
 
     # ---------------------------------------------------------------- NumPy
-    def numpy_gradient(self, W, X, reg=0.0, delta=None) -> np.ndarray:
+    def numpy_gradient(self, W, X, reg=0.0, delta=None, **hyper: float) -> np.ndarray:
         """dL/dW at NumPy arrays ``W``, ``X`` (in the derivation's layout; without the constant-1
         feature when the bias trick is on) for the derivation's labels; ``reg`` is λ and ``delta``
-        is Δ (only when Δ is symbolic; default 1). Proven: claim ``artifact.numpy-gradient``."""
+        is Δ (only when Δ is symbolic; default 1); ``hyper`` gives the loss's symbolic
+        hyperparameters by name (default: their declared defaults). Proven: claim ``artifact.numpy-gradient``."""
         W, X = self._arrays(W, X)
-        return np.asarray(self._route(W, X, *self._values(reg, delta))[1], dtype=float)
+        reg, delta, values = self._values(reg, delta, hyper)
+        return np.asarray(self._route(W, X, reg, delta, hyper=values)[1], dtype=float)
 
-    def numpy_loss(self, W, X, reg=0.0, delta=None) -> float:
+    def numpy_loss(self, W, X, reg=0.0, delta=None, **hyper: float) -> float:
         """L at NumPy arrays ``W``, ``X``; arguments as for :meth:`numpy_gradient`. Proven: claim
         ``artifact.numpy-loss``."""
         W, X = self._arrays(W, X)
-        return float(self._route(W, X, *self._values(reg, delta))[0])
+        reg, delta, values = self._values(reg, delta, hyper)
+        return float(self._route(W, X, reg, delta, hyper=values)[0])
 
     @cached_property
     def _route(self) -> Any:
@@ -309,14 +312,30 @@ class Derivation:
             raise InputError(f"X has shape {X.shape}, but this derivation's X is {want[0]}×{want[1]}{extra}")
         return W, X
 
-    def _values(self, reg, delta) -> tuple[float, float | None]:
+    def _values(self, reg, delta, hyper: Mapping[str, object] | None = None) -> tuple[float, float | None, tuple]:
         reg = _number("reg (the value of λ)", reg)
         delta = None if delta is None else _number("delta (the value of Δ)", delta)
+        delta_value: float | None = None
         if self.conventions.delta.free_symbols:
-            return reg, 1.0 if delta is None else float(delta)
-        if delta is not None and float(delta) != float(self.conventions.delta):
+            delta_value = 1.0 if delta is None else float(delta)
+        elif delta is not None and float(delta) != float(self.conventions.delta):
             raise InputError(f"this derivation fixed Δ = {self.conventions.delta}; derive again for Δ = {delta}")
-        return reg, None
+        hyper = dict(hyper or {})
+        declared = {h.name for h in self.loss.hyperparameters}
+        unknown = sorted(set(hyper) - declared)
+        if unknown:
+            raise InputError(f"the loss {self.loss.name!r} has no hyperparameter {unknown[0]!r}")
+        fixed = dict(self.conventions.hyper)
+        values = []
+        for h in self.loss.hyperparameters:
+            if h.name in fixed:
+                if h.name in hyper and float(hyper[h.name]) != float(fixed[h.name]):  # type: ignore[arg-type]
+                    raise InputError(
+                        f"this derivation fixed {h.name} = {fixed[h.name]}; derive again for another value"
+                    )
+            else:
+                values.append(_number(f"{h.name} ({h.words})", hyper.get(h.name, h.default)))
+        return reg, delta_value, tuple(values)
 
     def check_numeric(self, seed: int = 0, rtol: float = 1e-9) -> Claim:
         """Floating-point evidence: the generated NumPy gradient (float64) against the direct
@@ -330,7 +349,8 @@ class Derivation:
         if self.conventions.bias:  # the constant-1 feature is appended by numpy_gradient
             X = X[:, :-1] if self.conventions.layout == "XW" else X[:-1, :]
         delta = float(point[self.conventions.delta]) if self.conventions.delta.free_symbols else None
-        got = self.numpy_gradient(W, X, float(point[LAMBDA]), delta)
+        hyper = {h.name: float(point[h.symbol]) for h in self.loss.free_hyper(self.conventions.hyper)}
+        got = self.numpy_gradient(W, X, float(point[LAMBDA]), delta, **hyper)
         ev = Evaluator(point, self.conventions.kink)
         assert self.gradient_direct is not None
         want = np.array([float(ev(e)) for e in self.gradient_direct]).reshape(p.W.shape)

@@ -4,13 +4,15 @@ loss: everything loss-specific (formulas, words, hints) is a field of its :class
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Protocol
 
 import numpy as np
 import sympy as sp
 
+from ..algebra.functions import argmax_weights, running_max
 from ..algebra.normal_form import RewriteRule
 from ..errors import InputError
 
@@ -29,6 +31,18 @@ class Indexing(Protocol):
     def cases(self, j: Any, other: sp.Expr, label: sp.Expr) -> sp.Expr:
         """``other`` where j ≠ y_i, ``label`` where j = y_i."""
 
+    def max_other(self, f: Callable[[Any], sp.Expr]) -> sp.Expr:
+        """max_{k ≠ y_i} f(k). Ties follow the kink convention κ (see :func:`argmax_other`)."""
+
+    def argmax_other(self, f: Callable[[Any], sp.Expr], j: Any) -> sp.Expr:
+        """a_j = ∂ max_{k ≠ y_i} f(k) / ∂ f(j): the indicator 1[j = argmax_{k≠y_i} f(k)] (0 at j = y_i).
+        At a tie, κ = 0 gives it to the first maximiser (as ``numpy.argmax``), κ = 1 to the last, and
+        every κ in [0, 1] gives weights a_j ≥ 0 summing to 1 — a subgradient."""
+
+    @property
+    def classes(self) -> sp.Expr:
+        """C, the number of classes."""
+
 
 class ConcreteIndexing:
     """:class:`Indexing` at a concrete number of classes and a concrete label."""
@@ -45,6 +59,37 @@ class ConcreteIndexing:
     def cases(self, j, other, label):
         return label if j == self.label else other
 
+    def _others(self) -> list[int]:
+        return [k for k in range(self.C) if k != self.label]
+
+    def max_other(self, f):
+        return running_max([f(k) for k in self._others()])
+
+    def argmax_other(self, f, j):
+        if j == self.label:
+            return sp.Integer(0)
+        return argmax_weights([f(k) for k in self._others()])[self._others().index(j)]
+
+    @property
+    def classes(self):
+        return sp.Integer(self.C)
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """A hyperparameter of a loss besides the margin Δ (label smoothing's ε), declared once: the
+    keyword of ``derive(..., hyper={name: value})``, ``numpy_function``, ``check_gradient`` and of
+    ``--hyper name=value`` on every command. The loss's formulas are written with ``symbol``; a
+    derivation keeps it symbolic unless a value is given. Where a number is needed (NumPy, checks,
+    plots) and none is given, ``default`` is used."""
+
+    name: str
+    symbol: sp.Symbol
+    default: float
+    words: str  # what it is, for people: "label smoothing ε: the weight of the uniform distribution"
+    low: float = -np.inf  # the values allowed: low ≤ value ≤ high
+    high: float = np.inf
+
 
 #: L_i(s, y_i, Δ, indexing): s[j] is the score of class j, y_i the label
 SampleLoss = Callable[[Any, Any, sp.Expr, Indexing], sp.Expr]
@@ -53,8 +98,8 @@ ScoreGradient = Callable[[Any, Any, Any, sp.Expr, Indexing], sp.Expr]
 #: closed form of the weight matrix G = dL/dS (N×C), written with matrix operations
 MatrixWeights = Callable[[sp.Matrix, Sequence[int], sp.Expr], sp.Matrix]
 #: hand-written vectorized NumPy in the plain convention (layout XW, sums over samples, no
-#: regularizer): (W, X, y, delta, kink) -> (Σ_i L_i, Σ_i ∂L_i/∂W)
-Reference = Callable[[np.ndarray, np.ndarray, np.ndarray, float, float], tuple[float, np.ndarray]]
+#: regularizer): (W, X, y, delta, kink, **hyperparameters) -> (Σ_i L_i, Σ_i ∂L_i/∂W)
+Reference = Callable[..., tuple[float, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -120,10 +165,75 @@ class Loss:
     abbreviations: tuple[Abbreviation, ...] = ()
     #: slips typical of hand-written code for this loss, which ``symderiv check`` names
     slips: tuple[Slip, ...] = ()
+    #: hyperparameters besides Δ (label smoothing's ε), written in the formulas as their symbols
+    hyperparameters: tuple[Hyperparameter, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise InputError(f"a loss name must be a word such as 'hinge', not {self.name!r}")
+
+    def hyper(self, values: object = None) -> tuple[tuple[str, sp.Expr], ...]:
+        """Validated hyperparameter values, as :attr:`Conventions.hyper <symderiv.Conventions.hyper>`
+        holds them: ``values`` is a mapping {name: number} or a sequence of "name=value" strings (the
+        command line's ``--hyper``); a name left out, or given as "symbolic", stays symbolic."""
+        return resolve_hyper(self, values)
+
+    def hyper_subs(self, hyper: Sequence[tuple[str, sp.Expr]]) -> dict[sp.Symbol, sp.Expr]:
+        """{symbol: value} for the hyperparameters given a value in ``hyper``."""
+        given = dict(hyper)
+        return {h.symbol: given[h.name] for h in self.hyperparameters if h.name in given}
+
+    def bind(self, expr: Any, hyper: Sequence[tuple[str, sp.Expr]]) -> Any:
+        """``expr`` (an expression or a Matrix from this loss's formulas) at the given hyperparameter values."""
+        subs = self.hyper_subs(hyper)
+        return expr.xreplace(subs) if subs else expr
+
+    def numbers(self, hyper: Sequence[tuple[str, sp.Expr]] = ()) -> dict[str, float]:
+        """Every hyperparameter as a float: the given value, else the declared default (for NumPy)."""
+        given = dict(hyper)
+        return {h.name: float(given.get(h.name, h.default)) for h in self.hyperparameters}
+
+    def free_hyper(self, hyper: Sequence[tuple[str, sp.Expr]]) -> list[Hyperparameter]:
+        """The hyperparameters that stay symbolic under ``hyper``."""
+        given = dict(hyper)
+        return [h for h in self.hyperparameters if h.name not in given]
+
+
+def resolve_hyper(loss: Loss, values: object) -> tuple[tuple[str, sp.Expr], ...]:
+    """See :meth:`Loss.hyper`."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    if isinstance(values, Mapping):
+        pairs = list(values.items())
+    else:
+        pairs = []
+        for item in values:  # type: ignore[attr-defined]
+            if isinstance(item, tuple) and len(item) == 2:
+                pairs.append(item)
+                continue
+            name, sep, value = str(item).partition("=")
+            if not sep:
+                raise InputError(f"a hyperparameter is given as NAME=VALUE (e.g. epsilon=0.1), not {item!r}")
+            pairs.append((name.strip(), value.strip()))
+    declared = {h.name: h for h in loss.hyperparameters}
+    out: dict[str, sp.Expr] = {}
+    for name, value in pairs:
+        h = declared.get(name)
+        if h is None:
+            known = f"its hyperparameters are {', '.join(declared)}" if declared else "it has none besides Δ"
+            raise InputError(f"the loss {loss.name!r} has no hyperparameter {name!r}: {known}")
+        if value is None or (isinstance(value, str) and value.lower() in {"symbolic", name.lower()}):
+            continue
+        try:
+            number = sp.Rational(str(Fraction(str(value))))
+        except (ValueError, ZeroDivisionError):
+            raise InputError(f"the hyperparameter {name} must be a number, not {value!r}") from None
+        if not h.low <= float(number) <= h.high:
+            raise InputError(f"the hyperparameter {name} must lie in [{h.low:g}, {h.high:g}], not {value}")
+        out[name] = number
+    return tuple(sorted(out.items()))
 
 
 _REGISTRY: dict[str, Loss] = {}

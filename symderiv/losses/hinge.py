@@ -5,9 +5,11 @@ A loss is ONE :class:`~symderiv.losses.base.Loss` record, registered on import:
 
 * ``sample(s, y, delta, ix)`` — the per-sample loss L_i, in the scores ``s[j]`` of one sample with
   label ``y``. Sums over classes go through ``ix`` (``ix.sum_other`` is Σ_{j ≠ y_i}, ``ix.sum_all``
-  is Σ_j), so the same definition serves concrete sizes (a loop over 0 … C−1) and the symbolic size
-  of index notation. Use :class:`~symderiv.Pos` for max(0, ·) and :class:`~symderiv.Step` for the
-  indicator 1[· > 0], so that the value at a kink stays a stated convention.
+  is Σ_j; ``ix.max_other`` and ``ix.argmax_other`` are max_{j≠y_i} and its argmax indicator, see
+  :mod:`.crammer_singer`; ``ix.classes`` is C), so the same definition serves concrete sizes (a loop
+  over 0 … C−1) and the symbolic size of index notation. Use :class:`~symderiv.Pos` for max(0, ·)
+  and :class:`~symderiv.Step` for the indicator 1[· > 0], so that the value at a kink stays a stated
+  convention.
 * ``score_gradient(s, y, j, delta, ix)`` — the closed form the notes give for ∂L_i/∂s_j, by cases
   with ``ix.cases(j, other=…, label=…)``; symderiv proves it equal to what it derives.
 * ``weights(S, y, delta)`` — the weight matrix G of the matrix form dW = Xᵀ G / N + ∂R/∂W, built with
@@ -18,7 +20,8 @@ A loss is ONE :class:`~symderiv.losses.base.Loss` record, registered on import:
 The rest are words for people: ``title``, ``description``, ``intro`` and ``gradient_words`` (report
 prose, words only: every formula a report shows is printed from the derivation), ``label_column_hint``
 and ``correct_class_term`` (what ``symderiv check`` says about typical bugs). ``uses_delta`` and
-``kinky`` say whether the margin Δ and the indicator's kink convention matter.
+``kinky`` say whether the margin Δ and the indicator's kink convention matter; ``hyperparameters``
+declares a loss's own (label smoothing's ε, see :mod:`.softmax_smoothed`).
 """
 
 from __future__ import annotations

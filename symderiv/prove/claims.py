@@ -187,12 +187,14 @@ def prove_score_cases(loss: Loss, conventions: Conventions, C: int, labels: Sequ
     lhs: list[list[sp.Expr]] = []
     rhs: list[list[sp.Expr]] = []
     for label in labels:
-        derived = differentiate.sample_gradient(loss, C, label, conventions.delta)
+        derived = differentiate.sample_gradient(loss, C, label, conventions.delta, conventions.hyper)
         lhs.append([apply_rules(g, conventions.kink) for g in derived])
         rhs.append([])
         for j in range(C):
             closed = from_sympy_builtins(
-                loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label))
+                loss.bind(
+                    loss.score_gradient(s, label, j, conventions.delta, ConcreteIndexing(C, label)), conventions.hyper
+                )
             )
             rhs[-1].append(closed)
             ok &= identical(lhs[-1][j], closed, norm)

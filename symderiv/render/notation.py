@@ -29,7 +29,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from ..algebra.functions import ExcludedSum, Pos, Step, excluded_sums
+from ..algebra.functions import ArgMaxOther, ExcludedSum, MaxOther, Pos, Step, excluded_sums
 from ..conventions import LAMBDA
 
 #: the printer settings every format shares, with the notes' choices as defaults
@@ -123,11 +123,12 @@ def _is_margin(expr: sp.Add) -> bool:
 
 def notes_order(terms: list[sp.Expr]) -> list[sp.Expr]:
     """Order the terms of a sum as the notes write a margin: s_j − s_{y_i} + Δ — scores with a plus
-    sign first, then scores with a minus sign, then the rest (Δ, constants)."""
+    sign first, then scores with a minus sign, then the rest (Δ, constants). A max over scores
+    (max_{r≠y_i} s_ir) counts as a score."""
 
     def rank(t: sp.Expr) -> int:
         coeff, rest = t.as_coeff_Mul()
-        if _is_score(rest):
+        if _is_score(rest) or isinstance(rest, MaxOther):
             return 0 if coeff > 0 else 1
         return 2 if not t.is_Number else 3
 
@@ -190,6 +191,10 @@ class NotesPrinting:
     def _sum_over(self, index: str, body: sp.Expr) -> str:
         raise NotImplementedError
 
+    def _over(self, op: str, index: str, body: str) -> str:
+        """max_{index} body or argmax_{index} body (``op`` is "max" or "argmax")."""
+        raise NotImplementedError
+
     def _space(self, M: str, rows: str, cols: str) -> str:
         raise NotImplementedError
 
@@ -236,6 +241,18 @@ class NotesPrinting:
     def _print_Cases(self, expr: Cases) -> str:
         idx, lab = self._print(expr.index), self._print(expr.label)
         return self._cases(self._print(expr.other), self._print(expr.label_value), idx, lab)
+
+    def _print_MaxOther(self, expr: MaxOther, exp=None) -> str:
+        index = f"{self._print(expr.index)}{self._ne_sub}{self._print(expr.excluded)}"
+        body = self.parenthesize(expr.body, PRECEDENCE["Mul"])  # type: ignore[attr-defined]
+        out = self._over("max", index, body)
+        return out if exp is None else self._power(out, exp)
+
+    def _print_ArgMaxOther(self, expr: ArgMaxOther, exp=None) -> str:
+        index = f"{self._print(expr.index)}{self._ne_sub}{self._print(expr.excluded)}"
+        body = self.parenthesize(expr.body, PRECEDENCE["Mul"])  # type: ignore[attr-defined]
+        out = self._ind(f"{self._print(expr.at)} = {self._over('argmax', index, body)}")
+        return out if exp is None else self._power(out, exp)
 
     def _print_ExcludedSum(self, expr) -> str:
         return self._sum_over(f"{self._print(expr.index)}{self._ne_sub}{self._print(expr.excluded)}", expr.body)
@@ -375,6 +392,10 @@ class NotesLatexPrinter(NotesPrinting, LatexPrinter):
             inner = rf"\left({inner}\right)"
         return rf"\sum_{{{index}}} {inner}"
 
+    def _over(self, op: str, index: str, body: str) -> str:
+        name = r"\max" if op == "max" else rf"\operatorname{{{op}}}"
+        return rf"{name}_{{{index}}} {body}"
+
     def _space(self, M: str, rows: str, cols: str) -> str:
         def dim(d: str) -> str:
             return f"({d})" if "+" in d else d
@@ -451,6 +472,9 @@ class NotesTextPrinter(NotesPrinting, StrPrinter):
 
     def _sum_over(self, index: str, body: sp.Expr) -> str:
         return f"Σ_{{{index}}} ({self._print(body)})"
+
+    def _over(self, op: str, index: str, body: str) -> str:
+        return f"{op}_{{{index}}} {body}"
 
     def _space(self, M: str, rows: str, cols: str) -> str:
         def dim(d: str) -> str:

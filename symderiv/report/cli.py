@@ -21,9 +21,19 @@ def _regenerate(loss, all_, conventions: dict, formats: tuple[str, ...], out: Pa
     import shlex
 
     words = ["python", "-m", "symderiv", "report", "--all" if all_ else loss]
-    defaults = {"layout": "XW", "regularizer": "l2", "reduction": "mean", "bias": False, "delta": None, "kink": "0"}
+    defaults = {
+        "layout": "XW",
+        "regularizer": "l2",
+        "reduction": "mean",
+        "bias": False,
+        "delta": None,
+        "kink": "0",
+        "hyper": (),
+    }
     for key, value in conventions.items():
-        if value != defaults[key]:
+        if key == "hyper":  # repeatable: one --hyper NAME=VALUE per value
+            words += [w for item in value or () for w in ("--hyper", str(item))]
+        elif value != defaults.get(key):
             words += [f"--{key}"] if value is True else [f"--{key}", str(value)]
     if set(formats) != set(FORMATS):
         words += ["--format", ",".join(formats)]

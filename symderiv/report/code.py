@@ -272,6 +272,7 @@ def vectorize_options(d) -> dict:
         bias=c.bias,
         delta="delta" if c.delta == DELTA else c.delta,
         kink=c.kink,
+        hyper=c.hyper,
     )
 
 

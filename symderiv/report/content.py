@@ -110,7 +110,7 @@ def float_claim(d, points: int = FLOAT_POINTS, seed: int = 0) -> Claim:
         if c.bias:
             Xr = np.hstack([Xr, np.ones((p.N, 1))])
         Wr = W if c.layout == "XW" else W.T
-        _, ref = d.loss.reference(Wr, Xr, y, delta, float(c.kink))
+        _, ref = d.loss.reference(Wr, Xr, y, delta, float(c.kink), **d.loss.numbers(c.hyper))
         want = scale * ref + coef * reg * Wr
         if c.layout == "WX":
             want = want.T
@@ -376,6 +376,10 @@ def _subtitle(d, show: _Shower) -> str:
         parts.append(r"$\Delta$ symbolic" if c.delta == DELTA else f"$\\Delta = {show.inline(c.delta)}$")
     if d.loss.kinky:
         parts.append(f"${INDICATOR}[0] = {show.inline(c.kink)}$")
+    fixed = dict(c.hyper)
+    for h in d.loss.hyperparameters:
+        symbol = show.inline(h.symbol)
+        parts.append(f"${symbol} = {show.inline(fixed[h.name])}$" if h.name in fixed else f"${symbol}$ symbolic")
     return ", ".join(parts)
 
 
@@ -433,6 +437,15 @@ def _conventions_paragraph(d, g, mf) -> str:
             if c.delta == DELTA
             else f"**Margin:** $\\Delta = {show.inline(c.delta)}$."
         )
+    fixed = dict(c.hyper)
+    for h in d.loss.hyperparameters:  # the loss's own, with its own words
+        symbol = show.inline(h.symbol)
+        value = (
+            f"${symbol} = {show.inline(fixed[h.name])}$"
+            if h.name in fixed
+            else f"${symbol}$ is kept as a symbol (NumPy code uses ${symbol} = {h.default:g}$ unless told otherwise)"
+        )
+        out.append(f"**Hyperparameter ${symbol}$** ({h.words}): {value}.")
     k = show.inline(c.kink)
     if d.loss.kinky and not g.forms.score_gradient.has(Step):
         out.append(

@@ -112,13 +112,15 @@ _PLAIN_MATH = [
     ("δ", r"\delta "),
     ("Δ", r"\Delta "),
     ("λ", r"\lambda "),
+    ("ε", r"\epsilon "),
+    ("κ", r"\kappa "),
     ("Σ_k", r"\sum_k "),
     ("Σ", r"\sum "),
     ("≠", r"\ne "),
     ("·", r"\cdot "),
     ("²", "^2"),
 ]
-_MATHY = re.compile(r"[_∂Δδλ≠·²Σ]|^1\[|^[A-Za-z]{1,2}\(\w\)$|^d[A-Z]/d[A-Z]$|^[b-zB-HJ-Z]$|^[-+=]$|^\S*\]$")
+_MATHY = re.compile(r"[_∂Δδλεκ≠·²Σ]|^1\[|^[A-Za-z]{1,2}\(\w\)$|^d[A-Z]/d[A-Z]$|^[b-zB-HJ-Z]$|^[-+=]$|^\S*\]$")
 
 
 def _split_word(word: str) -> tuple[str, str, str]:

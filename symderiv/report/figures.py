@@ -45,8 +45,10 @@ def margin_figure(d) -> Figure:
     delta = 1 if c.delta == DELTA or not loss.uses_delta else c.delta
     s = [sp.Integer(0), t]
     ix = ConcreteIndexing(2, 0)
-    value = loss.sample(s, 0, sp.sympify(delta), ix)
-    slope = loss.score_gradient(s, 0, 1, sp.sympify(delta), ix)
+    numbers = loss.numbers(c.hyper)  # the loss's own hyperparameters: as given, else their defaults
+    at = tuple((name, sp.nsimplify(value)) for name, value in numbers.items())
+    value = loss.bind(loss.sample(s, 0, sp.sympify(delta), ix), at)
+    slope = loss.bind(loss.score_gradient(s, 0, 1, sp.sympify(delta), ix), at)
     xs = [X_RANGE[0] + (X_RANGE[1] - X_RANGE[0]) * k / STEPS for k in range(STEPS + 1)]
     kink = -float(delta) if loss.kinky else None
     if kink is not None and kink not in xs:
@@ -67,6 +69,7 @@ def margin_figure(d) -> Figure:
     where = f"$\\Delta = {latex(delta)}$" + ("; the derivation keeps $\\Delta$ symbolic" if c.delta == DELTA else "")
     if not loss.uses_delta:
         where = "two classes"
+    where += "".join(f"; ${latex(h.symbol)} = {numbers[h.name]:g}$" for h in loss.hyperparameters)
     caption = (
         f"One sample with two classes, as a function of the score difference $t = s_j - s_{{y_i}}$ "
         f"({where}): the loss $L_i$ (solid) and its derivative $\\partial L_i/\\partial s_j$ (dashed)."
