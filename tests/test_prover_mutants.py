@@ -167,3 +167,46 @@ def test_claim_lines_say_what_was_proved_and_show_counterexamples():
     ce = {"entry": "w[0,1]", "derived": 1, "claimed": 2, "point": {"a": 3, "b": 4}}
     line = Claim("x = y", False, "exact", counterexample=ce).line()
     assert line.splitlines()[1].strip() == "counterexample at w[0,1]: derived 1, claimed 2; at a = 3, b = 4"
+
+
+# ------------------------------------------------------------------ simplify.py: powers, floats, the plain normal form
+
+
+def test_negative_powers_cancel_when_the_normalizer_multiplies():
+    # SymPy leaves (1/a + 1)(a + 1) unexpanded; the normal form multiplies out: a⁻¹·a = 1
+    assert identical((1 / a + 1) * (a + 1), 2 + a + 1 / a)
+    assert not identical((1 / a + 1) * (a + 1), 1 + a + 1 / a)
+    assert identical((a**2 + 1) * (1 / a), a + 1 / a)  # a²·a⁻¹ = a
+    assert identical((1 / a + b) * (a**2 + 1), a + 1 / a + b * a**2 + b)
+    assert not identical(1 / a, 2 / a)
+
+
+def test_substituted_symbols_are_substituted_under_negative_powers():
+    norm = Normalizer(subs={a: b + 1})
+    assert identical(1 / a, 1 / (b + 1), norm)
+    assert identical(a**2, b**2 + 2 * b + 1, norm)
+    assert not identical(1 / a, 1 / b, norm)
+
+
+def test_float_one_and_zero_coefficients():
+    assert identical(sp.Float(1.0) * a + b, a + b)
+    assert identical(sp.Float(2.0) * a, 2 * a)
+    assert not identical(sp.Float(1.0) * a, 2 * a)
+    assert identical(sp.Float(0.0) * a + b, b)
+
+
+def test_normal_form_is_the_polynomial_in_the_atoms():
+    from fractions import Fraction
+
+    from symderiv.simplify import normal_form
+
+    assert normal_form(2 * a + a * b**2 - 3) == {
+        frozenset({(a, 1)}): Fraction(2),
+        frozenset({(a, 1), (b, 2)}): Fraction(1),
+        frozenset(): Fraction(-3),
+    }
+    assert normal_form(a - a) == {} and normal_form(sp.Integer(0)) == {}
+    ((monomial, coefficient),) = normal_form(Step(a) / 2).items()
+    assert coefficient == Fraction(1, 2) and len(monomial) == 1
+    ((atom, exponent),) = monomial
+    assert atom[0] == "Step" and exponent == 1
