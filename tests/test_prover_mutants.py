@@ -210,3 +210,64 @@ def test_normal_form_is_the_polynomial_in_the_atoms():
     assert coefficient == Fraction(1, 2) and len(monomial) == 1
     ((atom, exponent),) = monomial
     assert atom[0] == "Step" and exponent == 1
+
+
+def test_same_value_tolerance_is_exactly_1e_25_relative_to_at_least_one():
+    f = MP.mpf
+    assert same_value(f(0), f("1e-25"))  # the bound itself is inside
+    assert not same_value(f(0), f("1.5e-25"))
+    assert same_value(f(3), f(3) + f("2.9e-25"))  # 1e-25 × 3
+    assert not same_value(f(3), f(3) + f("3.5e-25"))
+
+
+def test_claims_compare_without_their_counterexamples():
+    ce = {"entry": 0, "derived": 1, "claimed": 2, "point": {}}
+    assert Claim("s", False, "m", counterexample=ce) == Claim("s", False, "m")
+    assert Claim("s", False, "m") != Claim("s", True, "m")
+
+
+def _close_to_28_digits(value, exact) -> bool:
+    with mpmath.workdps(50):
+        return abs(mpmath.mpf(str(value)) - exact) < mpmath.mpf(10) ** -28
+
+
+def test_evaluator_keeps_30_digits_through_irrational_inputs_and_other_functions():
+    ev = Evaluator({a: sp.sqrt(2), b: sp.Rational(3, 2)}, 0)
+    with mpmath.workdps(50):
+        assert _close_to_28_digits(ev(a), mpmath.sqrt(2))
+        assert _close_to_28_digits(ev(sp.sin(b)), mpmath.sin(mpmath.mpf(3) / 2))
+        assert _close_to_28_digits(ev(sp.sin(sp.exp(b))), mpmath.sin(mpmath.exp(mpmath.mpf(3) / 2)))
+        assert _close_to_28_digits(ev(sp.exp(b) / 3), mpmath.exp(mpmath.mpf(3) / 2) / 3)
+
+
+def test_evaluator_max_of_small_positive_values():
+    ev = Evaluator({a: sp.Rational(1, 2), b: sp.Rational(1, 7)}, 0)
+    assert ev(Pos(a)) == Fraction(1, 2) and ev(Pos(b - a)) == 0 and ev(Pos(a - b)) == Fraction(5, 14)
+
+
+def test_evaluator_names_the_symbol_without_a_value():
+    import pytest
+
+    with pytest.raises(KeyError, match="no value for z"):
+        Evaluator({a: 1}, 0)(a * z)
+
+
+def test_same_value_of_a_fraction_and_a_float():
+    assert same_value(Fraction(1, 3), MP.mpf(1) / 3)
+    assert same_value(MP.mpf(2) / 3, Fraction(2, 3))
+    assert not same_value(Fraction(1, 3), MP.mpf("0.3333333333"))
+
+
+def test_as_sympy_keeps_20_digits_of_a_float():
+    assert abs(as_sympy(MP.mpf(1) / 3) - sp.Rational(1, 3)) < sp.Rational(1, 10**19)
+
+
+def test_agree_at_points_is_reproducible_and_pairs_lists_strictly():
+    import pytest
+
+    first = agree_at_points([Pos(a) * b], [a * b], [a, b], 0, points=50, seed=11)
+    assert first == agree_at_points([Pos(a) * b], [a * b], [a, b], 0, points=50, seed=11)
+    points = {str(agree_at_points([Pos(a) * b], [a * b], [a, b], 0, points=50, seed=s)[1]["point"]) for s in range(6)}
+    assert len(points) > 1  # the seed chooses the points
+    with pytest.raises(ValueError):
+        agree_at_points([a, b], [a], [a, b], 0, points=1, seed=0)
