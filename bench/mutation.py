@@ -107,9 +107,10 @@ def mutmut_config(target: Target, jobs: int) -> str:
     )
 
 
-def equivalents() -> set[tuple[str, str]]:
-    """(function, mutated line) of every mutant bench/MUTANTS.md explains as equivalent: the rows
-    ``| `function` | `mutated line` | why |`` of its section "Equivalent mutants"."""
+def equivalents() -> set[tuple[str, str, str]]:
+    """(function, mutated line, original line or "") of every mutant bench/MUTANTS.md explains as
+    equivalent: the rows ``| `function` | `mutated line` | why |`` of its section "Equivalent
+    mutants"; where the mutated line alone is ambiguous the cell reads: `mutated` (was `original`)."""
     if not MUTANTS_MD.exists():
         return set()
     text = MUTANTS_MD.read_text()
@@ -118,8 +119,18 @@ def equivalents() -> set[tuple[str, str]]:
     for row in section.splitlines():
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))]  # "\|" is a | in a cell
         if len(cells) >= 3 and cells[0].startswith("`") and cells[1].startswith("`"):
-            out.add((cells[0].strip("`"), _normal(cells[1].strip("`"))))
+            mutated, _, original = cells[1].partition("` (was `")
+            out.add((cells[0].strip("`"), _normal(mutated.strip("`")), _normal(original.rstrip(")").strip("`"))))
     return out
+
+
+def is_equivalent(function: str, removed: list[str], added: list[str], known: set[tuple[str, str, str]]) -> bool:
+    """Whether a surviving mutant is one bench/MUTANTS.md explains."""
+    for name, mutated, original in known:
+        same = name == function and any(_normal(a) == mutated for a in added)
+        if same and (not original or any(_normal(r) == original for r in removed)):
+            return True
+    return False
 
 
 def _normal(line: str) -> str:
@@ -194,7 +205,7 @@ def run_target(target: Target, jobs: int, log) -> dict:
                 "removed": removed,
                 "added": added,
             }
-            if status == "survived" and any((function, _normal(a)) in known for a in added):
+            if status == "survived" and is_equivalent(function, removed, added, known):
                 equivalent.append(entry)
             else:
                 survivors.append(entry)
