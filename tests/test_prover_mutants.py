@@ -271,3 +271,91 @@ def test_agree_at_points_is_reproducible_and_pairs_lists_strictly():
     assert len(points) > 1  # the seed chooses the points
     with pytest.raises(ValueError):
         agree_at_points([a, b], [a], [a, b], 0, points=1, seed=0)
+
+
+# ------------------------------------------------------------------ pipeline.py: the claims of a concrete derivation
+
+import symderiv  # noqa: E402
+from symderiv.losses import get  # noqa: E402
+from symderiv.pipeline import prove_score_cases, summarise_patterns  # noqa: E402
+
+
+def _loss(name, sample=None, other=None, weights=None):
+    """The hinge with its per-sample loss, its j ≠ y_i case or its weight matrix replaced."""
+    hinge = get("hinge")
+    other = other or (lambda s, y, j, d: Step(s[j] - s[y] + d))
+    return symderiv.Loss(
+        name=name,
+        title=name,
+        sample=sample or hinge.sample,
+        score_gradient=lambda s, y, j, d, ix: ix.cases(
+            j, other=other(s, y, j, d), label=-ix.sum_other(lambda k: other(s, y, k, d))
+        ),
+        weights=weights or hinge.weights,
+        reference=hinge.reference,
+    )
+
+
+def test_every_regularizer_and_reduction_is_proved_at_concrete_size():
+    for regularizer in ("l2", "half-l2", "none"):
+        for reduction in ("mean", "sum"):
+            d = symderiv.derive("hinge", D=2, C=3, N=2, y=[0, 2], regularizer=regularizer, reduction=reduction)
+            assert d.proved and all(c.holds for c in d.claims), (regularizer, reduction)
+
+
+def test_a_loss_whose_derivative_squares_an_indicator_is_proved_only_where_the_rule_holds():
+    # L_i = Σ_{j≠y_i} max(0, m_j)·1[m_j > 0]: SymPy's derivative is 1[m_j > 0]², which is 1[m_j > 0]
+    # (the closed form) when 1[0] ∈ {0, 1}, and not when 1[0] = ½
+    sample = lambda s, y, d, ix: ix.sum_other(lambda j: Pos(s[j] - s[y] + d) * Step(s[j] - s[y] + d))  # noqa: E731
+    loss = _loss("pos-times-step", sample=sample)
+    for kink in (0, 1):
+        d = symderiv.derive(loss, D=2, C=3, N=2, y=[0, 2], kink=kink, points=0)
+        assert d.proved, [c.line() for c in d.claims if not c.holds]
+    d = symderiv.derive(loss, D=2, C=3, N=2, y=[0, 2], kink=sp.Rational(1, 2), points=0)
+    assert not d.proved
+
+
+def test_score_cases_use_the_rules_on_the_closed_form_too():
+    # the closed form written 1[m > 0]², equal to 1[m > 0] when 1[0] ∈ {0, 1}
+    loss = _loss("squared-indicator", other=lambda s, y, j, d: Step(s[j] - s[y] + d) ** 2)
+    assert prove_score_cases(loss, symderiv.Conventions(kink=0), 3, range(3)).holds
+    assert not prove_score_cases(loss, symderiv.Conventions(kink=sp.Rational(1, 2)), 3, range(3)).holds
+
+
+def test_score_cases_fail_when_any_single_case_is_wrong():
+    # wrong only for class j = 0 (when it is not the label): every (label, j) pair must count
+    wrong = _loss("wrong-at-0", other=lambda s, y, j, d: (2 if j == 0 else 1) * Step(s[j] - s[y] + d))
+    assert not prove_score_cases(wrong, symderiv.Conventions(), 3, range(3)).holds
+    assert not prove_score_cases(wrong, symderiv.Conventions(), 3, [1]).holds
+    assert prove_score_cases(wrong, symderiv.Conventions(), 3, [0]).holds  # label 0: j = 0 is the label case
+
+
+def _wrong_weights(S, y, delta):  # the matrix form with M's label column sign flipped
+    M = get("hinge").weights(S, y, delta)
+    for i_, yi in enumerate(y):
+        M[i_, yi] = -M[i_, yi]
+    return M
+
+
+def test_a_wrong_matrix_form_is_refuted_with_a_reproducible_counterexample():
+    loss = _loss("wrong-matrix", weights=_wrong_weights)
+    d = symderiv.derive(loss, D=2, C=3, N=2, y=[0, 2], all_labels=False, points=2, seed=3)
+    matrix = next(c for c in d.claims if c.statement.startswith("dL/dW equals the matrix form"))
+    assert not matrix.holds and matrix.counterexample is not None
+    at_points = next(c for c in d.claims if c.statement.startswith("direct derivative and matrix form"))
+    assert not at_points.holds and at_points.counterexample is not None
+    again = symderiv.derive(loss, D=2, C=3, N=2, y=[0, 2], all_labels=False, points=2, seed=3)
+    assert again.claims[-1].counterexample == at_points.counterexample  # the seed fixes the points
+    closed = next(c for c in d.claims if c.statement.startswith("∂L/∂w_uv equals the per-element"))
+    assert closed.holds and closed.counterexample is None
+
+
+def test_summarise_patterns_folds_each_statement_and_keeps_any_failure():
+    ok, bad = Claim("s", True, "m"), Claim("s", False, "m", counterexample={"entry": 0})
+    other = Claim("t", True, "n", "as derived")
+    (folded, kept) = summarise_patterns([ok, bad, other], 2)
+    assert folded.statement == "s" and not folded.holds and folded.counterexample == {"entry": 0}
+    assert folded.detail == "all 2 label patterns" and folded.method == "m"
+    assert kept == other  # a statement made once is kept as it is
+    (folded,) = summarise_patterns([ok, ok], 2)
+    assert folded.holds and folded.detail == "all 2 label patterns"
