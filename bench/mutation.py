@@ -84,6 +84,7 @@ PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:symderiv", "--hyp
 
 
 def module_name(path: str) -> str:
+    """``symderiv/simplify.py`` → ``symderiv.simplify``."""
     return path.removesuffix(".py").replace("/", ".")
 
 
@@ -95,7 +96,8 @@ def function_of(mutant: str) -> str:
     return name.removeprefix("x_")
 
 
-def mutmut_config(target: Target, jobs: int) -> str:
+def mutmut_config(target: Target) -> str:
+    """The ``[tool.mutmut]`` section for one target: the module, the files to copy, the focused tests."""
     tests = ", ".join(f'"{t}"' for t in target.tests)
     args = ", ".join(f'"{a}"' for a in PYTEST_ARGS)
     return (
@@ -138,6 +140,7 @@ def _normal(line: str) -> str:
 
 
 def diff_lines(diff: str) -> tuple[list[str], list[str]]:
+    """The removed and the added lines of a mutant's diff."""
     removed = [ln[1:] for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
     added = [ln[1:] for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
     return removed, added
@@ -165,7 +168,7 @@ def run_target(target: Target, jobs: int, log) -> dict:
     try:
         shutil.copytree(ROOT / PACKAGE, work / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
-        (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + mutmut_config(target, jobs))
+        (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + mutmut_config(target))
         # no PYTHONPATH: with one, the tests import an installed symderiv instead of mutmut's copy
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         selection = [f"{module_name(target.path)}.{prefix}*" for prefix in _prefixes(target)]
@@ -249,6 +252,7 @@ def _order(mutant: str) -> tuple[str, int]:
 
 
 def report(results: list[dict]) -> str:
+    """The counts per target as a Markdown table, then one line per unexplained survivor."""
     lines = [
         "| module | mutants | killed | survived | equivalent (explained below) | minutes |",
         "|---|---|---|---|---|---|",
@@ -271,6 +275,7 @@ def report(results: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the targets; exit 1 when a mutant survives unexplained."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the normalizer and the rules only")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1: the CPU is shared)")

@@ -359,3 +359,9 @@ def test_summarise_patterns_folds_each_statement_and_keeps_any_failure():
     assert kept == other  # a statement made once is kept as it is
     (folded,) = summarise_patterns([ok, ok], 2)
     assert folded.holds and folded.detail == "all 2 label patterns"
+
+
+def test_score_cases_claim_says_which_labels_it_covers():
+    hinge, c = get("hinge"), symderiv.Conventions()
+    assert prove_score_cases(hinge, c, 3, range(3)).statement.endswith("for every label y_i of 3 classes")
+    assert prove_score_cases(hinge, c, 3, [0, 2]).statement.endswith("for the labels y_i ∈ {0, 2}")
