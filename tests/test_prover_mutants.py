@@ -167,3 +167,202 @@ def test_claim_lines_say_what_was_proved_and_show_counterexamples():
     ce = {"entry": "w[0,1]", "derived": 1, "claimed": 2, "point": {"a": 3, "b": 4}}
     line = Claim("x = y", False, "exact", counterexample=ce).line()
     assert line.splitlines()[1].strip() == "counterexample at w[0,1]: derived 1, claimed 2; at a = 3, b = 4"
+
+
+# ------------------------------------------------------------------ simplify.py: powers, floats, the plain normal form
+
+
+def test_negative_powers_cancel_when_the_normalizer_multiplies():
+    # SymPy leaves (1/a + 1)(a + 1) unexpanded; the normal form multiplies out: a⁻¹·a = 1
+    assert identical((1 / a + 1) * (a + 1), 2 + a + 1 / a)
+    assert not identical((1 / a + 1) * (a + 1), 1 + a + 1 / a)
+    assert identical((a**2 + 1) * (1 / a), a + 1 / a)  # a²·a⁻¹ = a
+    assert identical((1 / a + b) * (a**2 + 1), a + 1 / a + b * a**2 + b)
+    assert not identical(1 / a, 2 / a)
+
+
+def test_substituted_symbols_are_substituted_under_negative_powers():
+    norm = Normalizer(subs={a: b + 1})
+    assert identical(1 / a, 1 / (b + 1), norm)
+    assert identical(a**2, b**2 + 2 * b + 1, norm)
+    assert not identical(1 / a, 1 / b, norm)
+
+
+def test_float_one_and_zero_coefficients():
+    assert identical(sp.Float(1.0) * a + b, a + b)
+    assert identical(sp.Float(2.0) * a, 2 * a)
+    assert not identical(sp.Float(1.0) * a, 2 * a)
+    assert identical(sp.Float(0.0) * a + b, b)
+
+
+def test_normal_form_is_the_polynomial_in_the_atoms():
+    from fractions import Fraction
+
+    from symderiv.algebra.normal_form import normal_form
+
+    assert normal_form(2 * a + a * b**2 - 3) == {
+        frozenset({(a, 1)}): Fraction(2),
+        frozenset({(a, 1), (b, 2)}): Fraction(1),
+        frozenset(): Fraction(-3),
+    }
+    assert normal_form(a - a) == {} and normal_form(sp.Integer(0)) == {}
+    ((monomial, coefficient),) = normal_form(Step(a) / 2).items()
+    assert coefficient == Fraction(1, 2) and len(monomial) == 1
+    ((atom, exponent),) = monomial
+    assert atom[0] == "Step" and exponent == 1
+
+
+def test_same_value_tolerance_is_exactly_1e_25_relative_to_at_least_one():
+    f = MP.mpf
+    assert same_value(f(0), f("1e-25"))  # the bound itself is inside
+    assert not same_value(f(0), f("1.5e-25"))
+    assert same_value(f(3), f(3) + f("2.9e-25"))  # 1e-25 × 3
+    assert not same_value(f(3), f(3) + f("3.5e-25"))
+
+
+def test_claims_compare_without_their_counterexamples():
+    ce = {"entry": 0, "derived": 1, "claimed": 2, "point": {}}
+    assert Claim("s", False, "m", counterexample=ce) == Claim("s", False, "m")
+    assert Claim("s", False, "m") != Claim("s", True, "m")
+
+
+def _close_to_28_digits(value, exact) -> bool:
+    with mpmath.workdps(50):
+        return abs(mpmath.mpf(str(value)) - exact) < mpmath.mpf(10) ** -28
+
+
+def test_evaluator_keeps_30_digits_through_irrational_inputs_and_other_functions():
+    ev = Evaluator({a: sp.sqrt(2), b: sp.Rational(3, 2)}, 0)
+    with mpmath.workdps(50):
+        assert _close_to_28_digits(ev(a), mpmath.sqrt(2))
+        assert _close_to_28_digits(ev(sp.sin(b)), mpmath.sin(mpmath.mpf(3) / 2))
+        assert _close_to_28_digits(ev(sp.sin(sp.exp(b))), mpmath.sin(mpmath.exp(mpmath.mpf(3) / 2)))
+        assert _close_to_28_digits(ev(sp.exp(b) / 3), mpmath.exp(mpmath.mpf(3) / 2) / 3)
+
+
+def test_evaluator_max_of_small_positive_values():
+    ev = Evaluator({a: sp.Rational(1, 2), b: sp.Rational(1, 7)}, 0)
+    assert ev(Pos(a)) == Fraction(1, 2) and ev(Pos(b - a)) == 0 and ev(Pos(a - b)) == Fraction(5, 14)
+
+
+def test_evaluator_names_the_symbol_without_a_value():
+    import pytest
+
+    with pytest.raises(KeyError, match="no value for z"):
+        Evaluator({a: 1}, 0)(a * z)
+
+
+def test_same_value_of_a_fraction_and_a_float():
+    assert same_value(Fraction(1, 3), MP.mpf(1) / 3)
+    assert same_value(MP.mpf(2) / 3, Fraction(2, 3))
+    assert not same_value(Fraction(1, 3), MP.mpf("0.3333333333"))
+
+
+def test_as_sympy_keeps_20_digits_of_a_float():
+    assert abs(as_sympy(MP.mpf(1) / 3) - sp.Rational(1, 3)) < sp.Rational(1, 10**19)
+
+
+def test_agree_at_points_is_reproducible_and_pairs_lists_strictly():
+    import pytest
+
+    first = agree_at_points([Pos(a) * b], [a * b], [a, b], 0, points=50, seed=11)
+    assert first == agree_at_points([Pos(a) * b], [a * b], [a, b], 0, points=50, seed=11)
+    points = {str(agree_at_points([Pos(a) * b], [a * b], [a, b], 0, points=50, seed=s)[1]["point"]) for s in range(6)}
+    assert len(points) > 1  # the seed chooses the points
+    with pytest.raises(ValueError):
+        agree_at_points([a, b], [a], [a, b], 0, points=1, seed=0)
+
+
+# ------------------------------------------------------------------ pipeline.py: the claims of a concrete derivation
+
+import symderiv  # noqa: E402
+from symderiv.losses import get  # noqa: E402
+from symderiv.prove.claims import prove_score_cases, summarise_patterns  # noqa: E402
+
+
+def _loss(name, sample=None, other=None, weights=None):
+    """The hinge with its per-sample loss, its j ≠ y_i case or its weight matrix replaced."""
+    hinge = get("hinge")
+    other = other or (lambda s, y, j, d: Step(s[j] - s[y] + d))
+    return symderiv.Loss(
+        name=name,
+        title=name,
+        sample=sample or hinge.sample,
+        score_gradient=lambda s, y, j, d, ix: ix.cases(
+            j, other=other(s, y, j, d), label=-ix.sum_other(lambda k: other(s, y, k, d))
+        ),
+        weights=weights or hinge.weights,
+        reference=hinge.reference,
+    )
+
+
+def test_every_regularizer_and_reduction_is_proved_at_concrete_size():
+    for regularizer in ("l2", "half-l2", "none"):
+        for reduction in ("mean", "sum"):
+            d = symderiv.derive("hinge", D=2, C=3, N=2, y=[0, 2], regularizer=regularizer, reduction=reduction)
+            assert d.proved and all(c.holds for c in d.claims), (regularizer, reduction)
+
+
+def test_a_loss_whose_derivative_squares_an_indicator_is_proved_only_where_the_rule_holds():
+    # L_i = Σ_{j≠y_i} max(0, m_j)·1[m_j > 0]: SymPy's derivative is 1[m_j > 0]², which is 1[m_j > 0]
+    # (the closed form) when 1[0] ∈ {0, 1}, and not when 1[0] = ½
+    sample = lambda s, y, d, ix: ix.sum_other(lambda j: Pos(s[j] - s[y] + d) * Step(s[j] - s[y] + d))  # noqa: E731
+    loss = _loss("pos-times-step", sample=sample)
+    for kink in (0, 1):
+        d = symderiv.derive(loss, D=2, C=3, N=2, y=[0, 2], kink=kink, points=0)
+        assert d.proved, [c.line() for c in d.claims if not c.holds]
+    d = symderiv.derive(loss, D=2, C=3, N=2, y=[0, 2], kink=sp.Rational(1, 2), points=0)
+    assert not d.proved
+
+
+def test_score_cases_use_the_rules_on_the_closed_form_too():
+    # the closed form written 1[m > 0]², equal to 1[m > 0] when 1[0] ∈ {0, 1}
+    loss = _loss("squared-indicator", other=lambda s, y, j, d: Step(s[j] - s[y] + d) ** 2)
+    assert prove_score_cases(loss, symderiv.Conventions(kink=0), 3, range(3)).holds
+    assert not prove_score_cases(loss, symderiv.Conventions(kink=sp.Rational(1, 2)), 3, range(3)).holds
+
+
+def test_score_cases_fail_when_any_single_case_is_wrong():
+    # wrong only for class j = 0 (when it is not the label): every (label, j) pair must count
+    wrong = _loss("wrong-at-0", other=lambda s, y, j, d: (2 if j == 0 else 1) * Step(s[j] - s[y] + d))
+    assert not prove_score_cases(wrong, symderiv.Conventions(), 3, range(3)).holds
+    assert not prove_score_cases(wrong, symderiv.Conventions(), 3, [1]).holds
+    assert prove_score_cases(wrong, symderiv.Conventions(), 3, [0]).holds  # label 0: j = 0 is the label case
+
+
+def _wrong_weights(S, y, delta):  # the matrix form with M's label column sign flipped
+    M = get("hinge").weights(S, y, delta)
+    for i_, yi in enumerate(y):
+        M[i_, yi] = -M[i_, yi]
+    return M
+
+
+def test_a_wrong_matrix_form_is_refuted_with_a_reproducible_counterexample():
+    loss = _loss("wrong-matrix", weights=_wrong_weights)
+    d = symderiv.derive(loss, D=2, C=3, N=2, y=[0, 2], all_labels=False, points=2, seed=3)
+    matrix = next(c for c in d.claims if c.statement.startswith("dL/dW equals the matrix form"))
+    assert not matrix.holds and matrix.counterexample is not None
+    at_points = next(c for c in d.claims if c.statement.startswith("direct derivative and matrix form"))
+    assert not at_points.holds and at_points.counterexample is not None
+    again = symderiv.derive(loss, D=2, C=3, N=2, y=[0, 2], all_labels=False, points=2, seed=3)
+    again_at_points = again.claim("evidence.random-points")
+    assert again_at_points.counterexample == at_points.counterexample  # the seed fixes the points
+    closed = next(c for c in d.claims if c.statement.startswith("∂L/∂w_uv equals the per-element"))
+    assert closed.holds and closed.counterexample is None
+
+
+def test_summarise_patterns_folds_each_statement_and_keeps_any_failure():
+    ok, bad = Claim("s", True, "m"), Claim("s", False, "m", counterexample={"entry": 0})
+    other = Claim("t", True, "n", "as derived")
+    (folded, kept) = summarise_patterns([ok, bad, other], 2)
+    assert folded.statement == "s" and not folded.holds and folded.counterexample == {"entry": 0}
+    assert folded.detail == "all 2 label patterns" and folded.method == "m"
+    assert kept == other  # a statement made once is kept as it is
+    (folded,) = summarise_patterns([ok, ok], 2)
+    assert folded.holds and folded.detail == "all 2 label patterns"
+
+
+def test_score_cases_claim_says_which_labels_it_covers():
+    hinge, c = get("hinge"), symderiv.Conventions()
+    assert prove_score_cases(hinge, c, 3, range(3)).statement.endswith("for every label y_i of 3 classes")
+    assert prove_score_cases(hinge, c, 3, [0, 2]).statement.endswith("for the labels y_i ∈ {0, 2}")
