@@ -97,10 +97,14 @@ def main() -> int:
     reg = 0.1
     ok = np.allclose(d.numpy_gradient(W, X, reg), grad / 3 + 2 * reg * W, rtol=1e-10, atol=1e-12)
     ok &= bool(np.isclose(d.numpy_loss(W, X, reg), loss / 3 + reg * np.sum(W * W), rtol=1e-10))
-    f = symderiv.numpy_function("crammer-singer-squared")  # vectorized, generated from the symbolic size
+    # vectorized, generated from the symbolic size; no proof obligation runs on a max over classes yet,
+    # so symderiv hands it out only when asked for explicitly, and here it is tested against the reference
+    f = symderiv.numpy_function("crammer-singer-squared", unproven=True)
     vloss, vgrad = f(W, X, np.array(d.y), reg)
     ok &= np.allclose(vgrad, grad / 3 + 2 * reg * W, rtol=1e-10, atol=1e-12)
-    print(f"NumPy (per element and vectorized) vs the hand-written reference: {'agree' if ok else 'DIFFER'}")
+    print(
+        f"NumPy (per element, proven; vectorized, tested) vs the hand-written reference: {'agree' if ok else 'DIFFER'}"
+    )
 
     proved = d.proved and g.proved and at.proved
     print("PROVED and checked" if proved and ok else "FAILED")
