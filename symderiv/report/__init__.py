@@ -140,10 +140,13 @@ def plan(d, out_dir: Path, formats=FORMATS, *, implementation=None) -> Planned:
     return Planned(outputs, tex if pdf else None, pdf, digest)
 
 
-def write_report(d, out_dir, formats=FORMATS, *, force: bool = False, implementation=None) -> WriteResult:
+def write_report(
+    d, out_dir, formats=FORMATS, *, force: bool = False, implementation=None, on_compile=None
+) -> WriteResult:
     """Write the report of ``d`` into ``out_dir`` in ``formats``. Refuses (before writing anything)
     to replace a file symderiv did not write, unless ``force``. A missing or failing TeX engine is
-    reported in ``WriteResult.problems``; the other formats are written regardless."""
+    reported in ``WriteResult.problems``; the other formats are written regardless. ``on_compile``
+    (if given) is called with the .tex file's name before TeX runs, and with None when it is done."""
     p = plan(d, Path(out_dir), formats, implementation=implementation)
     targets = list(p.outputs) + ([Output(p.pdf, None, "pdf")] if p.pdf else [])
     manifest = Manifest(Path(out_dir))
@@ -163,6 +166,8 @@ def write_report(d, out_dir, formats=FORMATS, *, force: bool = False, implementa
                 result.unchanged.append(p.pdf)
                 manifest.record(p.pdf, p.pdf.read_bytes())
             else:
+                if on_compile is not None:
+                    on_compile(p.pdf.with_suffix(".tex").name)
                 try:
                     pdf = compile_pdf(p.pdf.with_suffix(".tex").name, p.tex)
                     atomic_write(p.pdf, pdf)
@@ -170,6 +175,9 @@ def write_report(d, out_dir, formats=FORMATS, *, force: bool = False, implementa
                     result.written.append(p.pdf)
                 except TexError as exc:
                     result.problems.append(str(exc))
+                finally:
+                    if on_compile is not None:
+                        on_compile(None)
     finally:
         manifest.save()  # what was written so far is recorded, even when a write failed
     return result
