@@ -4,6 +4,7 @@ backticks, ``$math$``) translated here for each format; equations are shared ver
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from functools import lru_cache
@@ -181,24 +182,45 @@ def block(b: object, fmt: str, report: Report) -> str:
 
 def figure(fig: figures.Figure, fmt: str, report: Report) -> str:
     if fmt == "tex":
+        # the PDF matplotlib drew, at its printed size; its digest in the .tex makes a new figure a new .tex
+        name, data = pdf_name(report), figure_pdf(report)
+        include = (
+            rf"\IfFileExists{{{name}}}{{\includegraphics{{{name}}}}}"
+            rf"{{\fbox{{figure file \texttt{{{tex_text(name)}}} not found next to this .tex}}}}"
+        )
         return (
             "\\begin{figure}[h]\n\\centering\n"
-            + figures.pgfplots(fig)
+            + f"{include}% figure sha256 {hashlib.sha256(data).hexdigest()}"
             + f"\n\\caption{{{_inline(fig.caption, 'tex')}}}\n\\end{{figure}}"
         )
     if fmt == "md" and report.inline_svg:
-        return figures.svg(fig, report.title) + f"\n\n*{fig.caption}*"
+        return figure_svg(report) + f"\n\n*{fig.caption}*"
     if fmt == "md":
         return f"![{report.title}: loss and derivative against the margin]({svg_name(report)})\n\n*{fig.caption}*"
     return (
         '<figure class="plot">\n'
-        + figures.svg(fig, f"{report.title}: loss and derivative against the margin")
+        + figure_svg(report)
         + f"\n<figcaption>{_inline(fig.caption, 'html')}</figcaption>\n</figure>"
     )
 
 
 def svg_name(report: Report) -> str:
     return f"{report.name}-margin.svg"
+
+
+def pdf_name(report: Report) -> str:
+    """The figure's PDF, next to the .tex that includes it."""
+    return f"{report.name}-margin.pdf"
+
+
+def figure_svg(report: Report) -> str:
+    """The report's figure as SVG (the drawing of :func:`figure_pdf`)."""
+    return figures.svg(report.figure, f"{report.title}: loss and derivative against the margin")
+
+
+def figure_pdf(report: Report) -> bytes:
+    """The report's figure as PDF (the drawing of :func:`figure_svg`)."""
+    return figures.pdf(report.figure, f"{report.title}: loss and derivative against the margin")
 
 
 def evidence_rows(report: Report, fmt: str) -> list[dict]:
