@@ -9,6 +9,7 @@ SVG hash salt, glyphs as paths, so the staleness check of ``reports/`` compares 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -174,6 +175,8 @@ def svg(fig: Figure, title: str) -> str:
         mpl.savefig(buf, format="svg", metadata={"Date": None, "Creator": "symderiv", "Title": title})
     text = buf.getvalue()
     text = text[text.index("<svg") :]  # drop the XML declaration and DOCTYPE
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)  # RDF: namespaces, no dates
+    text = re.sub(r"\s*<!--.*?-->", "", text, flags=re.S)  # each label's source, e.g. $L_i$: not for KaTeX
     return text.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1).strip()
 
 

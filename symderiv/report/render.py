@@ -107,8 +107,11 @@ def equation(eq: Equation | MathBlock, fmt: str) -> str:
         return f"\\begin{{{env}}}\n{inner}{tag}\n\\end{{{env}}}"
     if fmt == "md":
         return f"$$\n{inner}{tag}\n$$"
+    # the number is a box of its own beside the equation (not KaTeX's \tag, which is laid over a wide
+    # equation): the equation scrolls within its box when the page is narrow, the number stays clear
     cls = "eq boxed" if boxed else "eq"
-    return f'<div class="{cls}">$${html.escape(inner + tag, quote=False)}$$</div>'
+    number = f'<span class="eqno">({eq.number})</span>' if tag else ""
+    return f'<div class="eqrow"><div class="{cls}">$${html.escape(inner, quote=False)}$$</div>{number}</div>'
 
 
 def listing(block: Listing, fmt: str) -> str:
