@@ -60,12 +60,53 @@ def tex_text(text: str) -> str:
     return "".join(_TEX_ESCAPE.get(ch, ch) for ch in text)
 
 
+# ---------------------------------------------------------------- math in Markdown
+
+#: what Markdown math may contain, for GitHub and Obsidian alike. Both read ``$…$`` and ``$$`` blocks on
+#: lines of their own (both typeset with MathJax), but GitHub's Markdown parser sees the math first: a
+#: backslash before punctuation is an escape it removes (``\{`` shows as ``{``, ``\,`` as a comma) and
+#: ``<`` may open an HTML tag. So the math written to Markdown spells those with letters: ``\lbrace``,
+#: ``\rbrace``, ``\ `` (a control space), ``\lt``, ``\gt``, and ``\cr`` for a row break.
+_MD_MATH = {
+    r"\{": r"\lbrace ",
+    r"\}": r"\rbrace ",
+    r"\,": r"\ ",
+    r"\:": r"\ ",
+    r"\;": r"\ ",
+    r"\>": r"\ ",
+    r"\!": "",
+    r"\|": r"\Vert ",
+    r"\\": r"\cr ",
+    "<": r"\lt ",
+    ">": r"\gt ",
+}
+_MD_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[<>]", re.S)
+
+
+def md_math(tex: str) -> str:
+    """``tex`` (math) in the spelling GitHub and Obsidian both render: no backslash before punctuation,
+    no ``<`` or ``>`` (see :data:`_MD_MATH`). Raises ValueError on a punctuation command it cannot spell."""
+
+    def spell(m: re.Match) -> str:
+        token = m.group(0)
+        if token in _MD_MATH:
+            return _MD_MATH[token]
+        if len(token) == 2 and not token[1].isalpha() and not token[1].isspace():
+            raise ValueError(f"no Markdown-safe spelling for {token!r} in math: {tex}")
+        return token
+
+    # a "_" after a space can open emphasis in Markdown ("\sum _i … s_{rq}" would be italics): glue it on
+    return re.sub(r"(?<!\\)\s+([_^])", r"\1", _MD_TOKEN.sub(spell, tex))
+
+
 def _inline(text: str, fmt: str) -> str:
     out = []
     for piece in _TOKEN.split(text):
         if not piece:
             continue
         if piece.startswith("$"):
+            if fmt == "md":
+                piece = f"${md_math(piece[1:-1]).strip()}$"
             out.append(html.escape(piece, quote=False) if fmt == "html" else piece)
         elif piece.startswith("**"):
             inner = _inline(piece[2:-2], fmt)
@@ -106,7 +147,7 @@ def equation(eq: Equation | MathBlock, fmt: str) -> str:
         env = "equation*"
         return f"\\begin{{{env}}}\n{inner}{tag}\n\\end{{{env}}}"
     if fmt == "md":
-        return f"$$\n{inner}{tag}\n$$"
+        return f"$$\n{md_math(inner + tag)}\n$$"
     # the number is a box of its own beside the equation (not KaTeX's \tag, which is laid over a wide
     # equation): the equation scrolls within its box when the page is narrow, the number stays clear
     cls = "eq boxed" if boxed else "eq"
