@@ -96,7 +96,7 @@ def _segments(points: list[tuple[float, float]]) -> tuple[tuple[tuple[float, flo
 SIZE = (5.6, 3.1)
 FONT_PT = 10  # labels and legend
 TICK_PT = 9  # tick labels: the smallest text of the figure
-STYLE = {
+STYLE: Any = {  # rcParams (typed Any: matplotlib types the keys as literals)
     "font.family": "STIXGeneral",  # bundled with matplotlib; Times-like, with its math (STIX) to match
     "mathtext.fontset": "stix",
     "font.size": FONT_PT,

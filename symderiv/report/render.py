@@ -151,7 +151,7 @@ def equation(eq: Equation | MathBlock, fmt: str) -> str:
     # the number is a box of its own beside the equation (not KaTeX's \tag, which is laid over a wide
     # equation): the equation scrolls within its box when the page is narrow, the number stays clear
     cls = "eq boxed" if boxed else "eq"
-    number = f'<span class="eqno">({eq.number})</span>' if tag else ""
+    number = f'<span class="eqno">({eq.number})</span>' if isinstance(eq, Equation) and tag else ""
     return f'<div class="eqrow"><div class="{cls}">$${html.escape(inner, quote=False)}$$</div>{number}</div>'
 
 
