@@ -21,6 +21,7 @@ from symderiv.derive.result import CLAIM_IDS
 from symderiv.render.notation import Cases, latex, text
 from symderiv.report import build_report, derive_for_report, render
 from symderiv.report.claims import CITED, DEFINITIONS, defined, proved_relations, same, shows_what_was_proved
+from symderiv.report.render import md_math
 
 CONFIGS = list(
     itertools.product(losses.builtin_names(), ("XW", "WX"), (False, True), ("l2", "half-l2", "none"), ("mean", "sum"))
@@ -39,7 +40,7 @@ def test_every_displayed_equation_prints_what_its_cited_claim_proved(name, layou
     claims = {e.key: e.claim for e in report.evidence}
     md = render(report, "md")
     for eq in report.equations:
-        assert eq.body in md  # the page shows the printed expression, nothing else
+        assert md_math(eq.body) in md  # the page shows the printed expression (spelled for Markdown)
         assert eq.body == _broken(latex(eq.expr, layout=layout))  # printed from eq.expr by the printer
         if eq.definition:
             assert eq.definition in DEFINITIONS and not eq.claims

@@ -171,3 +171,28 @@ def test_committed_reports_are_current():
         cwd=REPO,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_report_prints_one_line_per_report(tmp_path):
+    """25 KaTeX files and the figures are written, but ``report`` says one line per report."""
+    out = CliRunner().invoke(cli, ["report", "--all", "--format", "tex,md,html", "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert len(lines) == 3, lines
+    for line, name in zip(lines, ("hinge", "squared-hinge", "softmax"), strict=True):
+        assert line.startswith(f"{name}: {tmp_path / name}.{{tex,md,html}} ("), line
+    files = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != ".symderiv-manifest.json"]
+    first = [p for p in files if not p.name.startswith(("squared-hinge", "softmax"))]  # hinge's and KaTeX's
+    assert len(first) > 25 and f"({len(first)} file(s) written, 0 unchanged)" in lines[0]
+    assert out.stderr == ""
+
+
+@needs_tex
+def test_report_shows_progress_while_tex_runs_on_a_terminal(tmp_path, monkeypatch):
+    from symderiv.report import cli as report_cli
+
+    monkeypatch.setattr(report_cli, "_stderr_is_tty", lambda: True)
+    out = CliRunner().invoke(cli, ["report", "hinge", "--format", "pdf", "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines() == [f"hinge: {tmp_path / 'hinge'}.pdf (1 file(s) written, 0 unchanged)"]
+    assert "compiling hinge.tex …" in out.stderr and out.stderr.endswith("\r" + " " * 21 + "\r")

@@ -20,7 +20,7 @@ pytestmark = [
 ]
 
 
-def rendered_dom(page: Path, profile: Path) -> str:
+def rendered_dom(page: Path, profile: Path, width: int | None = None) -> str:
     cmd = [
         CHROMIUM,
         "--headless",
@@ -33,6 +33,7 @@ def rendered_dom(page: Path, profile: Path) -> str:
         "--disable-sync",
         f"--user-data-dir={profile}",
         "--virtual-time-budget=10000",
+        *([f"--window-size={width},1600"] if width else []),
         "--dump-dom",
         page.as_uri(),
     ]
@@ -52,7 +53,8 @@ def pages(tmp_path_factory):
 @pytest.mark.parametrize("name", ["hinge", "squared-hinge", "softmax"])
 def test_katex_renders_every_formula(pages, name, tmp_path):
     source = (pages / f"{name}.html").read_text()
-    assert "http://" not in source.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    namespaces = re.sub(r'xmlns(:\w+)?="http://www\.w3\.org/[^"]*"', "", source)  # names, never fetched
+    assert "http://" not in namespaces
     assert "https://" not in source, "the page must not need the network"
     dom = rendered_dom(pages / f"{name}.html", tmp_path / "profile")
     assert 'data-math="ok"' in dom, "KaTeX did not run, or reported errors"
@@ -74,3 +76,113 @@ def test_fonts_and_scripts_are_local(pages):
     for font in re.findall(r"url\((fonts/[^)]+\.woff2)\)", css):
         assert (pages / "katex" / font).exists(), font
     assert (pages / "katex" / "contrib" / "auto-render.min.js").exists()
+
+
+# ---------------------------------------------------------------- layout at two widths, and the network
+
+#: added to a copy of a page (test only): once KaTeX has run and the fonts are in, the boxes of every
+#: numbered equation and code listing, and every resource the page loaded, as JSON in <pre id="measure">
+#: first in <head> of the copy: a policy that lets the page load only file: and data: URLs, and records
+#: every request it blocks (any http, https, ws… address) in window.blocked
+WATCH = """<meta http-equiv="Content-Security-Policy"
+ content="default-src file: data: 'unsafe-inline'; script-src file: 'unsafe-inline'; style-src file: 'unsafe-inline'">
+<script>
+window.blocked = [];
+document.addEventListener("securitypolicyviolation", function (e) { window.blocked.push(e.blockedURI); });
+</script>
+"""
+MEASURE = """
+<script>
+window.addEventListener("load", function () {
+  var ready = document.fonts ? document.fonts.ready : Promise.resolve();
+  ready.then(function () { setTimeout(measure, 300); });
+});
+function measure() {
+  function box(r) { return [r.left, r.top, r.right, r.bottom]; }
+  var out = {width: window.innerWidth, rows: [], code: [], blocked: window.blocked,
+             math: document.body.getAttribute("data-math"), fonts: document.fonts.check("16px KaTeX_Main")};
+  document.querySelectorAll(".eqrow").forEach(function (row) {
+    var eq = row.querySelector(".eq"), num = row.querySelector(".eqno");
+    var clip = eq.getBoundingClientRect(), ink = null;
+    eq.querySelectorAll(".katex-html *").forEach(function (b) {
+      var r = b.getBoundingClientRect();  // the equation's glyphs, as far as its scrolling box shows them
+      if (r.width <= 0 || r.height <= 0) return;
+      var l = Math.max(r.left, clip.left), t = Math.max(r.top, clip.top);
+      var rr = Math.min(r.right, clip.right), bb = Math.min(r.bottom, clip.bottom);
+      if (rr <= l || bb <= t) return;
+      ink = ink ? [Math.min(ink[0], l), Math.min(ink[1], t), Math.max(ink[2], rr), Math.max(ink[3], bb)]
+                : [l, t, rr, bb];
+    });
+    out.rows.push({eq: box(clip), ink: ink, num: num ? box(num.getBoundingClientRect()) : null,
+                   overflow: eq.scrollWidth > eq.clientWidth + 1, scrolls: getComputedStyle(eq).overflowX});
+  });
+  document.querySelectorAll("pre.code").forEach(function (pre) {
+    out.code.push({scroll: pre.scrollWidth, client: pre.clientWidth, right: pre.getBoundingClientRect().right});
+  });
+  parent.postMessage(JSON.stringify(out), "*");
+}
+</script>
+"""
+#: the page at a given width: headless Chromium's windows are at least 500 px wide, an iframe is as narrow
+#: as asked (its own viewport: the page's media queries see that width)
+FRAME = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
+<iframe src="%s" style="width:%dpx;height:1600px;border:0;display:block"></iframe>
+<script>
+window.addEventListener("message", function (e) {
+  var pre = document.createElement("pre");
+  pre.id = "measure";
+  pre.textContent = e.data;
+  document.body.appendChild(pre);
+});
+</script></body></html>
+"""
+
+
+def _intersect(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("width", [1200, 420])
+@pytest.mark.parametrize("name", ["hinge", "squared-hinge", "softmax"])
+def test_equation_numbers_never_cover_equations_and_nothing_is_fetched(pages, name, width, tmp_path):
+    m = measure(pages, (pages / f"{name}.html").read_text(), f"{name}-{width}", tmp_path, width)
+    assert m["math"] == "ok" and m["fonts"], "KaTeX or its fonts did not load from the page's folder"
+    assert m["width"] == width
+    numbered = [r for r in m["rows"] if r["num"]]
+    assert len(numbered) >= 8
+    for r in numbered:
+        assert r["ink"] is not None, ("an equation shows nothing", r)
+        assert not _intersect(r["eq"], r["num"]), (r["eq"], r["num"])
+        assert not _intersect(r["ink"], r["num"]), (r["ink"], r["num"])
+        assert r["num"][2] <= m["width"], "the number is off the page"
+    for r in m["rows"]:
+        assert r["eq"][2] <= m["width"] + 0.5, "an equation's box runs off the page"
+        if r["overflow"]:
+            assert r["scrolls"] in ("auto", "scroll"), "a wide equation is cut off instead of scrolling"
+    if width == 420:  # the narrow page really has equations wider than it: the scrolling case is tested
+        assert any(r["overflow"] for r in m["rows"])
+    assert m["code"], "no code listing"
+    for c in m["code"]:
+        assert c["scroll"] <= c["client"] + 1, "a code line is cut off (it should wrap)"
+        assert c["right"] <= m["width"] + 0.5
+    assert m["blocked"] == [], "the page asked the network for these"
+
+
+def measure(pages: Path, source: str, tag: str, tmp_path: Path, width: int) -> dict:
+    import json
+
+    page = pages / f"measure-{tag}.html"
+    page.write_text(source.replace("<head>", "<head>" + WATCH, 1).replace("</body>", MEASURE + "</body>"))
+    frame = pages / f"frame-{tag}.html"
+    frame.write_text(FRAME % (page.name, width))
+    dom = rendered_dom(frame, tmp_path / "profile", 1300)
+    found = re.search(r'<pre id="measure">(.*?)</pre>', dom, re.S)
+    assert found, "the measuring script did not run"
+    return json.loads(unescape(found.group(1)))
+
+
+def test_the_network_watch_sees_a_request(pages, tmp_path):
+    """The control for the test above: a page that fetches an image from the web is caught."""
+    source = (pages / "hinge.html").read_text().replace("<main>", '<main><img src="https://example.com/x.png">')
+    m = measure(pages, source, "control", tmp_path, 1200)
+    assert m["blocked"] and m["blocked"][0].startswith("https://example.com")

@@ -199,7 +199,7 @@ def test_a_users_file_that_mentions_the_marker_is_not_overwritten(tmp_path, hing
 def test_an_edit_to_a_generated_report_is_protected_until_force(tmp_path, hinge):
     write_report(hinge, tmp_path, ("md", "tex"))
     manifest = json.loads((tmp_path / MANIFEST).read_text())
-    assert set(manifest["files"]) == {"hinge.md", "hinge.tex", "hinge-margin.svg"}
+    assert set(manifest["files"]) == {"hinge.md", "hinge.tex", "hinge-margin.svg", "hinge-margin.pdf"}
     md = tmp_path / "hinge.md"
     md.write_text(md.read_text() + "\nMy own remark.\n")
     with pytest.raises(OverwriteError, match="changed since"):

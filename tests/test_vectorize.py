@@ -472,3 +472,62 @@ def test_the_benchmark_compares_equal_computations():
         ref_loss, ref_dW = hand(W, X, y, 0.3)
         assert_close(loss, ref_loss, what=f"{name} loss")
         assert_close(dW, ref_dW, what=f"{name} dW")
+
+
+STANDALONE = r"""
+import ast, json, sys
+for name in list(sys.modules):
+    if name == "symderiv" or name.startswith("symderiv."):
+        del sys.modules[name]
+sys.modules["symderiv"] = None  # importing symderiv (or anything in it) now fails
+import numpy as np
+text = sys.stdin.read()
+imports = [n for n in ast.walk(ast.parse(text)) if isinstance(n, (ast.Import, ast.ImportFrom))]
+names = {a.name for n in imports for a in n.names}
+names = sorted(names | {n.module for n in imports if isinstance(n, ast.ImportFrom)})
+namespace = {"__name__": "pasted"}
+exec(compile(text, "pasted.py", "exec"), namespace)
+f = next(v for k, v in namespace.items() if k.endswith("_loss_vectorized"))
+rng = np.random.default_rng(3)
+W, X, y = rng.normal(size=(4, 3)), rng.normal(size=(5, 4)), np.array([0, 2, 1, 1, 0])
+loss, dW = f(W, X, y, 0.1)
+errors = []
+for bad in (dict(y=np.array([0, 1, 3, 1, 0])), dict(y=y.astype(float)), dict(W=np.zeros((3, 3)))):
+    args = {"W": W, "X": X, "y": y, **bad}
+    try:
+        f(args["W"], args["X"], args["y"], 0.1)
+        errors.append(None)
+    except Exception as exc:
+        errors.append([type(exc).__name__, str(exc)])
+print(json.dumps({"imports": names, "loss": float(loss), "dW": dW.tolist(), "errors": errors}))
+"""
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_generated_source_runs_with_numpy_only(name):
+    """The code reports list and ``symderiv codegen`` prints imports only NumPy: pasted into a Python
+    where symderiv cannot be imported, it computes the reference's loss and gradient and refuses bad
+    input with ValueError/TypeError carrying the messages numpy_function's InputError carries."""
+    import json
+    import subprocess
+    import sys
+
+    text = vectorize.source(name)
+    proc = subprocess.run([sys.executable, "-c", STANDALONE], input=text, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["imports"] == ["numpy"]
+    rng = np.random.default_rng(3)
+    W, X, y = rng.normal(size=(4, 3)), rng.normal(size=(5, 4)), np.array([0, 2, 1, 1, 0])
+    want_loss, want_dW = reference(name)(W, X, y, 0.1)
+    np.testing.assert_allclose(got["loss"], want_loss, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(np.array(got["dW"]), want_dW, rtol=RTOL, atol=ATOL)
+    kinds = [e[0] for e in got["errors"]]
+    assert kinds == ["ValueError", "TypeError", "ValueError"]
+    f = symderiv.numpy_function(name)
+    bads = ({"y": np.array([0, 1, 3, 1, 0])}, {"y": y.astype(float)}, {"W": np.zeros((3, 3))})
+    for (_kind, message), bad in zip(got["errors"], bads, strict=True):
+        args = {"W": W, "X": X, "y": y, **bad}
+        with pytest.raises(InputError) as info:
+            f(args["W"], args["X"], args["y"], 0.1)
+        assert str(info.value) == message

@@ -38,7 +38,7 @@ from ..algebra.functions import ArgMaxOther, MaxOther, Pos, Step
 from ..conventions import DELTA, LAMBDA, LAYOUTS, Conventions
 from ..derive.generic import generic_forms, loss_definition
 from ..derive.matrix_form import matrix_form
-from ..errors import NotSupportedError
+from ..errors import InputError, NotSupportedError
 from ..losses import Loss, get
 from ..render.notation import InSpace, NotesCommentPrinter, text
 
@@ -596,7 +596,8 @@ class _Emitter:
         header = self._header()
         body = self._body()
         helpers = ["", *ARGMAX_OTHER_HELPER] if any("_argmax_other(" in line for line in body) else []
-        return "\n".join(header + ["", "import numpy as np", "", "from symderiv.errors import InputError", ""]
+        # NumPy only: a student can paste the code anywhere; numpy_function turns its ValueError into InputError
+        return "\n".join(header + ["", "import numpy as np", ""]
                          + ["", *self._checker(), *helpers, "", "", *body]) + "\n"  # fmt: skip
 
     def _header(self) -> list[str]:
@@ -659,22 +660,22 @@ class _Emitter:
         x_desc = "N×D, one row per sample" if self.xw else "D×N, one column per sample"
         return [
             "def _check_inputs(W, X, y):",
-            f'    """The sizes N, C of valid inputs (X is {x_desc}; W is {w_shape}); InputError otherwise."""',
+            f'    """The sizes N, C of valid inputs (X is {x_desc}; W is {w_shape}); ValueError otherwise."""',
             "    if W.ndim != 2 or X.ndim != 2:",
-            '        raise InputError(f"W and X must be 2-D arrays, not of shapes {W.shape} and {X.shape}")',
+            '        raise ValueError(f"W and X must be 2-D arrays, not of shapes {W.shape} and {X.shape}")',
             f"    {sizes}",
             f"    {C}",
             f"    if W.shape != {expect}:",
-            '        raise InputError(f"W has shape {W.shape}, but X has D = {D} features: "',
+            '        raise ValueError(f"W has shape {W.shape}, but X has D = {D} features: "',
             f'                         f"W must be {w_shape} = {{{expect}}}")',
             "    if N == 0:",
-            '        raise InputError("X has no samples")',
+            '        raise ValueError("X has no samples")',
             "    if y.shape != (N,):",
-            '        raise InputError(f"y has shape {y.shape}, but X has N = {N} samples: y must have shape ({N},)")',
+            '        raise ValueError(f"y has shape {y.shape}, but X has N = {N} samples: y must have shape ({N},)")',
             '    if y.dtype.kind not in "iu":',
-            '        raise InputError(f"labels y must be integers, not {y.dtype}")',
+            '        raise TypeError(f"labels y must be integers, not {y.dtype}")',
             "    if y.min() < 0 or y.max() >= C:",
-            '        raise InputError(f"labels y must lie in 0 … {C - 1} (C = {C} classes), "',
+            '        raise ValueError(f"labels y must lie in 0 … {C - 1} (C = {C} classes), "',
             '                         f"not {y.min()} … {y.max()}")',
             "    return N, C",
         ]
@@ -872,6 +873,20 @@ def _cse(exprs: list[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp
 # ------------------------------------------------------------------------ the function
 
 
+def _as_input_error(check: Callable) -> Callable:
+    """The generated input check (which raises NumPy-only ValueError/TypeError) raising
+    :class:`~symderiv.errors.InputError` with the same one-line message instead."""
+
+    def checked(W, X, y):
+        try:
+            return check(W, X, y)
+        except (ValueError, TypeError) as exc:
+            raise InputError(str(exc)) from None
+
+    checked.__doc__ = check.__doc__
+    return checked
+
+
 @lru_cache(maxsize=64)
 def _compiled(loss: Loss, conventions: Conventions) -> Callable:
     text = source_from_forms(forms_for(loss, conventions), conventions, loss)
@@ -879,6 +894,7 @@ def _compiled(loss: Loss, conventions: Conventions) -> Callable:
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)  # tracebacks show the source
     namespace: dict[str, Any] = {"__name__": "symderiv.generated"}
     exec(compile(text, filename, "exec"), namespace)
+    namespace["_check_inputs"] = _as_input_error(namespace["_check_inputs"])
     fn = next(v for k, v in namespace.items() if k.endswith("_loss_vectorized"))
     fn.__source__ = text
     fn.conventions = conventions

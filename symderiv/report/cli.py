@@ -9,7 +9,7 @@ import click
 
 from .. import losses
 from ..cli_options import convention_options
-from . import derive_for_report, stale, write_report
+from . import basename, derive_for_report, stale, write_report
 from .code import load_implementation
 from .writers import FORMATS
 
@@ -102,12 +102,45 @@ def report_command(loss, all_, formats, out, force, check, implementation, **con
 
     status = 0
     for d in derivations:
-        result = write_report(d, out, chosen, force=force, implementation=impl)
-        for path in result.written:
-            click.echo(f"wrote {path}")
-        if result.unchanged:
-            click.echo(f"unchanged: {len(result.unchanged)} file(s) of {d.loss.name}")
+        result = write_report(d, out, chosen, force=force, implementation=impl, on_compile=_progress())
+        click.echo(summary(d, out, chosen, result))
         for problem in result.problems:
             click.echo(f"symderiv: {problem}", err=True)
             status = 1
     sys.exit(status)
+
+
+def summary(d, out: Path, formats: tuple[str, ...], result) -> str:
+    """One line for one report: where it is, in which formats, and how many files changed."""
+    stem = Path(out) / basename(d)
+    kinds = ",".join(f for f in FORMATS if f in formats)
+    where = f"{stem}.{{{kinds}}}" if len(formats) > 1 else f"{stem}.{kinds}"
+    counts = f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged"
+    if result.problems:
+        counts += "; no PDF (see below)"
+    return f"{d.loss.name}: {where} ({counts})"
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _progress():
+    """A callback showing "compiling NAME.tex …" on a terminal's stderr while TeX runs (nothing when
+    stderr is a file or a pipe, so logs hold only the one line per report)."""
+    if not _stderr_is_tty():
+        return None
+
+    shown = [""]
+
+    def show(tex_name: str | None) -> None:
+        if tex_name is None:  # erase the progress line
+            click.echo("\r" + " " * len(shown[0]) + "\r", err=True, nl=False)
+        else:
+            shown[0] = f"compiling {tex_name} …"
+            click.echo(shown[0], err=True, nl=False)
+
+    return show

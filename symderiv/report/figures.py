@@ -1,11 +1,19 @@
-"""The loss of one sample as a function of the margin, and its derivative: drawn from the loss's
-own definition (two classes, label 0, Δ = 1 unless the conventions fix it), as pgfplots
-coordinates for LaTeX and as an SVG written here (no plotting library)."""
+"""The loss of one sample as a function of the margin, and its derivative: computed from the loss's
+own definition (two classes, label 0, Δ = 1 unless the conventions fix it) and drawn once by
+matplotlib — the same figure as SVG (Markdown, HTML, Jupyter) and as PDF (included by the .tex).
+
+matplotlib is used through :class:`matplotlib.figure.Figure` and a backend's canvas only (no pyplot, no
+global state), and imported only when a figure is drawn. Its output is deterministic: no dates, a fixed
+SVG hash salt, glyphs as paths, so the staleness check of ``reports/`` compares like with like."""
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
+from typing import Any
 
 import sympy as sp
 
@@ -21,8 +29,7 @@ JUMP = 0.5  # a derivative that moves more than this between neighbouring points
 
 @dataclass(frozen=True)
 class Curve:
-    label: str  # LaTeX (math)
-    text: str  # the same as SVG text markup
+    label: str  # LaTeX (math), as matplotlib's mathtext reads it
     dashed: bool
     color: str  # hex
     segments: tuple[tuple[tuple[float, float], ...], ...]
@@ -58,10 +65,8 @@ def margin_figure(d) -> Figure:
     loss_pts = [(x, float(f(x))) for x in xs]
     slope_pts = [(x, float(g(x))) for x in xs]
     curves = (
-        Curve(r"L_i", "L" + _sub("i"), False, "1f4e9c", _segments(loss_pts)),
-        Curve(
-            r"\partial L_i / \partial s_j", "∂L" + _sub("i") + "/∂s" + _sub("j"), True, "c0392b", _segments(slope_pts)
-        ),
+        Curve(r"L_i", False, "1f4e9c", _segments(loss_pts)),
+        Curve(r"\partial L_i / \partial s_j", True, "c0392b", _segments(slope_pts)),
     )
     ys = [y for cv in curves for seg in cv.segments for _, y in seg]
     y_top = max(1.0, float(int(max(ys)) + 1))
@@ -79,10 +84,6 @@ def margin_figure(d) -> Figure:
     return Figure(caption, curves, kink, float(delta), X_RANGE, (y_bottom, y_top))
 
 
-def _sub(text: str) -> str:
-    return f'<tspan baseline-shift="sub" font-size="10">{text}</tspan>'
-
-
 def _segments(points: list[tuple[float, float]]) -> tuple[tuple[tuple[float, float], ...], ...]:
     out: list[list[tuple[float, float]]] = [[points[0]]]
     for a, b in zip(points, points[1:], strict=False):
@@ -92,121 +93,107 @@ def _segments(points: list[tuple[float, float]]) -> tuple[tuple[tuple[float, flo
     return tuple(tuple(seg) for seg in out if len(seg) > 1)
 
 
-def _n(x: float) -> str:
-    out = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if out in ("-0", "") else out
+# ---------------------------------------------------------------- drawing (matplotlib)
+
+#: the printed size in inches: the .tex includes the PDF at exactly this size (A4's text is 6.46 in wide)
+SIZE = (5.6, 3.1)
+FONT_PT = 10  # labels and legend
+TICK_PT = 9  # tick labels: the smallest text of the figure
+STYLE: Any = {  # rcParams (typed Any: matplotlib types the keys as literals)
+    "font.family": "STIXGeneral",  # bundled with matplotlib; Times-like, with its math (STIX) to match
+    "mathtext.fontset": "stix",
+    "font.size": FONT_PT,
+    "axes.labelsize": FONT_PT,
+    "legend.fontsize": FONT_PT,
+    "xtick.labelsize": TICK_PT,
+    "ytick.labelsize": TICK_PT,
+    "axes.unicode_minus": True,
+    "svg.fonttype": "path",  # text as glyph outlines: looks the same in every browser and viewer
+    "svg.hashsalt": "symderiv",  # fixed ids: deterministic SVG
+    "pdf.fonttype": 42,
+    "path.simplify": False,
+}
+KINK_COLOR = "#777777"
 
 
-# ---------------------------------------------------------------- pgfplots
+def draw(fig: Figure) -> Any:
+    """The figure as a :class:`matplotlib.figure.Figure`: both curves, the kink (dotted), a tick at
+    every whole number including 0, and a legend below the axes (no label inside the plot area, so
+    no label can cover a curve or another label)."""
+    import matplotlib
+    from matplotlib.figure import Figure as MplFigure
+    from matplotlib.ticker import MultipleLocator
 
-
-def pgfplots(fig: Figure) -> str:
-    """A ``tikzpicture`` with pgfplots coordinates (no computation in TeX)."""
-    x0, x1 = fig.x_range
-    y0, y1 = fig.y_range
-    lines = [
-        r"\begin{tikzpicture}",
-        r"\begin{axis}[width=0.8\linewidth, height=5.2cm, axis lines=middle, "
-        rf"xmin={_n(x0)}, xmax={_n(x1)}, ymin={_n(y0)}, ymax={_n(y1 + 0.4)}, "
-        r"xlabel={$t$}, x label style={at={(current axis.right of origin)}, anchor=west}, "
-        r"legend pos=north west, legend cell align=left, tick label style={font=\footnotesize}, "
-        r"clip=false]",
-    ]
-    for cv in fig.curves:
-        r, g, b = (int(cv.color[k : k + 2], 16) for k in (0, 2, 4))
-        style = f"color={{rgb,255:red,{r};green,{g};blue,{b}}}"
-        style += ", thick" + (", dashed" if cv.dashed else "")
-        for k, seg in enumerate(cv.segments):
-            coords = " ".join(f"({_n(x)},{_n(y)})" for x, y in seg)
-            lines.append(rf"\addplot[{style}{', forget plot' if k else ''}] coordinates {{{coords}}};")
-            if k == 0:
-                lines.append(rf"\addlegendentry{{${cv.label}$}}")
-    if fig.kink is not None:
-        lines.append(
-            rf"\draw[densely dotted, gray] (axis cs:{_n(fig.kink)},{_n(y0)}) -- (axis cs:{_n(fig.kink)},{_n(y1)});"
-        )
-        lines.append(
-            rf"\node[anchor=south west, font=\footnotesize, gray] at (axis cs:{_n(fig.kink)},{_n(y1)}) "
-            r"{$s_j - s_{y_i} = -\Delta$};"
-        )
-    lines += [r"\end{axis}", r"\end{tikzpicture}"]
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- SVG
-
-W, H = 560, 300
-LEFT, RIGHT, TOP, BOTTOM = 40, 20, 28, 36
-
-
-def svg(fig: Figure, title: str) -> str:
-    """A standalone SVG of the figure (deterministic text)."""
-    x0, x1 = fig.x_range
-    y0, y1 = fig.y_range[0], fig.y_range[1] + 0.4
-
-    def px(x: float) -> float:
-        return LEFT + (x - x0) / (x1 - x0) * (W - LEFT - RIGHT)
-
-    def py(y: float) -> float:
-        return H - BOTTOM - (y - y0) / (y1 - y0) * (H - TOP - BOTTOM)
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
-        f'role="img" aria-label="{escape(title)}" font-family="Georgia, \'Times New Roman\', serif" '
-        'font-size="13">',
-        f"<title>{escape(title)}</title>",
-        f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>',
-    ]
-    # grid and ticks
-    for k in range(int(x0), int(x1) + 1):
-        out.append(f'<line x1="{px(k):.1f}" y1="{py(y0):.1f}" x2="{px(k):.1f}" y2="{py(y1):.1f}" stroke="#eeeeee"/>')
-        out.append(
-            f'<text x="{px(k):.1f}" y="{py(0) + 16:.1f}" text-anchor="middle" fill="#555555" '
-            f'font-size="11">{"−" if k < 0 else ""}{abs(k)}</text>'
-        )
-    for k in range(int(y0), int(y1) + 1):
-        if k == 0:
-            continue
-        out.append(f'<line x1="{px(x0):.1f}" y1="{py(k):.1f}" x2="{px(x1):.1f}" y2="{py(k):.1f}" stroke="#eeeeee"/>')
-        out.append(
-            f'<text x="{px(0) - 6:.1f}" y="{py(k) + 4:.1f}" text-anchor="end" fill="#555555" '
-            f'font-size="11">{"−" if k < 0 else ""}{abs(k)}</text>'
-        )
-    # axes
-    out.append(f'<line x1="{px(x0):.1f}" y1="{py(0):.1f}" x2="{px(x1):.1f}" y2="{py(0):.1f}" stroke="#333333"/>')
-    out.append(f'<line x1="{px(0):.1f}" y1="{py(y0):.1f}" x2="{px(0):.1f}" y2="{py(y1):.1f}" stroke="#333333"/>')
-    out.append(
-        f'<text x="{px(x1):.1f}" y="{py(0) - 8:.1f}" text-anchor="end" font-style="italic">'
-        't = s<tspan baseline-shift="sub" font-size="10">j</tspan> − s<tspan baseline-shift="sub" '
-        'font-size="10">y<tspan font-size="8">i</tspan></tspan></text>'
-    )
-    if fig.kink is not None:
-        kx = px(fig.kink)
-        out.append(
-            f'<line x1="{kx:.1f}" y1="{py(y0):.1f}" x2="{kx:.1f}" y2="{py(fig.y_range[1]):.1f}" '
-            'stroke="#888888" stroke-dasharray="2 3"/>'
-        )
-        out.append(
-            f'<text x="{kx + 5:.1f}" y="{py(fig.y_range[1]) + 4:.1f}" text-anchor="start" fill="#666666" '
-            'font-size="11">margin zero: t = −Δ</text>'
-        )
-    for cv in fig.curves:
-        dash = ' stroke-dasharray="7 4"' if cv.dashed else ""
-        for seg in cv.segments:
-            pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in seg)
-            out.append(
-                f'<polyline points="{pts}" fill="none" stroke="#{cv.color}" stroke-width="2.2"{dash} '
-                'stroke-linejoin="round"/>'
+    with matplotlib.rc_context(STYLE):
+        mpl = MplFigure(figsize=SIZE, layout="constrained")
+        ax = mpl.add_subplot()
+        x0, x1 = fig.x_range
+        y0, y1 = fig.y_range
+        ax.axhline(0, color="#333333", linewidth=0.8, zorder=1)
+        ax.axvline(0, color="#333333", linewidth=0.8, zorder=1)
+        for cv in fig.curves:
+            for k, seg in enumerate(cv.segments):
+                xs, ys = zip(*seg, strict=True)
+                ax.plot(
+                    xs,
+                    ys,
+                    color=f"#{cv.color}",
+                    linewidth=2,
+                    linestyle=(0, (5, 3)) if cv.dashed else "-",
+                    label=f"${cv.label}$" if k == 0 else None,
+                    zorder=3,
+                )
+        if fig.kink is not None:
+            ax.axvline(
+                fig.kink,
+                color=KINK_COLOR,
+                linewidth=1,
+                linestyle=(0, (1, 2)),
+                label=r"margin zero: $s_j - s_{y_i} = -\Delta$",
+                zorder=2,
             )
-    # legend
-    lx, ly = LEFT + 14, TOP + 8
-    out.append(f'<rect x="{lx - 8}" y="{ly - 14}" width="132" height="46" fill="#ffffff" stroke="#dddddd"/>')
-    for k, cv in enumerate(fig.curves):
-        y = ly + 18 * k
-        dash = ' stroke-dasharray="7 4"' if cv.dashed else ""
-        out.append(
-            f'<line x1="{lx}" y1="{y - 4}" x2="{lx + 28}" y2="{y - 4}" stroke="#{cv.color}" stroke-width="2.2"{dash}/>'
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0 - 0.15, y1 + 0.15)
+        ax.xaxis.set_major_locator(MultipleLocator(1))
+        ax.yaxis.set_major_locator(MultipleLocator(1))
+        ax.grid(True, color="#e6e6e6", linewidth=0.6, zorder=0)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.set_xlabel(r"$t = s_j - s_{y_i}$")
+        mpl.legend(loc="outside lower center", ncols=3, frameon=False, handlelength=2.6, columnspacing=1.6)
+    return mpl
+
+
+@lru_cache(maxsize=32)
+def svg(fig: Figure, title: str) -> str:
+    """The figure as SVG text (no XML declaration, so it can sit inline in HTML or Markdown)."""
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    mpl = draw(fig)
+    FigureCanvasSVG(mpl)
+    buf = io.StringIO()
+    with matplotlib.rc_context(STYLE):
+        mpl.savefig(buf, format="svg", metadata={"Date": None, "Creator": "symderiv", "Title": title})
+    text = buf.getvalue()
+    text = text[text.index("<svg") :]  # drop the XML declaration and DOCTYPE
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)  # RDF: namespaces, no dates
+    text = re.sub(r"\s*<!--.*?-->", "", text, flags=re.S)  # each label's source, e.g. $L_i$: not for KaTeX
+    return text.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1).strip()
+
+
+@lru_cache(maxsize=32)
+def pdf(fig: Figure, title: str) -> bytes:
+    """The figure as a PDF of its printed size (:data:`SIZE`), for the .tex to include as it is."""
+    import matplotlib
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+
+    mpl = draw(fig)
+    FigureCanvasPdf(mpl)
+    buf = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        mpl.savefig(
+            buf, format="pdf", metadata={"CreationDate": None, "ModDate": None, "Creator": "symderiv", "Title": title}
         )
-        out.append(f'<text x="{lx + 36}" y="{y}" font-style="italic">{cv.text}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+    return buf.getvalue()

@@ -4,6 +4,7 @@ backticks, ``$math$``) translated here for each format; equations are shared ver
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from functools import lru_cache
@@ -59,12 +60,53 @@ def tex_text(text: str) -> str:
     return "".join(_TEX_ESCAPE.get(ch, ch) for ch in text)
 
 
+# ---------------------------------------------------------------- math in Markdown
+
+#: what Markdown math may contain, for GitHub and Obsidian alike. Both read ``$…$`` and ``$$`` blocks on
+#: lines of their own (both typeset with MathJax), but GitHub's Markdown parser sees the math first: a
+#: backslash before punctuation is an escape it removes (``\{`` shows as ``{``, ``\,`` as a comma) and
+#: ``<`` may open an HTML tag. So the math written to Markdown spells those with letters: ``\lbrace``,
+#: ``\rbrace``, ``\ `` (a control space), ``\lt``, ``\gt``, and ``\cr`` for a row break.
+_MD_MATH = {
+    r"\{": r"\lbrace ",
+    r"\}": r"\rbrace ",
+    r"\,": r"\ ",
+    r"\:": r"\ ",
+    r"\;": r"\ ",
+    r"\>": r"\ ",
+    r"\!": "",
+    r"\|": r"\Vert ",
+    r"\\": r"\cr ",
+    "<": r"\lt ",
+    ">": r"\gt ",
+}
+_MD_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[<>]", re.S)
+
+
+def md_math(tex: str) -> str:
+    """``tex`` (math) in the spelling GitHub and Obsidian both render: no backslash before punctuation,
+    no ``<`` or ``>`` (see :data:`_MD_MATH`). Raises ValueError on a punctuation command it cannot spell."""
+
+    def spell(m: re.Match) -> str:
+        token = m.group(0)
+        if token in _MD_MATH:
+            return _MD_MATH[token]
+        if len(token) == 2 and not token[1].isalpha() and not token[1].isspace():
+            raise ValueError(f"no Markdown-safe spelling for {token!r} in math: {tex}")
+        return token
+
+    # a "_" after a space can open emphasis in Markdown ("\sum _i … s_{rq}" would be italics): glue it on
+    return re.sub(r"(?<!\\)\s+([_^])", r"\1", _MD_TOKEN.sub(spell, tex))
+
+
 def _inline(text: str, fmt: str) -> str:
     out = []
     for piece in _TOKEN.split(text):
         if not piece:
             continue
         if piece.startswith("$"):
+            if fmt == "md":
+                piece = f"${md_math(piece[1:-1]).strip()}$"
             out.append(html.escape(piece, quote=False) if fmt == "html" else piece)
         elif piece.startswith("**"):
             inner = _inline(piece[2:-2], fmt)
@@ -105,9 +147,12 @@ def equation(eq: Equation | MathBlock, fmt: str) -> str:
         env = "equation*"
         return f"\\begin{{{env}}}\n{inner}{tag}\n\\end{{{env}}}"
     if fmt == "md":
-        return f"$$\n{inner}{tag}\n$$"
+        return f"$$\n{md_math(inner + tag)}\n$$"
+    # the number is a box of its own beside the equation (not KaTeX's \tag, which is laid over a wide
+    # equation): the equation scrolls within its box when the page is narrow, the number stays clear
     cls = "eq boxed" if boxed else "eq"
-    return f'<div class="{cls}">$${html.escape(inner + tag, quote=False)}$$</div>'
+    number = f'<span class="eqno">({eq.number})</span>' if isinstance(eq, Equation) and tag else ""
+    return f'<div class="eqrow"><div class="{cls}">$${html.escape(inner, quote=False)}$$</div>{number}</div>'
 
 
 def listing(block: Listing, fmt: str) -> str:
@@ -181,24 +226,45 @@ def block(b: object, fmt: str, report: Report) -> str:
 
 def figure(fig: figures.Figure, fmt: str, report: Report) -> str:
     if fmt == "tex":
+        # the PDF matplotlib drew, at its printed size; its digest in the .tex makes a new figure a new .tex
+        name, data = pdf_name(report), figure_pdf(report)
+        include = (
+            rf"\IfFileExists{{{name}}}{{\includegraphics{{{name}}}}}"
+            rf"{{\fbox{{figure file \texttt{{{tex_text(name)}}} not found next to this .tex}}}}"
+        )
         return (
             "\\begin{figure}[h]\n\\centering\n"
-            + figures.pgfplots(fig)
+            + f"{include}% figure sha256 {hashlib.sha256(data).hexdigest()}"
             + f"\n\\caption{{{_inline(fig.caption, 'tex')}}}\n\\end{{figure}}"
         )
     if fmt == "md" and report.inline_svg:
-        return figures.svg(fig, report.title) + f"\n\n*{fig.caption}*"
+        return figure_svg(report) + f"\n\n*{fig.caption}*"
     if fmt == "md":
         return f"![{report.title}: loss and derivative against the margin]({svg_name(report)})\n\n*{fig.caption}*"
     return (
         '<figure class="plot">\n'
-        + figures.svg(fig, f"{report.title}: loss and derivative against the margin")
+        + figure_svg(report)
         + f"\n<figcaption>{_inline(fig.caption, 'html')}</figcaption>\n</figure>"
     )
 
 
 def svg_name(report: Report) -> str:
     return f"{report.name}-margin.svg"
+
+
+def pdf_name(report: Report) -> str:
+    """The figure's PDF, next to the .tex that includes it."""
+    return f"{report.name}-margin.pdf"
+
+
+def figure_svg(report: Report) -> str:
+    """The report's figure as SVG (the drawing of :func:`figure_pdf`)."""
+    return figures.svg(report.figure, f"{report.title}: loss and derivative against the margin")
+
+
+def figure_pdf(report: Report) -> bytes:
+    """The report's figure as PDF (the drawing of :func:`figure_svg`)."""
+    return figures.pdf(report.figure, f"{report.title}: loss and derivative against the margin")
 
 
 def evidence_rows(report: Report, fmt: str) -> list[dict]:

@@ -200,9 +200,10 @@ def tex_engine() -> list[str] | None:
     return None
 
 
-def compile_pdf(tex_name: str, tex: bytes) -> bytes:
-    """Compile ``tex`` in a scratch folder; return the PDF's bytes. Raises :class:`TexError` with
-    the install command (no engine) or the relevant lines of the log (a TeX error)."""
+def compile_pdf(tex_name: str, tex: bytes, files: dict[str, bytes] | None = None) -> bytes:
+    """Compile ``tex`` in a scratch folder, next to ``files`` (name → bytes: the figures it includes);
+    return the PDF's bytes. Raises :class:`TexError` with the install command (no engine) or the
+    relevant lines of the log (a TeX error)."""
     engine = tex_engine()
     if engine is None:
         raise TexError(f"no TeX engine (pdflatex) found, so no PDF was made; install one with:\n  {INSTALL_TEX}")
@@ -219,6 +220,8 @@ def compile_pdf(tex_name: str, tex: bytes) -> bytes:
     with tempfile.TemporaryDirectory(prefix="symderiv-tex-") as tmp:
         src = Path(tmp) / tex_name
         src.write_bytes(tex)
+        for name, data in (files or {}).items():
+            (Path(tmp) / Path(name).name).write_bytes(data)
         runs = [engine] if engine[0] == "latexmk" else [engine, engine]  # pdflatex twice: references
         for cmd in runs:
             try:
