@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import symderiv
 from symderiv.cli import cli
 from symderiv.report import OverwriteError, derive_for_report, stale, write_report
 from symderiv.report.writers import TexError, compile_pdf, log_excerpt, pdf_digest
@@ -178,11 +179,12 @@ def test_report_prints_one_line_per_report(tmp_path):
     out = CliRunner().invoke(cli, ["report", "--all", "--format", "tex,md,html", "--out", str(tmp_path)])
     assert out.exit_code == 0, out.output
     lines = out.stdout.splitlines()
-    assert len(lines) == 3, lines
-    for line, name in zip(lines, ("hinge", "squared-hinge", "softmax"), strict=True):
+    names = symderiv.losses.builtin_names()
+    assert len(lines) == len(names) == 5, lines
+    for line, name in zip(lines, names, strict=True):
         assert line.startswith(f"{name}: {tmp_path / name}.{{tex,md,html}} ("), line
     files = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != ".symderiv-manifest.json"]
-    first = [p for p in files if not p.name.startswith(("squared-hinge", "softmax"))]  # hinge's and KaTeX's
+    first = [p for p in files if not p.name.startswith(tuple(names[1:]))]  # hinge's and KaTeX's
     assert len(first) > 25 and f"({len(first)} file(s) written, 0 unchanged)" in lines[0]
     assert out.stderr == ""
 
