@@ -416,19 +416,21 @@ def test_check_gradient_on_user_data_uses_the_vectorized_truth():
     import importlib.util
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:  # the user's file lives while it is checked
         path = Path(tmp) / "impl.py"
         path.write_text(IMPLEMENTATIONS)
         spec = importlib.util.spec_from_file_location("impl_new_losses", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    rng = np.random.default_rng(0)
-    W, X, y = 0.01 * rng.normal(size=(40, 10)), rng.normal(size=(60, 40)), rng.integers(0, 10, 60)
-    # Crammer–Singer's vectorized code has no proof obligation yet (its max over classes): no truth at this size
-    with pytest.raises(symderiv.NotSupportedError, match="no proof yet"):
-        symderiv.check_gradient(module.cs, "crammer-singer", data=(W, X, y, 0.1))
-    result = symderiv.check_gradient(module.smoothed, "softmax-smoothed", hyper={"epsilon": 0.2}, data=(W, X, y, 0.1))
-    assert result.passed and "vectorized" in result.tolerances["truth"]
+        rng = np.random.default_rng(0)
+        W, X, y = 0.01 * rng.normal(size=(40, 10)), rng.normal(size=(60, 40)), rng.integers(0, 10, 60)
+        # Crammer–Singer's vectorized code has no proof obligation yet (its max over classes): no truth at this size
+        with pytest.raises(symderiv.NotSupportedError, match="no proof yet"):
+            symderiv.check_gradient(module.cs, "crammer-singer", data=(W, X, y, 0.1))
+        result = symderiv.check_gradient(
+            module.smoothed, "softmax-smoothed", hyper={"epsilon": 0.2}, data=(W, X, y, 0.1)
+        )
+        assert result.passed and "vectorized" in result.tolerances["truth"], result.report()
 
 
 def test_derive_codegen_and_report_cli(tmp_path):
