@@ -1,5 +1,5 @@
 """The convention options of every command (``derive``, ``check``, ``report``, ``codegen``), built
-from the one table :data:`symderiv.conventions.CONVENTION_OPTIONS`."""
+from the one table :data:`symderiv.convention_table.CONVENTION_OPTIONS`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .conventions import CONVENTION_OPTIONS
+from .convention_table import CONVENTION_OPTIONS
 
 
 def convention_options(

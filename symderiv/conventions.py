@@ -8,12 +8,15 @@ from fractions import Fraction
 
 import sympy as sp
 
+from .convention_table import (  # noqa: F401  (re-exported: the names every stage reads from here)
+    CONVENTION_FIELDS,
+    CONVENTION_OPTIONS,
+    LAYOUTS,
+    REDUCTIONS,
+    REGULARIZER_NAMES,
+    OptionSpec,
+)
 from .errors import InputError
-
-LAYOUTS = {
-    "XW": "X is N×D, W is D×C, S = X @ W (cs231n; seeds 000 and 002)",
-    "WX": "W is C×D, X is D×N (one column per sample), S = W @ X (seed 001; the cs231n notes' W_j x_i)",
-}
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,8 @@ REGULARIZERS: dict[str, Regularizer] = {
         Regularizer("none", sp.Integer(0), "0", "no regularization"),
     )
 }
+assert tuple(REGULARIZERS) == REGULARIZER_NAMES  # the command line's choices (symderiv.convention_table)
 
-REDUCTIONS = {"mean": "L = (1/N) Σ_i L_i + R(W)", "sum": "L = Σ_i L_i + R(W)"}
 
 KINK_VALUES = {"0": sp.Integer(0), "1/2": sp.Rational(1, 2), "1": sp.Integer(1)}
 
@@ -59,41 +62,6 @@ def _as_delta(value: object) -> sp.Expr:
         return sp.Rational(str(Fraction(str(value))))
     except (ValueError, ZeroDivisionError) as exc:
         raise InputError(f"the margin Δ must be a number or 'delta' (symbolic), not {value!r}") from exc
-
-
-@dataclass(frozen=True)
-class OptionSpec:
-    """One convention, declared once: the keyword of ``derive``/``check_gradient``/``numpy_function``
-    and the marker, the ``--option`` of every command, its choices, default and help."""
-
-    name: str
-    default: object
-    help: str
-    choices: tuple[str, ...] | None = None
-    flag: bool = False
-    multiple: bool = False  # the option may be repeated (``--hyper epsilon=0.1 --hyper …``)
-
-
-#: the conventions, in the order of :class:`Conventions`; every command line option and the
-#: pytest marker are built from this table (a command may override a default or the help)
-CONVENTION_OPTIONS: tuple[OptionSpec, ...] = (
-    OptionSpec("layout", "XW", "XW: X is N×D, W is D×C; WX: W is C×D, X is D×N", tuple(LAYOUTS)),
-    OptionSpec("regularizer", "l2", "R(W): l2 is λΣW² (cs231n), half-l2 is ½λΣW²", tuple(REGULARIZERS)),
-    OptionSpec("reduction", "mean", "mean (cs231n): L = (1/N) Σ L_i + R(W); sum: L = Σ L_i + R(W)", tuple(REDUCTIONS)),
-    OptionSpec("bias", False, "the bias trick: append a constant-1 feature", flag=True),
-    OptionSpec("delta", None, "margin Δ (default: symbolic)"),
-    OptionSpec("kink", "0", "value of 1[m > 0] at m = 0"),
-    OptionSpec(
-        "hyper",
-        (),
-        "a loss's own hyperparameter as NAME=VALUE, e.g. epsilon=0.1 (repeatable; default: symbolic, "
-        "or the loss's declared default where a number is needed)",
-        multiple=True,
-    ),
-)
-
-#: the names of the conventions (the fields of :class:`Conventions`)
-CONVENTION_FIELDS: tuple[str, ...] = tuple(o.name for o in CONVENTION_OPTIONS)
 
 DELTA = sp.Symbol("Delta", real=True)
 LAMBDA = sp.Symbol("lambda", nonnegative=True)

@@ -24,15 +24,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..losses import Loss, get
 from .probes import Probe
 from .result import REGULARIZER_TEXT, Diagnosis, Discrepancy, ProbeReport
 from .runner import Outcome
 from .truth import Truth
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..losses import Loss
 
 COEFFICIENT = {"l2": 1.0, "half-l2": 0.5, "none": 0.0}
 CANDIDATES = {"auto": ("l2", "half-l2"), "l2": ("l2",), "half-l2": ("half-l2",), "none": ("none",)}
@@ -44,7 +46,7 @@ OTHER_DELTAS = (0.0, 1.0, 0.5, 2.0, -1.0)
 
 @dataclass
 class Context:
-    loss: Loss
+    loss: Any  # the Loss, or its cached facts (symderiv.check.cache.LossFacts), which stand for it
     layout: str
     delta: float
     candidates: tuple[str, ...]
@@ -303,7 +305,9 @@ class Model:
 
 def _correct_class_term(loss: str | Loss) -> Callable[[float], float]:
     """What a loop that forgets to skip j = y_i adds to L_i (a model applies only where it is known)."""
-    term = get(loss).correct_class_term
+    from ..losses import get
+
+    term = (get(loss) if isinstance(loss, str) else loss).correct_class_term
     assert term is not None
     return term
 

@@ -35,13 +35,9 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from ..algebra.functions import Step
-from ..codegen.vectorize import numpy_function
 from ..errors import InputError, NotSupportedError, ProofError
-from ..pipeline import derive
-from ..render.notation import text
+from . import cache
 from .probes import D_MAX, Probe
 
 #: derive at concrete size when max(D, N)·C·N of the user's own data is at most this; above, use
@@ -73,6 +69,8 @@ def derivation(
 ):
     """A proved derivation (symbolic Δ, regularizer λΣW², ``reduction`` over samples, the loss's
     hyperparameters at ``hyper``), cached."""
+    from ..pipeline import derive
+
     d = derive(
         loss,
         reduction=reduction,
@@ -93,6 +91,23 @@ def derivation(
     return d
 
 
+@lru_cache(maxsize=128)
+def proven_route(
+    loss: str, D: int, C: int, N: int, y: tuple[int, ...], layout: str, kink: int, reduction: str = "mean"
+) -> cache.Route:
+    """The generated NumPy of :func:`derivation` (the score functions and glue behind its
+    ``numpy_gradient``/``numpy_loss``): from the disk cache when this symderiv proved it before
+    (no SymPy), else derived, proved and stored (:mod:`symderiv.check.cache`)."""
+    key = {"loss": loss, "D": D, "C": C, "N": N, "y": list(y), "layout": layout, "kink": kink, "reduction": reduction}
+    cached = cache.load_route(key) if cache.cacheable(loss) else None
+    if cached is not None:
+        return cached
+    route = cache.route_from_derivation(derivation(loss, D, C, N, y, layout, kink, reduction))
+    if cache.cacheable(loss):
+        cache.store_route(key, route)
+    return route
+
+
 @dataclass
 class DerivedSource:
     """The derivation at D_d ≥ D features (probes are zero-padded: zero features add nothing)."""
@@ -109,7 +124,7 @@ class DerivedSource:
     def evaluate(self, W: np.ndarray, X: np.ndarray, reg: float, delta: float, kink: int = 0):
         # ε and the like stay symbolic in the proof (a fixed non-dyadic value would enter the generated code as a
         # double); their values are the NumPy functions' arguments
-        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, kink, self.reduction)
+        route = proven_route(self.loss, self.D, self.C, self.N, self.y, self.layout, kink, self.reduction)
         values = {name: float(value) for name, value in self.hyper}
         D = W.shape[0]
         Wp = np.zeros((self.D, self.C))
@@ -118,20 +133,25 @@ class DerivedSource:
         Xp[:, :D] = X
         if self.layout == "WX":
             Wp, Xp = Wp.T, Xp.T
-        grad = d.numpy_gradient(Wp, Xp, reg, delta=delta, **values)
-        loss = d.numpy_loss(Wp, Xp, reg, delta=delta, **values)
+        defaults = cache.definition_of(self.loss).numbers(())
+        hyper = tuple(float(values.get(name, defaults[name])) for name in route.hyper)
+        loss, grad = route(Wp, Xp, reg, delta, hyper=hyper)  # the code Derivation.numpy_gradient/numpy_loss run
+        grad = np.asarray(grad, dtype=float)
         grad = grad if self.layout == "XW" else grad.T
-        return loss, grad[:D]
+        return float(loss), grad[:D]
 
     def kink_matters(self) -> bool:
         """Whether the derived gradient still holds an indicator 1[m > 0] (the squared hinge's does
         not: max(0, m)·1[m > 0] is max(0, m), continuous, so its kinks need no second derivation)."""
-        d = derivation(self.loss, self.D, self.C, self.N, self.y, self.layout, 0, self.reduction)
-        return bool(d.gradient.has(Step))
+        return proven_route(self.loss, self.D, self.C, self.N, self.y, self.layout, 0, self.reduction).has_step
 
     def entry_text(self, u: int, v: int, regularizer: str) -> str | None:
         """The symbolic ∂L/∂w_uv = …, as the derivation states it (regularizer as matched), printed in
         the layout's notation (w[v,u] under WX)."""
+        import sympy as sp
+
+        from ..render.notation import text
+
         d = _stated(self.loss, self.D, self.C, self.N, self.y, self.layout, regularizer, self.reduction, self.hyper)
         lhs = sp.Derivative(sp.Symbol("L"), d.concrete().weight(u, v))
         return text(sp.Eq(lhs, d.entry(u, v), evaluate=False), d.conventions)
@@ -151,6 +171,7 @@ def _stated(
 ):
     """The derivation with the regularizer as matched (the loss's hyperparameters at ``hyper``), for
     displaying entries (cached: a batch shows the same probes' entries for many submissions)."""
+    from ..pipeline import derive
 
     return derive(
         loss,
@@ -222,15 +243,52 @@ class VectorizedSource:
 
 @lru_cache(maxsize=32)
 def _vectorized(loss: str, layout: str, delta: float, kink: int, reduction: str, hyper: tuple = ()):
+    """``numpy_function`` with these conventions (regularizer λΣW², no bias): from the disk cache when
+    this symderiv proved it before (no SymPy), else generated, proved at a small size with the same
+    conventions (claim ``artifact.vectorized``) and stored."""
+    key = {
+        "loss": loss, "layout": layout, "delta": float(delta), "kink": kink, "reduction": reduction,
+        "hyper": [[str(k), float(v)] for k, v in hyper],
+    }  # fmt: skip
+    use_cache = cache.cacheable(loss)
+    cached = cache.load_vectorized(key) if use_cache else None
+    if cached is not None:
+        return cached
+    from ..codegen.vectorize import numpy_function
+
     options: dict[str, Any] = dict(
         layout=layout, regularizer="l2", reduction=reduction, bias=False, delta=delta, hyper=hyper
     )
-    if kink == 0:
-        return numpy_function(loss, **options)
     try:
-        return numpy_function(loss, **options, kink=kink)
+        f = numpy_function(loss, **options, kink=kink)
     except TypeError:
         raise NotSupportedError("the vectorized function has no kink convention") from None
+    source: str = getattr(f, "__source__", "")
+    if use_cache and source:
+        claims = _vectorized_proof(loss, options, kink, source)
+        if claims:
+            cache.store_vectorized(key, source, claims)
+    return f
+
+
+def _vectorized_proof(loss: str, options: dict, kink: int, source: str) -> tuple[str, ...]:
+    """The claims proving the vectorized function with ``source``: a small derivation with the same
+    conventions whose ``artifact.vectorized`` holds for exactly that code; () when there is none."""
+    from ..pipeline import derive
+
+    try:
+        d = derive(loss, D=2, C=3, N=2, y=[1, 0], kink=kink, points=0, all_labels=False, **options)
+    except Exception:  # noqa: BLE001 — no proof, no cache entry (the check itself goes on)
+        return ()
+    proven = [c.id for c in d.claims if c.id == cache.VECTORIZED_CLAIM and c.holds]
+    from ..codegen.vectorize import numpy_function
+
+    try:
+        proved_code = numpy_function(d.loss, **d.conventions.as_options())  # type: ignore[arg-type]
+        same = getattr(proved_code, "__source__", None) == source
+    except Exception:  # noqa: BLE001
+        return ()
+    return tuple(proven) if d.proved and proven and same else ()
 
 
 # ---------------------------------------------------------------- the truth at one probe

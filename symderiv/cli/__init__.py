@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
-import numpy as np
 
-from .. import losses
-from ..check.cli import check_command
 from ..cli_options import convention_options
-from ..codegen.vectorize import numpy_function
-from ..derive.generic import GenericDerivation
-from ..errors import NotSupportedError, SymderivError
-from ..notes.cli import verify_command
-from ..pipeline import derive as run
-from ..render.text_report import text_report
-from ..report.cli import report_command
-from .codegen import codegen_command
+from ..errors import SymderivError
+
+
+def _check() -> click.Command:
+    from ..check.cli import check_command
+
+    return check_command
+
+
+def _codegen() -> click.Command:
+    from .codegen import codegen_command
+
+    return codegen_command
+
+
+def _report() -> click.Command:
+    from ..report.cli import report_command
+
+    return report_command
+
+
+def _verify() -> click.Command:
+    from ..notes.cli import verify_command
+
+    return verify_command
+
+
+#: the other stages' commands, imported when run (``symderiv check`` imports neither SymPy nor the reports)
+LAZY_COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "codegen": _codegen,
+    "report": _report,
+    "check": _check,
+    "verify": _verify,
+}
 
 
 class Group(click.Group):
@@ -25,6 +49,16 @@ class Group(click.Group):
     that cannot be written) is the user's to fix — exit 2; anything else is symderiv's fault — exit 3,
     "internal error", the traceback only with ``symderiv --debug``. With ``--json`` the line is one
     JSON object with an ``error`` field, on stdout."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in LAZY_COMMANDS:
+            command = LAZY_COMMANDS[name]()
+            self.add_command(command, name)
+        return command
 
     def invoke(self, ctx: click.Context):
         args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
@@ -98,6 +132,10 @@ def _labels(value: str | None) -> list[int] | None:
 @click.option("--steps", is_flag=True, help="with --generic: show every step of the derivation")
 def derive(loss, D, C, N, y, entry, all_, generic, steps, **options):
     """Derive dL/dW for LOSS, prove the closed forms, and print them."""
+    from .. import losses
+    from ..pipeline import derive as run
+    from ..render.text_report import text_report
+
     refused = [
         (steps and not generic, "--steps applies only with --generic"),
         (all_ and loss is not None, f"--all derives every built-in loss: name no loss (not {loss!r})"),
@@ -128,16 +166,17 @@ def derive(loss, D, C, N, y, entry, all_, generic, steps, **options):
     sys.exit(0 if d.proved else 1)
 
 
-cli.add_command(codegen_command)
-cli.add_command(report_command)
-cli.add_command(check_command)
-
-cli.add_command(verify_command)
-
-
 def _derive_all(D: int, C: int, N: int, y, options: dict) -> int:
     """The main job: every built-in loss in every layout, with and without the bias trick, derived
     and proved at concrete and at symbolic size, and the generated NumPy checked against each other."""
+    import numpy as np
+
+    from .. import losses
+    from ..codegen.vectorize import numpy_function
+    from ..derive.generic import GenericDerivation
+    from ..errors import NotSupportedError
+    from ..pipeline import derive as run
+
     rng = np.random.default_rng(0)
     failed = 0
     click.echo(f"{'loss':16s} {'layout':6s} {'bias':5s} {'concrete':9s} {'symbolic':9s} {'NumPy':>9s}  claims")
