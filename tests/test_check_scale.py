@@ -247,3 +247,28 @@ def test_cli_timeout_half_a_second_on_a_fast_function_passes():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("PASS")
+
+
+@pytest.mark.parametrize("how", ["returns", "spins"])
+def test_a_grandchild_that_leaves_the_process_group_with_setsid_does_not_outlive_the_check(tmp_path, how):
+    """os.setsid() escapes a process-group kill: the child is a subreaper and its whole tree is killed."""
+    marker = f"{517 + time.time() % 1:.6f}"
+    user = tmp_path / "escapes.py"
+    spin = "    while True:\n        pass\n"
+    tail = "    return correct.svm_vectorized(W, X, y, reg)\n" if how == "returns" else spin
+    user.write_text(
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(CORPUS)!r})\n"
+        "import correct\n\n"
+        "def f(W, X, y, reg):\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"  # a daemon: its parent exits at once, it is orphaned
+        f"            os.execvp('sleep', ['sleep', '{marker}'])\n"
+        "        os._exit(0)\n"
+        + tail
+    )
+    result = symderiv.check_gradient(f"{user}::f", "hinge", timeout=3)
+    assert result.passed if how == "returns" else not result.passed
+    time.sleep(0.3)
+    assert _alive_with(marker) == []

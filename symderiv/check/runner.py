@@ -304,6 +304,7 @@ def _kill_group(child) -> None:
     pid = child.pid
     if pid is None:
         return
+    _kill_descendants(pid)  # first, while the child (a subreaper) still holds every orphan of its tree
     if hasattr(os, "killpg"):
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
@@ -311,8 +312,48 @@ def _kill_group(child) -> None:
         child.kill()
 
 
+def _descendants(root: int) -> list[int]:
+    """Linux: the living descendants of ``root`` (from /proc; any session or process group)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields and fields[0] != b"Z":  # a zombie is dead already
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            found.append(pid)
+            todo.append(pid)
+    return found
+
+
+def _kill_descendants(root: int) -> None:
+    """SIGKILL every descendant of ``root``, also those that left its process group (``os.setsid()``):
+    the child is a subreaper (:func:`_become_subreaper`), so orphans stay in its tree while it lives."""
+    if not sys.platform.startswith("linux"):
+        return
+    for _ in range(5):  # the tree may grow while it is killed: until none is left
+        family = _descendants(root)
+        if not family:
+            return
+        for pid in family:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
 def _kill_all() -> None:
     for pid in list(_LIVE):
+        _kill_descendants(pid)
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
@@ -351,6 +392,7 @@ def _child(sender, answers, target: Target, calls: list[Call], printed_fd: int) 
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)  # lead a process group: symderiv kills it whole, grandchildren included
     _die_with_parent()
+    _become_subreaper()
     os.dup2(printed_fd, 1)  # the user's prints must not reach our stdout (--json prints one object)
     os.dup2(printed_fd, 2)
     os.close(printed_fd)
@@ -382,6 +424,7 @@ def _child(sender, answers, target: Target, calls: list[Call], printed_fd: int) 
     finally:
         if os.getpid() != me:
             os._exit(0)
+        _kill_descendants(me)  # what the user's function started ends with the child, in any session
         with contextlib.suppress(Exception):
             sender.close()
         with contextlib.suppress(Exception):
@@ -400,6 +443,18 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         if os.getppid() == 1:  # the parent died before prctl took effect
             os._exit(1)
+
+
+def _become_subreaper() -> None:
+    """Linux: orphans among the child's descendants (a grandchild whose parent exited, one that left
+    the process group with ``os.setsid()``) are re-parented to the child instead of to init, so that
+    :func:`_kill_descendants` finds them all."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
 
 
 def _load(target: Target, sender):

@@ -45,9 +45,10 @@ from .probes import D_MAX, Probe
 SMALL = 600
 #: rows of S per evaluation at W̃ = S, X̃ = I (an identity of BLOCK² entries, never N×N)
 BLOCK = 128
-#: rows of X per block when the truth is computed at the user's data size (a block of a few MB stays in
-#: cache between the two products, so X is read from memory once)
-ROWS = 1024
+#: rows of X per block when the truth is computed at the user's data size: both products are made on one
+#: block while it is in the cache (X is read from memory once), in few BLAS calls (many small calls are slow
+#: when the cores are shared: each waits for its threads); a float32 block's float64 copy is ROWS·D·8 bytes
+ROWS = 4096
 #: the consistent-subgradient test keeps one dW-sized direction per margin at 0, up to this many entries
 MAX_GENERATOR_ENTRIES = 2_000_000
 
