@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conventions import CONVENTION_FIELDS
+from .convention_table import CONVENTION_FIELDS
 from .testing import assert_gradient
 
 #: the options the marker and the fixture accept (those of symderiv.check_gradient): the loss, every
