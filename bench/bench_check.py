@@ -21,8 +21,10 @@ Measured in one run:
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -128,16 +130,24 @@ print(json.dumps({{"wall": time.perf_counter() - t0, "distinct": len(items), **b
 """
 
 
+def _fresh(code: str) -> dict:
+    """Run ``code`` in a fresh process with an empty cache of proven generated NumPy (its own temporary
+    ``SYMDERIV_CACHE_DIR``: the process derives and proves, as the first check on a machine does;
+    bench/bench_cold.py measures the warm cache)."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "SYMDERIV_CACHE_DIR": cache}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _batch(count: int, jobs: int) -> dict:
     code = BATCH.format(root=str(HERE.parent), corpus=str(HERE.parent / "tests" / "corpus"), count=count, jobs=jobs)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _fresh(code)
 
 
 def _cold(loss: str) -> dict:
     code = COLD.format(root=str(HERE.parent), here=str(HERE), corpus=str(HERE.parent / "tests" / "corpus"), loss=loss)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _fresh(code)
 
 
 def _best(fn, repeat: int) -> float:
@@ -150,6 +160,19 @@ def _best(fn, repeat: int) -> float:
 
 
 def run(quick: bool = False) -> list[dict]:
+    with tempfile.TemporaryDirectory() as cache:  # never the user's ~/.cache
+        previous = os.environ.get("SYMDERIV_CACHE_DIR")
+        os.environ["SYMDERIV_CACHE_DIR"] = cache
+        try:
+            return _run(quick)
+        finally:
+            if previous is None:
+                os.environ.pop("SYMDERIV_CACHE_DIR", None)
+            else:
+                os.environ["SYMDERIV_CACHE_DIR"] = previous
+
+
+def _run(quick: bool) -> list[dict]:
     import symderiv
 
     sys.path.insert(0, str(HERE.parent / "tests" / "corpus"))
@@ -171,7 +194,7 @@ def run(quick: bool = False) -> list[dict]:
         cold = _cold(loss)
         assert cold["verdict"] == "pass"
         row(
-            f"full check, {loss}, cold (fresh process)",
+            f"full check, {loss}, cold (fresh process, empty cache)",
             round(cold["wall"], 3),
             "s",
             f"CPU {cold['cpu']:.2f} s; truth (derive + lambdify) {cold['truth']:.2f} s; "
