@@ -279,3 +279,32 @@ def test_the_cached_vectorized_function_equals_numpy_function(tmp_path, monkeypa
     assert l2 == l1 and np.array_equal(g2, g1)
     with pytest.raises(symderiv.InputError):
         cached(W, X[:, :3], y, 0.3)  # the input check's errors are symderiv's, as numpy_function's
+
+
+# ------------------------------------------------------------- lazy imports
+
+
+LAZY = """
+import json, sys
+import symderiv
+light = sorted(m for m in ("sympy", "symderiv.report", "symderiv.pipeline", "click") if m in sys.modules)
+import symderiv.derive.result  # the subpackage must not hide the function symderiv.derive
+names = {name: getattr(symderiv, name) for name in symderiv.__all__}
+from symderiv.pipeline import derive, verify_formula
+from symderiv.codegen.vectorize import numpy_function
+from symderiv.notes import verify_notes
+from symderiv.errors import InputError
+from symderiv.derive.result import DISPLAY
+same = [names["derive"] is derive, names["verify_formula"] is verify_formula,
+        names["numpy_function"] is numpy_function, names["verify_notes"] is verify_notes,
+        names["InputError"] is InputError, callable(symderiv.derive), "latex" in DISPLAY]
+print(json.dumps({"light": light, "same": same}))
+"""
+
+
+def test_import_symderiv_is_light_and_every_public_name_is_the_same_object():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True, env=env, timeout=300)
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts["light"] == []
+    assert all(facts["same"]), facts["same"]  # DISPLAY: the report stage is loaded with the derivation's names
