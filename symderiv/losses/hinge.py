@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos, Step
-from .base import Loss, register
+from .base import Loss, LossWords, register
 
 # ---------------------------------------------------------------- multiclass SVM (Weston–Watkins)
 
@@ -92,5 +92,15 @@ HINGE = register(
         "appears in every term, so its derivative collects them all:",
         label_column_hint="the y_i column must get −(number of margins > 0)·x_i",
         correct_class_term=lambda delta: max(0.0, delta),
+        translations=(
+            LossWords(
+                "zh",
+                title="多类 SVM 损失（合页损失）",
+                intro="多类 SVM 希望正确类别 y_i 的得分比其他每个类别的得分都高出一个安全边际 Δ，"
+                "没有做到的类别按差距计入损失。把损失画成间隔的函数，图像形如一个合页。",
+                gradient_words="L_i 的每一项都是关于其间隔的合页函数：它的导数是间隔为正的指示函数，对 s_ij 取正号，"
+                "对 s_{iy_i} 取负号；正确类别的得分出现在每一项中，所以它的导数把各项都汇总起来：",
+            ),
+        ),
     )
 )
