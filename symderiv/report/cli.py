@@ -14,7 +14,7 @@ from .code import load_implementation
 from .i18n import LANGS
 from .writers import FORMATS
 
-REGENERATE = "python -m symderiv report --all --out reports --force"
+REGENERATE = "python -m symderiv report --all --lang en,zh --out reports --force"
 
 
 def _regenerate(
