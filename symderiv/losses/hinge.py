@@ -18,7 +18,8 @@ A loss is ONE :class:`~symderiv.losses.base.Loss` record, registered on import:
   samples, no regularizer) returning (Σ_i L_i, Σ_i ∂L_i/∂W): an independent check for the tests.
 
 The rest are words for people: ``title``, ``description``, ``intro`` and ``gradient_words`` (report
-prose, words only: every formula a report shows is printed from the derivation), ``label_column_hint``
+prose, words only: every formula a report shows is printed from the derivation; ``translations`` holds
+them in other languages, ``LossWords("zh", …)`` for a report in Chinese), ``label_column_hint``
 and ``correct_class_term`` (what ``symderiv check`` says about typical bugs). ``uses_delta`` and
 ``kinky`` say whether the margin Δ and the indicator's kink convention matter; ``hyperparameters``
 declares a loss's own (label smoothing's ε, see :mod:`.softmax_smoothed`).
