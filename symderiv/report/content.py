@@ -376,7 +376,7 @@ def _index_section(g, evidence: list[Evidence], show: _Shower, m: Messages | Non
             math["why_math"] = plain(step.why) if step.why else ""
             title = m(f"index.{key}.title", title=title, **math)
             why = m(f"index.{key}.why", why=why, **math)
-        blocks.append(m("index.step", title=title, why=why))
+        blocks.append(m("index.step", title=title, why=why).rstrip())
         blocks.append(show(step.expr, *keys))
         shown += 1
     return Section(m("section.index"), blocks) if shown else None
