@@ -16,6 +16,7 @@ import pytest
 import symderiv
 from symderiv.errors import InputError
 from symderiv.report import build_report, derive_for_report, figures, render_report, stale, write_report
+from symderiv.report.document import plain
 from symderiv.report.i18n import CATALOG, LANGS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,6 +114,9 @@ def test_every_builtin_loss_has_its_chinese_words():
         words = symderiv.losses.get(name).words("zh")
         for text in (words.title, words.intro, words.gradient_words):
             assert re.search(r"[\u4e00-\u9fff]", text), (name, text)
+        for text in (words.intro, words.gradient_words):  # every bit of math ends up inside $…$
+            prose = re.sub(r"\$[^$]*\$", "", plain(text))
+            assert not re.search(r"[_ΔΣε∂λ≠=\[]", prose), (name, prose)
     smoothing = symderiv.losses.get("softmax-smoothed").hyperparameters[0]
     assert "标签平滑" in smoothing.words_in("zh") and smoothing.words_in("en") == smoothing.words
 

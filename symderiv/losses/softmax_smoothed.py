@@ -97,7 +97,8 @@ SOFTMAX_SMOOTHED = register(
                 "zh",
                 title="带标签平滑的 Softmax 交叉熵损失",
                 intro="标签平滑让 softmax 分类器去拟合一个软化的目标：one-hot 标签保留权重 1-ε，其余的 ε "
-                "均匀分给 C 个类别。损失是这个目标与得分经 softmax 后的分布之间的交叉熵；ε = 0 时就是 softmax 损失。",
+                "均匀分给 C 个类别。损失是这个目标与得分经 softmax 后的分布之间的交叉熵；"
+                "当 ε=0 时，它就是 softmax 损失。",
                 gradient_words="平滑后的目标在各类别上之和为 1，因此交叉熵对某个得分的导数就是 softmax 概率减去目标：",
             ),
         ),
