@@ -177,3 +177,22 @@ def test_english_and_chinese_files_do_not_collide(tmp_path, hinge):
     assert not {p.name for p in en.written} & {p.name for p in zh.written}  # KaTeX is shared: unchanged
     assert {"hinge-zh.md", "hinge-zh.tex", "hinge-zh.html", "hinge-zh-margin.svg"} <= {p.name for p in zh.written}
     assert stale(hinge, tmp_path, ("tex", "md", "html")) == stale(hinge, tmp_path, ("tex", "md", "html"), "zh") == []
+
+
+@pytest.mark.parametrize(
+    "lang, key, values, text",
+    [
+        ("en", "proof.patterns.all", {"C": 3, "N": 2, "count": 9, "labels": "0, 1, 2"},
+         "for every one of the $3^2 = 9$ label patterns $y \\in \\{0, 1, 2\\}^{2}$"),
+        ("zh", "proof.patterns.all", {"C": 3, "N": 2, "count": 9, "labels": "0, 1, 2"},
+         "对全部 $3^2 = 9$ 种标签组合 $y \\in \\{0, 1, 2\\}^{2}$ "),
+        ("zh", "step2", {"w_uv": "w_{uv}"},
+         "**第 2 步：得分对权重求导**。每个得分都是权重的线性函数，而且只有类别 $v$ 的得分含有 $w_{uv}$："),
+        ("zh", "conv.kink.with", {"words": "与笔记一致"}, "，与笔记一致"),
+        ("en", "index.chain.why", {"why": " Summing."}, " Summing."),
+    ],
+)  # fmt: skip
+def test_messages_fill_their_placeholders_exactly(lang, key, values, text):
+    from symderiv.report.i18n import messages
+
+    assert messages(lang)(key, **values) == text
