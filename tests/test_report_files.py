@@ -164,9 +164,20 @@ def test_check_detects_stale_and_missing_reports(tmp_path, hinge):
 
 
 def test_committed_reports_are_current():
-    """CI's staleness check: reports/ must be what `symderiv report --all` writes today."""
+    """CI's staleness check: reports/ must be what `symderiv report --all --lang en,zh` writes today."""
     proc = subprocess.run(
-        [sys.executable, "-m", "symderiv", "report", "--all", "--check", "--out", str(REPO / "reports")],
+        [
+            sys.executable,
+            "-m",
+            "symderiv",
+            "report",
+            "--all",
+            "--lang",
+            "en,zh",
+            "--check",
+            "--out",
+            str(REPO / "reports"),
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,

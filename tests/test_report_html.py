@@ -47,10 +47,11 @@ def pages(tmp_path_factory):
     out = tmp_path_factory.mktemp("html")
     for name in ("hinge", "squared-hinge", "softmax"):
         write_report(derive_for_report(name), out, ("html",))
+    write_report(derive_for_report("hinge"), out, ("html",), lang="zh")  # hinge-zh.html: Chinese, same KaTeX
     return out
 
 
-@pytest.mark.parametrize("name", ["hinge", "squared-hinge", "softmax"])
+@pytest.mark.parametrize("name", ["hinge", "squared-hinge", "softmax", "hinge-zh"])
 def test_katex_renders_every_formula(pages, name, tmp_path):
     source = (pages / f"{name}.html").read_text()
     namespaces = re.sub(r'xmlns(:\w+)?="http://www\.w3\.org/[^"]*"', "", source)  # names, never fetched
@@ -143,7 +144,7 @@ def _intersect(a, b) -> bool:
 
 
 @pytest.mark.parametrize("width", [1200, 420])
-@pytest.mark.parametrize("name", ["hinge", "squared-hinge", "softmax"])
+@pytest.mark.parametrize("name", ["hinge", "squared-hinge", "softmax", "hinge-zh"])
 def test_equation_numbers_never_cover_equations_and_nothing_is_fetched(pages, name, width, tmp_path):
     m = measure(pages, (pages / f"{name}.html").read_text(), f"{name}-{width}", tmp_path, width)
     assert m["math"] == "ok" and m["fonts"], "KaTeX or its fonts did not load from the page's folder"

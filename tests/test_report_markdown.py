@@ -23,12 +23,15 @@ CONVENTIONS = [{}, {"layout": "WX", "bias": True}, {"regularizer": "half-l2", "r
 KATEX = Path(__file__).resolve().parents[1] / "symderiv" / "report" / "assets" / "katex" / "katex.min.js"
 
 
+#: every document: (loss, conventions) in English, and (loss, conventions, "zh") in Chinese
+KEYS = [(n, i) for n in LOSSES for i in range(len(CONVENTIONS))] + [(n, 0, "zh") for n in LOSSES] + [("hinge", 1, "zh")]
+
+
 @pytest.fixture(scope="module")
 def documents():
     return {
-        (name, i): render_report(derive_for_report(name, **conv), "md")
-        for name in LOSSES
-        for i, conv in enumerate(CONVENTIONS)
+        key: render_report(derive_for_report(key[0], **CONVENTIONS[key[1]]), "md", lang=(key[2:] or ("en",))[0])
+        for key in KEYS
     }
 
 
@@ -47,7 +50,7 @@ def math_of(md: str) -> tuple[list[str], list[str]]:
     return display, inline
 
 
-@pytest.mark.parametrize("key", [(n, i) for n in LOSSES for i in range(len(CONVENTIONS))], ids=str)
+@pytest.mark.parametrize("key", KEYS, ids=str)
 def test_only_constructs_github_and_obsidian_share(documents, key):
     md = documents[key]
     text = _prose(md)
@@ -79,7 +82,7 @@ def _commonmark_text(md: str) -> str:
     return re.sub(r"\s+", " ", out)
 
 
-@pytest.mark.parametrize("key", [(n, i) for n in LOSSES for i in range(len(CONVENTIONS))], ids=str)
+@pytest.mark.parametrize("key", KEYS, ids=str)
 def test_math_survives_markdown_parsing(documents, key):
     """What a GitHub-style renderer hands to its math typesetter is exactly the math we wrote."""
     md = documents[key]
@@ -87,6 +90,7 @@ def test_math_survives_markdown_parsing(documents, key):
     display, inline = math_of(md)
     for tex in display + inline:
         assert re.sub(r"\s+", " ", tex).strip() in text, tex
+    assert "**" not in text, "bold that CommonMark did not read as bold (a delimiter run that does not flank)"
 
 
 def test_the_old_spelling_would_not_survive():

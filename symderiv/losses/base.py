@@ -89,6 +89,12 @@ class Hyperparameter:
     words: str  # what it is, for people: "label smoothing ε: the weight of the uniform distribution"
     low: float = -np.inf  # the values allowed: low ≤ value ≤ high
     high: float = np.inf
+    #: ``words`` in other languages, as (language, words) pairs: (("zh", "标签平滑…"),)
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def words_in(self, lang: str = "en") -> str:
+        """:attr:`words` in ``lang`` (English where no translation is declared)."""
+        return dict(self.translations).get(lang, self.words)
 
 
 #: L_i(s, y_i, Δ, indexing): s[j] is the score of class j, y_i the label
@@ -110,6 +116,19 @@ class Abbreviation:
     rule: RewriteRule
     definition: sp.Eq
     words: str  # what it is, e.g. "softmax probabilities"
+
+
+@dataclass(frozen=True)
+class LossWords:
+    """A loss's words for people in one language other than English (a report in that language uses
+    them): the same fields as :class:`Loss`'s, plain text in the notes' notation. Mathematical words
+    stand apart, separated by spaces from the words around them (``正确类别 y_i 的得分``), so that a
+    report finds them; punctuation may follow directly (``Δ，``)."""
+
+    lang: str
+    title: str = ""
+    intro: str = ""
+    gradient_words: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,10 +186,20 @@ class Loss:
     slips: tuple[Slip, ...] = ()
     #: hyperparameters besides Δ (label smoothing's ε), written in the formulas as their symbols
     hyperparameters: tuple[Hyperparameter, ...] = ()
+    #: the words above in other languages (a report in Chinese uses ``LossWords("zh", …)``)
+    translations: tuple[LossWords, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise InputError(f"a loss name must be a word such as 'hinge', not {self.name!r}")
+
+    def words(self, lang: str = "en") -> LossWords:
+        """The loss's words for people in ``lang``: its translation where declared, else the English fields."""
+        en = LossWords("en", self.title, self.intro or self.description, self.gradient_words)
+        t = next((w for w in self.translations if w.lang == lang), None)
+        if t is None:
+            return en
+        return LossWords(lang, t.title or en.title, t.intro or en.intro, t.gradient_words or en.gradient_words)
 
     def hyper(self, values: object = None) -> tuple[tuple[str, sp.Expr], ...]:
         """Validated hyperparameter values, as :attr:`Conventions.hyper <symderiv.Conventions.hyper>`

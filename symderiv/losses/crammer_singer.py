@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos, Step
-from .base import ConcreteIndexing, Loss, register
+from .base import ConcreteIndexing, Loss, LossWords, register
 
 # ---------------------------------------------------------------- Crammer–Singer multiclass hinge
 
@@ -99,6 +99,17 @@ CRAMMER_SINGER = register(
         "moves with the score of that class (the argmax of the other scores; at a tie the kink convention "
         "chooses: with 1[0] = 0 the first maximiser takes it) and against the label's score:",
         label_column_hint="the y_i column must get −1[m_i > 0]·x_i, the argmax column +1[m_i > 0]·x_i",
+        translations=(
+            LossWords(
+                "zh",
+                title="Crammer–Singer 多类合页损失",
+                intro="Crammer–Singer 合页损失只要求正确类别的得分 s_{y_i} 比其余类别中最高的得分高出间隔 Δ：每个样本"
+                "只有一个合页，作用在违反最严重的那个类别上。",
+                gradient_words="当违反最严重的类别的间隔为正时，这唯一的合页被激活：它随该类别的得分"
+                "（其余得分的 argmax；并列时由不可导点的约定决定，取 1[0]=0 时归第一个最大者）正向变化，"
+                "随正确类别的得分反向变化：",
+            ),
+        ),
         correct_class_term=None,
     )
 )

@@ -18,7 +18,8 @@ A loss is ONE :class:`~symderiv.losses.base.Loss` record, registered on import:
   samples, no regularizer) returning (Σ_i L_i, Σ_i ∂L_i/∂W): an independent check for the tests.
 
 The rest are words for people: ``title``, ``description``, ``intro`` and ``gradient_words`` (report
-prose, words only: every formula a report shows is printed from the derivation), ``label_column_hint``
+prose, words only: every formula a report shows is printed from the derivation; ``translations`` holds
+them in other languages, ``LossWords("zh", …)`` for a report in Chinese), ``label_column_hint``
 and ``correct_class_term`` (what ``symderiv check`` says about typical bugs). ``uses_delta`` and
 ``kinky`` say whether the margin Δ and the indicator's kink convention matter; ``hyperparameters``
 declares a loss's own (label smoothing's ε, see :mod:`.softmax_smoothed`).
@@ -30,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos, Step
-from .base import Loss, register
+from .base import Loss, LossWords, register
 
 # ---------------------------------------------------------------- multiclass SVM (Weston–Watkins)
 
@@ -92,5 +93,15 @@ HINGE = register(
         "appears in every term, so its derivative collects them all:",
         label_column_hint="the y_i column must get −(number of margins > 0)·x_i",
         correct_class_term=lambda delta: max(0.0, delta),
+        translations=(
+            LossWords(
+                "zh",
+                title="多类 SVM 损失（合页损失）",
+                intro="多类 SVM 希望正确类别 y_i 的得分比其他每个类别的得分都高出一个安全边际 Δ，"
+                "没有做到的类别按差距计入损失。把损失画成间隔的函数，图像形如一个合页。",
+                gradient_words="L_i 的每一项都是关于其间隔的合页函数：它的导数是间隔为正的指示函数，对 s_ij 取正号，"
+                "对 s_{iy_i} 取负号；正确类别的得分出现在每一项中，所以它的导数把各项都汇总起来：",
+            ),
+        ),
     )
 )

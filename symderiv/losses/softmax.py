@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..algebra.index import C, i, j, k, s
 from ..algebra.normal_form import RewriteRule
-from .base import Abbreviation, Loss, Slip, register
+from .base import Abbreviation, Loss, LossWords, Slip, register
 
 # ------------------------------------------------------------------- softmax cross-entropy
 
@@ -109,6 +109,16 @@ SOFTMAX = register(
         gradient_words="The derivative of the log-sum-exp in s_ij is the softmax probability p_ij; "
         "the term -s_{iy_i} subtracts 1 for the label:",
         label_column_hint="the y_i column must get (p_{y_i} − 1)·x_i",
+        translations=(
+            LossWords(
+                "zh",
+                title="Softmax 交叉熵损失",
+                intro="Softmax 分类器把得分看作未归一化的对数概率，损失是正确类别的负对数概率，"
+                "也就是 one-hot 标签与得分经 softmax 后的分布之间的交叉熵。它处处光滑，而且永远不会恰好为零。",
+                gradient_words="log-sum-exp 对 s_ij 的导数就是 softmax 概率 p_ij；"
+                "而 -s_{iy_i} 这一项在正确类别处减去 1：",
+            ),
+        ),
         abbreviations=(Abbreviation(PROBABILITY, PROBABILITY_DEFINITION, "softmax probabilities"),),
         slips=(
             Slip(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .base import Hyperparameter, Loss, register
+from .base import Hyperparameter, Loss, LossWords, register
 
 EPSILON = sp.Symbol("epsilon", real=True)  # ε ∈ [0, 1] is checked where a value is given
 
@@ -29,6 +29,7 @@ SMOOTHING = Hyperparameter(
     symbol=EPSILON,
     default=0.1,
     words="label smoothing, the weight of the uniform distribution in the target",
+    translations=(("zh", "标签平滑，目标中均匀分布所占的权重"),),
     low=0.0,
     high=1.0,
 )
@@ -91,5 +92,15 @@ SOFTMAX_SMOOTHED = register(
         gradient_words="The smoothed target sums to 1 over the classes, so the derivative of the cross-entropy "
         "in a score is the softmax probability minus the target:",
         label_column_hint="the y_i column must get (p_{y_i} − 1 + ε − ε/C)·x_i",
+        translations=(
+            LossWords(
+                "zh",
+                title="带标签平滑的 Softmax 交叉熵损失",
+                intro="标签平滑让 softmax 分类器去拟合一个软化的目标：one-hot 标签保留权重 1-ε，其余的 ε "
+                "均匀分给 C 个类别。损失是这个目标与得分经 softmax 后的分布之间的交叉熵；"
+                "当 ε=0 时，它就是 softmax 损失。",
+                gradient_words="平滑后的目标在各类别上之和为 1，因此交叉熵对某个得分的导数就是 softmax 概率减去目标：",
+            ),
+        ),
     )
 )

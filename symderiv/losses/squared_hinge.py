@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos
-from .base import Loss, Slip, register
+from .base import Loss, LossWords, Slip, register
 from .hinge import numpy_margins
 
 # ---------------------------------------------------------------------- squared hinge (L2-SVM)
@@ -66,6 +66,16 @@ SQUARED_HINGE = register(
         "with a plus sign in s_ij and a minus sign in s_{iy_i} (no indicator is left), and the label's "
         "score collects them all:",
         label_column_hint="the y_i column must get −2·(sum of the positive margins)·x_i",
+        translations=(
+            LossWords(
+                "zh",
+                title="平方合页损失（L2-SVM）",
+                intro="L2-SVM 与合页损失惩罚同样的差距，只是取了平方：违反间隔 Δ 的程度按二次方惩罚，"
+                "因此损失在合页处可导。",
+                gradient_words="L_i 的每一项都是关于其间隔的平方合页函数：它的导数是合页的两倍，对 s_ij 取正号，"
+                "对 s_{iy_i} 取负号（不再出现指示函数）；正确类别的得分把各项都汇总起来：",
+            ),
+        ),
         correct_class_term=lambda delta: max(0.0, delta) ** 2,
         slips=(
             Slip(

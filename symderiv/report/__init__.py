@@ -8,7 +8,9 @@ rich display in Jupyter — the derivation the notes would write by hand, every 
 >>> "\\\\frac{\\\\partial L}{\\\\partial W}" in md
 True
 
-Command line: ``symderiv report hinge --format tex,pdf,md,html --out reports``.
+Command line: ``symderiv report hinge --format tex,pdf,md,html --out reports``. Every function that
+makes a report takes ``lang`` ("en", the default, or "zh": :data:`~symderiv.report.i18n.LANGS`): the
+words change, the math does not.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..pipeline import derive
 from .code import Implementation, from_function
 from .content import PROOF_SIZE, build
 from .document import Report, ReportError
+from .i18n import LANGS, check_lang
 from .render import figure_pdf, figure_svg, pdf_name, render, svg_name
 from .writers import (
     FORMATS,
@@ -56,12 +59,13 @@ def _concrete(d):
     return derive_for_report(d.loss, **d.conventions.as_options())
 
 
-def build_report(d, *, implementation=None) -> Report:
+def build_report(d, *, implementation=None, lang: str = "en") -> Report:
     """The :class:`Report` of a derivation; ``implementation`` is a user's function or an
-    :class:`~symderiv.report.code.Implementation`."""
+    :class:`~symderiv.report.code.Implementation`; ``lang`` the language of its words."""
+    check_lang(lang)
     if implementation is not None and not isinstance(implementation, Implementation):
         implementation = from_function(implementation)
-    return build(_concrete(d), implementation=implementation, generic=_generic(d))
+    return build(_concrete(d), implementation=implementation, generic=_generic(d), lang=lang)
 
 
 def _generic(d):
@@ -75,8 +79,9 @@ def _generic(d):
         return None
 
 
-def basename(d) -> str:
-    """File name stem of a report: the loss, then every convention that is not the default."""
+def basename(d, lang: str = "en") -> str:
+    """File name stem of a report: the loss, then every convention that is not the default, then the
+    language unless it is English (``hinge-WX-bias-zh``)."""
     c = d.conventions
     parts = [d.loss.name]
     if c.layout != "XW":
@@ -91,6 +96,8 @@ def basename(d) -> str:
         parts.append(f"delta{str(c.delta).replace('/', '_')}")
     if c.kink != 0:
         parts.append(f"kink{str(c.kink).replace('/', '_')}")
+    if check_lang(lang) != "en":
+        parts.append(lang)
     return "-".join(parts)
 
 
@@ -99,9 +106,9 @@ def render_tex(report: Report) -> str:
     return render(report, "tex", source_digest=source_digest(render(report, "tex")))
 
 
-def render_report(d, fmt: str, *, implementation=None) -> str:
-    """The report of ``d`` as text: ``fmt`` is "tex", "md" or "html"."""
-    report = build_report(d, implementation=implementation)
+def render_report(d, fmt: str, *, implementation=None, lang: str = "en") -> str:
+    """The report of ``d`` as text: ``fmt`` is "tex", "md" or "html"; ``lang`` "en" or "zh"."""
+    report = build_report(d, implementation=implementation, lang=lang)
     return render_tex(report) if fmt == "tex" else render(report, fmt)
 
 
@@ -112,16 +119,17 @@ class Planned:
     pdf: Path | None
     digest: str
     figures: dict[str, bytes] = field(default_factory=dict)  # what the .tex includes, by file name
+    lang: str = "en"
 
 
-def plan(d, out_dir: Path, formats=FORMATS, *, implementation=None) -> Planned:
+def plan(d, out_dir: Path, formats=FORMATS, *, implementation=None, lang: str = "en") -> Planned:
     """Every file the report of ``d`` consists of, rendered in memory."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ReportError(f"unknown format(s) {', '.join(sorted(unknown))}: choose from {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
-    report = build_report(d, implementation=implementation)
-    stem = basename(d)
+    report = build_report(d, implementation=implementation, lang=lang)
+    stem = basename(d, lang)
     report.name = stem
     outputs: list[Output] = []
     tex = render_tex(report).encode()
@@ -139,17 +147,18 @@ def plan(d, out_dir: Path, formats=FORMATS, *, implementation=None) -> Planned:
         outputs.append(Output(out_dir / f"{stem}.html", render(report, "html").encode(), "html"))
         outputs += katex_assets(out_dir)
     pdf = out_dir / f"{stem}.pdf" if "pdf" in formats else None
-    return Planned(outputs, tex if pdf else None, pdf, digest, included)
+    return Planned(outputs, tex if pdf else None, pdf, digest, included, lang)
 
 
 def write_report(
-    d, out_dir, formats=FORMATS, *, force: bool = False, implementation=None, on_compile=None
+    d, out_dir, formats=FORMATS, *, force: bool = False, implementation=None, on_compile=None, lang: str = "en"
 ) -> WriteResult:
-    """Write the report of ``d`` into ``out_dir`` in ``formats``. Refuses (before writing anything)
+    """Write the report of ``d`` into ``out_dir`` in ``formats``, in language ``lang`` ("en" or "zh";
+    a file name ends in ``-zh`` for Chinese). Refuses (before writing anything)
     to replace a file symderiv did not write, unless ``force``. A missing or failing TeX engine is
     reported in ``WriteResult.problems``; the other formats are written regardless. ``on_compile``
     (if given) is called with the .tex file's name before TeX runs, and with None when it is done."""
-    p = plan(d, Path(out_dir), formats, implementation=implementation)
+    p = plan(d, Path(out_dir), formats, implementation=implementation, lang=lang)
     targets = list(p.outputs) + ([Output(p.pdf, None, "pdf")] if p.pdf else [])
     manifest = Manifest(Path(out_dir))
     check_ownership(targets, force, manifest)
@@ -171,7 +180,7 @@ def write_report(
                 if on_compile is not None:
                     on_compile(p.pdf.with_suffix(".tex").name)
                 try:
-                    pdf = compile_pdf(p.pdf.with_suffix(".tex").name, p.tex, p.figures)
+                    pdf = compile_pdf(p.pdf.with_suffix(".tex").name, p.tex, p.figures, lang=p.lang)
                     atomic_write(p.pdf, pdf)
                     manifest.record(p.pdf, pdf)
                     result.written.append(p.pdf)
@@ -185,9 +194,9 @@ def write_report(
     return result
 
 
-def stale(d, out_dir, formats=FORMATS) -> list[str]:
-    """What is out of date in ``out_dir`` for the report of ``d``: one line per file."""
-    p = plan(d, Path(out_dir), formats)
+def stale(d, out_dir, formats=FORMATS, lang: str = "en") -> list[str]:
+    """What is out of date in ``out_dir`` for the report of ``d`` in ``lang``: one line per file."""
+    p = plan(d, Path(out_dir), formats, lang=lang)
     problems = []
     for out in p.outputs:
         if not out.path.exists():
@@ -233,6 +242,7 @@ DISPLAY["markdown"] = repr_markdown
 
 __all__ = [
     "FORMATS",
+    "LANGS",
     "OverwriteError",
     "Report",
     "ReportError",

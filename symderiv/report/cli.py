@@ -11,12 +11,15 @@ from .. import losses
 from ..cli_options import convention_options
 from . import basename, derive_for_report, stale, write_report
 from .code import load_implementation
+from .i18n import LANGS
 from .writers import FORMATS
 
-REGENERATE = "python -m symderiv report --all --out reports --force"
+REGENERATE = "python -m symderiv report --all --lang en,zh --out reports --force"
 
 
-def _regenerate(loss, all_, conventions: dict, formats: tuple[str, ...], out: Path, implementation) -> str:
+def _regenerate(
+    loss, all_, conventions: dict, formats: tuple[str, ...], out: Path, implementation, langs: tuple[str, ...] = ("en",)
+) -> str:
     """The command that rewrites what ``--check`` found stale: the options actually used, quoted."""
     import shlex
 
@@ -37,6 +40,8 @@ def _regenerate(loss, all_, conventions: dict, formats: tuple[str, ...], out: Pa
             words += [f"--{key}"] if value is True else [f"--{key}", str(value)]
     if set(formats) != set(FORMATS):
         words += ["--format", ",".join(formats)]
+    if langs != ("en",):
+        words += ["--lang", ",".join(langs)]
     if implementation:
         words += ["--implementation", implementation]
     words += ["--out", str(out), "--force"]
@@ -48,6 +53,14 @@ def _formats(value: str) -> tuple[str, ...]:
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:
         raise click.BadParameter(f"formats are a comma-separated choice of {','.join(FORMATS)}, not {value!r}")
+    return chosen
+
+
+def _langs(value: str) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(x.strip().lower() for x in value.split(",") if x.strip()))
+    bad = [x for x in chosen if x not in LANGS]
+    if bad or not chosen:
+        raise click.BadParameter(f"languages are a comma-separated choice of {','.join(LANGS)}, not {value!r}")
     return chosen
 
 
@@ -64,6 +77,13 @@ def _formats(value: str) -> tuple[str, ...]:
     show_default=True,
     help="folder to write into",
 )
+@click.option(
+    "--lang",
+    "lang",
+    default="en",
+    show_default=True,
+    help="language of the words: en or zh (Chinese; file names end in -zh), or both: en,zh",
+)
 @click.option("--force", is_flag=True, help="overwrite files that symderiv did not write")
 @click.option("--check", is_flag=True, help="write nothing; exit 1 if the reports in --out are missing or stale")
 @click.option(
@@ -74,10 +94,12 @@ def _formats(value: str) -> tuple[str, ...]:
     help="include your own gradient implementation (rendered, and checked in an isolated process); "
     "FILE.py:FUNCTION is accepted too",
 )
-def report_command(loss, all_, formats, out, force, check, implementation, **conventions):
+def report_command(loss, all_, formats, out, lang, force, check, implementation, **conventions):
     """Write the derivation report of LOSS (LaTeX, PDF, Markdown, HTML), or of every built-in
-    loss with --all. With --check, verify that --out holds them, current, instead."""
+    loss with --all, in English or Chinese (--lang). With --check, verify that --out holds them,
+    current, instead."""
     chosen = _formats(formats)
+    langs = _langs(lang)
     if all_ == (loss is not None):
         raise click.UsageError("name one loss (one of: %s) or pass --all" % ", ".join(losses.names()))
     names = losses.builtin_names() if all_ else [loss]
@@ -90,29 +112,33 @@ def report_command(loss, all_, formats, out, force, check, implementation, **con
         sys.exit(1)
 
     if check:
-        problems = [line for d in derivations for line in stale(d, out, chosen)]
+        problems = [line for d in derivations for x in langs for line in stale(d, out, chosen, x)]
         for line in problems:
             click.echo(line)
         if problems:
-            again = _regenerate(loss, all_, conventions, chosen, out, implementation)
+            again = _regenerate(loss, all_, conventions, chosen, out, implementation, langs)
             click.echo(f"reports in {out} are out of date; regenerate them with:\n  {again}", err=True)
             sys.exit(1)
-        click.echo(f"reports in {out} are current ({len(derivations)} loss(es), formats {','.join(chosen)})")
+        click.echo(
+            f"reports in {out} are current ({len(derivations)} loss(es), formats {','.join(chosen)}"
+            + (f", languages {','.join(langs)})" if langs != ("en",) else ")")
+        )
         return
 
     status = 0
     for d in derivations:
-        result = write_report(d, out, chosen, force=force, implementation=impl, on_compile=_progress())
-        click.echo(summary(d, out, chosen, result))
-        for problem in result.problems:
-            click.echo(f"symderiv: {problem}", err=True)
-            status = 1
+        for x in langs:
+            result = write_report(d, out, chosen, force=force, implementation=impl, on_compile=_progress(), lang=x)
+            click.echo(summary(d, out, chosen, result, x))
+            for problem in result.problems:
+                click.echo(f"symderiv: {problem}", err=True)
+                status = 1
     sys.exit(status)
 
 
-def summary(d, out: Path, formats: tuple[str, ...], result) -> str:
+def summary(d, out: Path, formats: tuple[str, ...], result, lang: str = "en") -> str:
     """One line for one report: where it is, in which formats, and how many files changed."""
-    stem = Path(out) / basename(d)
+    stem = Path(out) / basename(d, lang)
     kinds = ",".join(f for f in FORMATS if f in formats)
     where = f"{stem}.{{{kinds}}}" if len(formats) > 1 else f"{stem}.{kinds}"
     counts = f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged"

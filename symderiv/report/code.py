@@ -22,6 +22,7 @@ from ..codegen.vectorize import numpy_function, source
 from ..conventions import DELTA
 from ..errors import InputError, SymderivError
 from .document import Listing, MathBlock, Section
+from .i18n import messages
 from .render import verbatim
 
 #: NumPy functions latexify renders as the same mathematics (positional arguments only)
@@ -211,27 +212,26 @@ def _function_from_source(impl: Implementation, folder: str):
     return getattr(module, impl.name)
 
 
-def implementation_section(d, impl: Implementation):
+def implementation_section(d, impl: Implementation, lang: str = "en"):
     """The report section for a user's implementation, with its check result when available."""
+    m = messages(lang)
     rendered, reasons = render(impl)
     blocks: list[object] = []
     where = f" ({verbatim(impl.path)})" if impl.path else ""  # a file name may hold any character
     if rendered is not None:
         blocks += [
-            f"The implementation `{impl.name}`{where}, rendered as mathematics by latexify-py:",
+            m("impl.latexify", name=impl.name, where=where),
             MathBlock(rendered),
-            "Its source:",
+            m("impl.source"),
         ]
     else:
-        blocks.append(
-            f"The implementation `{impl.name}`{where}, listed verbatim: latexify-py would not render it "
-            "faithfully (" + "; ".join(_plain(r) for r in reasons[:3]) + ("; …" if len(reasons) > 3 else "") + ")."
-        )
+        why = "; ".join(_plain(r) for r in reasons[:3]) + ("; …" if len(reasons) > 3 else "")
+        blocks.append(m("impl.verbatim", name=impl.name, where=where, why=why))
     blocks.append(Listing(impl.source.rstrip() + "\n"))
     result = check_result(d, impl)
     if result is not None:
-        blocks += ["The result of `symderiv check` on it:", Listing(result, "text")]
-    return Section("Your implementation", blocks)
+        blocks += [m("impl.check"), Listing(result, "text")]
+    return Section(m("section.implementation"), blocks)
 
 
 def _plain(reason: str) -> str:

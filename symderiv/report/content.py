@@ -34,6 +34,7 @@ from . import code, figures
 from .claims import abbreviation_definition, identify
 from .code import vectorized_function
 from .document import Equation, Evidence, Listing, Report, ReportError, Section, plain
+from .i18n import Messages, messages
 
 #: the size at which the report's claims are proven (every label pattern)
 PROOF_SIZE = {"D": 3, "C": 3, "N": 2}
@@ -176,11 +177,13 @@ def vectorized_claim(d, points: int = FLOAT_POINTS, seed: int = 1) -> Claim | No
 # ---------------------------------------------------------------- the report
 
 
-def build(d, *, implementation=None, generic=None) -> Report:
+def build(d, *, implementation=None, generic=None, lang: str = "en") -> Report:
     """The report of derivation ``d`` (concrete size), optionally with a user's implementation
     (:class:`~symderiv.report.code.Implementation`). ``generic`` is the symbolic-size derivation of
-    the same loss and conventions, whose proven forms the derivation section prints."""
+    the same loss and conventions, whose proven forms the derivation section prints. ``lang`` is the
+    language of its words (:data:`symderiv.report.i18n.LANGS`); its math is the same in every language."""
     loss, c = d.loss, d.conventions
+    m = messages(lang)
     g = generic
     if g is None or getattr(g, "forms", None) is None:
         raise ReportError(f"loss {loss.name!r} has no symbolic-size derivation: a report prints its proven forms")
@@ -197,10 +200,10 @@ def build(d, *, implementation=None, generic=None) -> Report:
     sections: list[Section] = []
 
     # 1. definition
-    definition = Section("The loss")
-    figure = figures.margin_figure(d)
+    definition = Section(m("section.loss"))
+    figure = figures.margin_figure(d, lang)
     definition.blocks += [
-        _loss_intro(d),
+        _loss_intro(d, m),
         show(g.score_definition, definition="definition.scores"),
         show(sp.Eq(L_i, g.forms.sample, evaluate=False), definition="definition.per-sample-loss"),
         show(loss_definition(c), definition="definition.loss"),
@@ -209,14 +212,14 @@ def build(d, *, implementation=None, generic=None) -> Report:
     abbreviations = abbreviation_definition(loss, shown_cases)
     if abbreviations is not None:  # softmax's p_ij, as the loss defines it
         definition.blocks.append(show(abbreviations, definition="definition.abbreviation"))
-    definition.blocks += [_symbols_paragraph(d, g, mf), figure]
+    definition.blocks += [_symbols_paragraph(d, g, mf, m), figure]
     sections.append(definition)
 
     # 2. conventions
-    sections.append(Section("Conventions", [_conventions_paragraph(d, g, mf)]))
+    sections.append(Section(m("section.conventions"), [_conventions_paragraph(d, g, mf, m)]))
 
     # 3. derivation
-    der = Section("Derivation")
+    der = Section(m("section.derivation"))
     w_uv, x_iu = g.weight, g.feature
     dLi_ds = sp.Derivative(L_i, S_BASE[I, J])
     dR = sp.Derivative(R_total, w_uv)
@@ -230,21 +233,19 @@ def build(d, *, implementation=None, generic=None) -> Report:
     )
     dLi_dw = sp.Derivative(L_i, w_uv)
     der.blocks += [
-        "**Step 1: the per-sample loss in its scores.** Fix a sample $i$. " + _step1_words(d),
+        m("step1") + _step1_words(d, m),
         show(
             sp.Eq(dLi_ds, Cases.split(shown_cases, J, Y_BASE[I]), evaluate=False),
             "symbolic.score-gradient",
             "closed-form.score-gradient",
         ),  # fmt: skip
-        "**Step 2: the scores in the weights.** Each score is linear in the weights, and only the "
-        f"scores of class $v$ contain ${show.inline(w_uv)}$:",
+        m("step2", w_uv=show.inline(w_uv)),
         show(
             sp.Eq(sp.Derivative(S_BASE[I, Q], w_uv), g.score_partial, evaluate=False),
             "symbolic.chain-rule",
             "report.score-derivative",
         ),  # fmt: skip
-        "**Step 3: the chain rule.** Summing over the samples and their scores, only $q = v$ survives"
-        + (", and the regularizer contributes its own derivative:" if has_reg else ":"),
+        m("step3") + (m("step3.reg") if has_reg else m("step3.noreg")),
         show(
             chain, "symbolic.full-gradient", "symbolic.chain-rule", "derivative.routes-agree", "report.score-derivative"
         ),
@@ -253,26 +254,24 @@ def build(d, *, implementation=None, generic=None) -> Report:
         reg_claims = ("symbolic.regularizer", "report.regularizer")
         der.blocks.append(show(sp.Eq(dR, g.reg_gradient, evaluate=False), *reg_claims))
     der.blocks += [
-        "**Step 4: the cases $v \\ne y_i$ and $v = y_i$.** One sample's contribution to "
-        f"${show.inline(w_uv)}$:",
+        m("step4", w_uv=show.inline(w_uv)),
         show(sp.Eq(dLi_dw, Cases(g.cases["other"], g.cases["label"], V, Y_BASE[I]), evaluate=False),
              "symbolic.cases", "closed-form.per-element"),  # fmt: skip
-        f"**Step 5: the matrix form.** Collect $\\partial L_i/\\partial s_{{ij}}$ in the $N \\times C$ matrix "
-        f"${show.inline(mf.G)}$ (row $i$, column $j$); the chain rule for all entries at once is one product:",
+        m("step5", G=show.inline(mf.G)),
         show(mf.gradient, "artifact.matrix-form", "closed-form.matrix-weights", "symbolic.matrix-form",
              "evidence.random-points", "report.float-reference",
              *(("report.vectorized-float",) if any(e.key == "report.vectorized-float" for e in evidence) else ()),
              *code_claims, boxed=True),
         show(sp.Eq(mf.G[I, J], dLi_ds, evaluate=False), definition="definition.weights"),
-        _matrix_words(d, mf, show),
+        _matrix_words(d, mf, show, m),
     ]  # fmt: skip
     sections.append(der)
 
     # 4. the symbolic-size derivation step by step; 5. a concrete instance
-    index_section = _index_section(g, evidence, show)
+    index_section = _index_section(g, evidence, show, m)
     if index_section is not None:
         sections.append(index_section)
-    sections.append(_concrete_section(d, show))
+    sections.append(_concrete_section(d, show, m))
     evidence_after = len(sections)
 
     # 6. code; 7. implementation
@@ -280,27 +279,27 @@ def build(d, *, implementation=None, generic=None) -> Report:
     if generated is not None:
         sections.append(
             Section(
-                "Generated NumPy code",
+                m("section.code"),
                 [
-                    "The vectorized loss and gradient `symderiv.vectorize` generated from the same closed "
-                    "form at symbolic size; it was run against the derived gradient (see the evidence above):",
+                    m("code.intro"),
                     Listing(generated),
                 ],
             )
         )
     if implementation is not None:
-        sections.append(code.implementation_section(d, implementation))
+        sections.append(code.implementation_section(d, implementation, lang))
 
     cited = {key for s in sections for b in s.blocks if isinstance(b, Equation) for key in b.claims}
     report = Report(
         name=loss.name,
-        title=loss.title,
-        subtitle=_subtitle(d, show),
+        title=loss.words(lang).title,
+        subtitle=_subtitle(d, show, m),
         sections=sections,
         evidence=[e for e in evidence if e.key in cited or e.source == "derive"],
         figure=figure,
-        proof_intro=_proof_intro(d),
+        proof_intro=_proof_intro(d, m),
         evidence_after=evidence_after,
+        lang=lang,
     )
     _number_and_check(report)
     return report
@@ -339,14 +338,26 @@ INDEX_STEPS = (
 )
 
 
-def _index_section(g, evidence: list[Evidence], show: _Shower) -> Section | None:
+#: the steps of the symbolic-size derivation by title: their message ids (``index.<id>.title``, ``….why``)
+STEP_MESSAGES = {
+    "∂L_i/∂s_ij, as SymPy differentiates it": "raw",
+    "∂L_i/∂s_ij after delta summation": "delta",
+    "∂L_i/∂s_ij in closed form (proven equal)": "closed",
+    "the scores in the weights": "scores",
+    "chain rule": "chain",
+    "cases v ≠ y_i and v = y_i": "cases",
+    "regularizer": "reg",
+    "full gradient": "full",
+    "bias (feature u = D)": "bias",
+    "matrix form": "matrix",
+}
+
+
+def _index_section(g, evidence: list[Evidence], show: _Shower, m: Messages | None = None) -> Section | None:
     """The steps of the symbolic-size derivation, each printed from its expression, with the claims
     proving it."""
-    blocks: list[object] = [
-        "symderiv also derives the gradient at symbolic size, with $N$, $C$, $D$ and the labels left as "
-        f"symbols, in index notation (a Kronecker delta is written ${show.inline(sp.KroneckerDelta(J, K))}$). "
-        "Its steps, each covered by a claim proven at that size (marked ‡ in the evidence below):"
-    ]
+    m = m or messages()
+    blocks: list[object] = [m("index.intro", delta=show.inline(sp.KroneckerDelta(J, K)))]
     proven = {e.key for e in evidence if e.claim.holds}
     shown = 0
     for step in g.steps:
@@ -357,153 +368,120 @@ def _index_section(g, evidence: list[Evidence], show: _Shower) -> Section | None
         if not keys:
             continue  # a step nothing covers is not shown
         why = f" {step.why[0].upper()}{step.why[1:]}." if step.why else ""
-        blocks.append(f"**{_plain_why(step.title).strip()}.**" + _plain_why(why))
+        title, why = _plain_why(step.title).strip(), _plain_why(why)
+        key = STEP_MESSAGES.get(step.title)
+        if key is not None:  # the step's words in the report's language (English: its own)
+            over = m("subtitle.mean" if g.conventions.reduction == "mean" else "subtitle.sum")
+            math = {"dLi_ds": plain("∂L_i/∂s_ij"), "over": over}
+            math["why_math"] = plain(step.why) if step.why else ""
+            title = m(f"index.{key}.title", title=title, **math)
+            why = m(f"index.{key}.why", why=why, **math)
+        blocks.append(m("index.step", title=title, why=why).rstrip())
         blocks.append(show(step.expr, *keys))
         shown += 1
-    return Section("The same derivation in index notation", blocks) if shown else None
+    return Section(m("section.index"), blocks) if shown else None
 
 
-def _subtitle(d, show: _Shower) -> str:
+def _subtitle(d, show: _Shower, m: Messages | None = None) -> str:
+    m = m or messages()
     c = d.conventions
     R = regularizer(c)
     parts = [
-        f"layout ${c.layout}$",
-        "bias trick" if c.bias else "no bias",
-        f"$R = {show.inline(R)}$" if c.regularizer != "none" else "no regularizer",
-        "mean over samples" if c.reduction == "mean" else "sum over samples",
+        m("subtitle.layout", layout=c.layout),
+        m("subtitle.bias") if c.bias else m("subtitle.nobias"),
+        m("subtitle.reg", R=show.inline(R)) if c.regularizer != "none" else m("subtitle.noreg"),
+        m("subtitle.mean") if c.reduction == "mean" else m("subtitle.sum"),
     ]
     if d.loss.uses_delta:
-        parts.append(r"$\Delta$ symbolic" if c.delta == DELTA else f"$\\Delta = {show.inline(c.delta)}$")
+        parts.append(
+            m("subtitle.delta.symbolic") if c.delta == DELTA else m("subtitle.delta", delta=show.inline(c.delta))
+        )
     if d.loss.kinky:
         parts.append(f"${INDICATOR}[0] = {show.inline(c.kink)}$")
     fixed = dict(c.hyper)
     for h in d.loss.hyperparameters:
         symbol = show.inline(h.symbol)
-        parts.append(f"${symbol} = {show.inline(fixed[h.name])}$" if h.name in fixed else f"${symbol}$ symbolic")
-    return ", ".join(parts)
+        parts.append(
+            f"${symbol} = {show.inline(fixed[h.name])}$" if h.name in fixed else m("subtitle.symbolic", symbol=symbol)
+        )
+    return m("list.sep").join(parts)
 
 
-def _symbols_paragraph(d, g, mf) -> str:
+def _symbols_paragraph(d, g, mf, m: Messages | None = None) -> str:
+    m = m or messages()
     c = d.conventions
-    reg = "$R(W)$ penalises large weights" if c.regularizer != "none" else "there is no regularizer, $R(W) = 0$"
-    avg = (
-        "the data loss is the mean over the $N$ samples"
-        if c.reduction == "mean"
-        else ("the data loss is the sum over the $N$ samples")
-    )
-    out = (
-        "Here $i$ indexes the $N$ samples, $j$, $k$ and $q$ the $C$ classes, $l$ and $u$ the features; "
-        f"{VECTOR_WORDS[c.layout]}; $y_i$ is the label of sample $i$"
-    )
-    if d.loss.uses_delta:
-        out += ", $\\Delta > 0$ is the margin"
-    return out + f"; {avg}, and {reg}."
+    reg = m("symbols.reg") if c.regularizer != "none" else m("symbols.noreg")
+    avg = m("symbols.mean") if c.reduction == "mean" else m("symbols.sum")
+    margin = m("symbols.margin") if d.loss.uses_delta else ""
+    return m("symbols", vectors=m(f"vectors.{c.layout}"), margin=margin, avg=avg, reg=reg)
 
 
-#: the layout's rows and columns in words
-VECTOR_WORDS = {
-    "XW": "$x_i$ is row $i$ of $X$, $w_j$ is column $j$ of $W$",
-    "WX": "$x_i$ is column $i$ of $X$, $w_j$ is row $j$ of $W$",
-}
-
-
-def _conventions_paragraph(d, g, mf) -> str:
+def _conventions_paragraph(d, g, mf, m: Messages | None = None) -> str:
+    m = m or messages()
     c = d.conventions
     show = _Shower(c.layout)
     shapes = ",\\quad ".join(show.inline(InSpace(M)) for M in (mf.X, mf.W))
-    out = [f"**Layout {c.layout}:** ${shapes},\\quad {show.inline(mf.scores)}$; {VECTOR_WORDS[c.layout]}."]
+    vectors = m(f"vectors.{c.layout}")
+    out = [m("conv.layout", layout=c.layout, shapes=shapes, scores=show.inline(mf.scores), vectors=vectors)]
     if c.bias:
-        where = "row" if c.layout == "XW" else "column"
-        out.append(
-            f"**Bias trick:** every $x_i$ gets a constant feature $1$ appended, so there are $D+1$ "
-            f"features (the shapes above count it) and the last {where} of $W$ holds the biases; nothing else "
-            "changes, and the bias gradient is the case $u = D$ of the formulas below."
-        )
+        out.append(m("conv.bias", where=m(f"conv.bias.{c.layout}")))
     else:
-        out.append(f"**No bias trick:** the scores are ${show.inline(mf.scores)}$ alone.")
-    out.append(
-        f"**Regularizer:** $R(W) = {show.inline(regularizer(c))}$; its derivative is step 3's."
-        if c.regularizer != "none"
-        else "**Regularizer:** none, $R(W) = 0$."
-    )
-    out.append(
-        "**Averaging:** the mean, $\\frac{1}{N}\\sum_i L_i$: every gradient term carries $\\frac1N$."
-        if c.reduction == "mean"
-        else "**Averaging:** the sum, $\\sum_i L_i$: no $\\frac1N$."
-    )
+        out.append(m("conv.nobias", scores=show.inline(mf.scores)))
+    out.append(m("conv.reg", R=show.inline(regularizer(c))) if c.regularizer != "none" else m("conv.noreg"))
+    out.append(m("conv.mean") if c.reduction == "mean" else m("conv.sum"))
     if d.loss.uses_delta:
-        out.append(
-            "**Margin:** $\\Delta$ is kept as a symbol; any $\\Delta > 0$ gives the same formulas."
-            if c.delta == DELTA
-            else f"**Margin:** $\\Delta = {show.inline(c.delta)}$."
-        )
+        out.append(m("conv.delta.symbolic") if c.delta == DELTA else m("conv.delta", delta=show.inline(c.delta)))
     fixed = dict(c.hyper)
     for h in d.loss.hyperparameters:  # the loss's own, with its own words
         symbol = show.inline(h.symbol)
         value = (
-            f"${symbol} = {show.inline(fixed[h.name])}$"
+            m("conv.hyper.value", symbol=symbol, value=show.inline(fixed[h.name]))
             if h.name in fixed
-            else f"${symbol}$ is kept as a symbol (NumPy code uses ${symbol} = {h.default:g}$ unless told otherwise)"
+            else m("conv.hyper.symbolic", symbol=symbol, default=f"{h.default:g}")
         )
-        out.append(f"**Hyperparameter ${symbol}$** ({h.words}): {value}.")
+        out.append(m("conv.hyper", symbol=symbol, words=h.words_in(m.lang), value=value))
     k = show.inline(c.kink)
     if d.loss.kinky and not g.forms.score_gradient.has(Step):
-        out.append(
-            "**At a kink:** the loss is differentiable everywhere: no indicator appears in its gradient "
-            f"(step 1), so the convention ${INDICATOR}[0] = {k}$ never enters it."
-        )
+        out.append(m("conv.smooth", ind=INDICATOR, k=k))
     elif d.loss.kinky:
         words = {
-            sp.Integer(0): "as in the notes' $" + INDICATOR + "[m > 0]$",
-            sp.Integer(1): "as in an implementation that tests $m \\ge 0$",
-            sp.Rational(1, 2): "as SymPy's $\\operatorname{Heaviside}(0)$",
+            sp.Integer(0): m("conv.kink.0", ind=INDICATOR),
+            sp.Integer(1): m("conv.kink.1"),
+            sp.Rational(1, 2): m("conv.kink.half"),
         }.get(c.kink, "")
-        out.append(
-            f"**At a kink:** $\\max(0, m)$ has no derivative at $m = 0$. The report writes "
-            f"${INDICATOR}[m > 0]$ for its derivative and takes ${INDICATOR}[0] = {k}$"
-            + (f", {words}" if words else "")
-            + ". This does not matter for a subgradient: at $m = 0$ the subdifferential of "
-            "$\\max(0, m)$ is the whole interval $[0, 1]$, so every value of $"
-            + INDICATOR
-            + "[0]$ in $[0, 1]$ gives a valid subgradient, and random data hits a margin of exactly "
-            "zero with probability zero."
-        )
+        out.append(m("conv.kink", ind=INDICATOR, k=k, words=m("conv.kink.with", words=words) if words else ""))
     else:
-        out.append("**Kinks:** none; the loss is smooth, so no indicator convention is needed.")
+        out.append(m("conv.nokinks"))
     return "\n\n".join(out)
 
 
-def _step1_words(d) -> str:
+def _step1_words(d, m: Messages | None = None) -> str:
     """How ∂L_i/∂s_ij comes about, in the loss's own words (:attr:`~symderiv.losses.Loss.gradient_words`,
     plain text in the notes' notation); the cases themselves are printed from the proof."""
-    words = d.loss.gradient_words
-    return plain(words) if words else "Differentiating $L_i$ in each score gives, by cases:"
+    m = m or messages()
+    words = d.loss.words(m.lang).gradient_words
+    return plain(words) if words else m("step1.default")
 
 
-def _matrix_words(d, mf, show: _Shower) -> str:
-    return (
-        f"The result has the shape of $W$, ${show.inline(InSpace(mf.W))}$. Row $i$ of ${show.inline(mf.G)}$ is "
-        "$\\partial L_i/\\partial s_{ij}$ from step 1, so the boxed product is steps 2–4 for all "
-        "samples at once."
-    )
+def _matrix_words(d, mf, show: _Shower, m: Messages | None = None) -> str:
+    m = m or messages()
+    return m("matrix.words", W_space=show.inline(InSpace(mf.W)), G=show.inline(mf.G))
 
 
-def _concrete_section(d, show: _Shower) -> Section:
+def _concrete_section(d, show: _Shower, m: Messages | None = None) -> Section:
     p = d.concrete()
     i = 0
     yi = p.y[i]
     L0 = sp.Symbol(f"L_{i}")
     rows = Rows(*(sp.Eq(sp.Derivative(L0, p.S[i, j]), d.score_gradient[i, j], evaluate=False) for j in range(p.C)))
+    m = m or messages()
+    labels = ", ".join(map(str, p.y))
     return Section(
-        "The derivation at a concrete size",
+        m("section.concrete"),
         [
-            f"symderiv built $L$ at $D = {p.D}$, $C = {p.C}$, $N = {p.N}$ with labels "
-            f"$y = ({', '.join(map(str, p.y))})$ and differentiated it with SymPy. For sample "
-            f"${i}$ (label $y_{i} = {yi}$), the derivatives in its scores, exactly as derived "
-            "and simplified:",
+            m("concrete.intro", D=p.D, C=p.C, N=p.N, labels=labels, i=i, yi=yi),
             show(rows, "derivative.routes-agree", "closed-form.score-gradient"),
-            "They are the cases of step 1 with $j$ and $y_i$ filled in; the same holds for every "
-            "sample and every label pattern (see the evidence below).",
+            m("concrete.after"),
         ],
     )
 
@@ -530,34 +508,20 @@ def _number_and_check(report: Report) -> None:
                 raise ReportError(f"equation ({eq.number}) rests on a claim that failed: {keys[key].claim.line()}")
 
 
-def _loss_intro(d) -> str:
+def _loss_intro(d, m: Messages | None = None) -> str:
     """What the loss means, in its own words (:attr:`~symderiv.losses.Loss.intro`, else its description)."""
-    return plain(d.loss.intro or d.loss.description)
+    return plain(d.loss.words(m.lang if m else "en").intro)
 
 
-def _proof_intro(d) -> str:
+def _proof_intro(d, m: Messages | None = None) -> str:
+    m = m or messages()
     p = d.concrete()
     c = d.conventions
-    symbols = "$X$, $W$, $\\lambda$" + (" and $\\Delta$" if d.loss.uses_delta and c.delta == DELTA else "")
+    symbols = m("proof.symbols.delta") if d.loss.uses_delta and c.delta == DELTA else m("proof.symbols")
     labels = ", ".join(str(k) for k in range(p.C))
     patterns = (
-        f"for every one of the ${p.C}^{p.N} = {d.label_patterns}$ label patterns "
-        + "$y \\in \\{"
-        + labels
-        + "\\}^{"
-        + str(p.N)
-        + "}$"
+        m("proof.patterns.all", C=p.C, N=p.N, count=d.label_patterns, labels=labels)
         if d.label_patterns == p.C**p.N
-        else "for the labels $y = (" + ", ".join(map(str, p.y)) + ")$"
+        else m("proof.patterns.one", labels=", ".join(map(str, p.y)))
     )
-    return (
-        f"symderiv built the loss at $D = {p.D}$, $C = {p.C}$, $N = {p.N}$ with {symbols} kept as "
-        f"symbols, and proved each claim below {patterns}. **Symbolic** claims are identities: both "
-        "sides are brought to a normal form (polynomials in the atoms $" + INDICATOR + "[\\cdot]$, "
-        "$\\max(0,\\cdot)$ and $e^{(\\cdot)}$, every score written out as $\\sum_k x_{ik} w_{kj}$) "
-        "and compared term by term. **Rational** evaluation substitutes random fractions for every symbol "
-        "and compares exact values. **Floating point** runs the NumPy gradient generated from the "
-        "derivation against the loss's hand-written NumPy reference. The last column lists the numbered "
-        "equations each claim covers; the unnumbered equations are the definitions the derivation starts "
-        "from."
-    )
+    return m("proof.intro", D=p.D, C=p.C, N=p.N, symbols=symbols, patterns=patterns, ind=INDICATOR)

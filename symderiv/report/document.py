@@ -82,6 +82,7 @@ class Report:
     proof_intro: str = ""
     evidence_after: int = 0  # the proof section follows this section (1-based)
     inline_svg: bool = False  # Markdown with the figure inline (Jupyter) instead of a file
+    lang: str = "en"  # the language of its words (symderiv.report.i18n.LANGS)
 
     @property
     def equations(self) -> list[Equation]:
@@ -123,10 +124,17 @@ _PLAIN_MATH = [
 _MATHY = re.compile(r"[_∂Δδλεκ≠·²Σ]|^1\[|^[A-Za-z]{1,2}\(\w\)$|^d[A-Z]/d[A-Z]$|^[b-zB-HJ-Z]$|^[-+=]$|^\S*\]$")
 
 
+#: Chinese punctuation: it may follow a mathematical word directly, and the words after it are prose
+_CJK_PUNCT = re.compile(r"[，。；：、）！？]")
+
+
 def _split_word(word: str) -> tuple[str, str, str]:
     lead = "(" if word.startswith("(") and word.count("(") > word.count(")") else ""
     core = word[len(lead) :]
     trail = ""
+    cjk = _CJK_PUNCT.search(core)
+    if cjk and cjk.start() > 0:  # "Δ，其余的": the math word, then the punctuation and prose as its trail
+        core, trail = core[: cjk.start()], core[cjk.start() :]
     while core and core[-1] in ",;:." or (core.endswith(")") and core.count(")") > core.count("(")):
         trail, core = core[-1] + trail, core[:-1]
     return lead, core, trail

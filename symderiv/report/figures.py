@@ -21,6 +21,7 @@ from ..codegen.lambdify import lambdify
 from ..conventions import DELTA
 from ..losses import ConcreteIndexing
 from ..render.notation import latex
+from .i18n import messages
 
 X_RANGE = (-2.5, 1.5)
 STEPS = 160
@@ -43,10 +44,13 @@ class Figure:
     delta: float
     x_range: tuple[float, float]
     y_range: tuple[float, float]
+    kink_label: str = r"margin zero: $s_j - s_{y_i} = -\Delta$"  # the legend's words for the dotted line
+    lang: str = "en"  # the language of its words: a CJK font for "zh"
 
 
-def margin_figure(d) -> Figure:
-    """L_i and ∂L_i/∂s_j for two classes as functions of t = s_j − s_{y_i}."""
+def margin_figure(d, lang: str = "en") -> Figure:
+    """L_i and ∂L_i/∂s_j for two classes as functions of t = s_j − s_{y_i}, with words in ``lang``."""
+    m = messages(lang)
     loss, c = d.loss, d.conventions
     t = sp.Symbol("t", real=True)
     delta = 1 if c.delta == DELTA or not loss.uses_delta else c.delta
@@ -71,17 +75,16 @@ def margin_figure(d) -> Figure:
     ys = [y for cv in curves for seg in cv.segments for _, y in seg]
     y_top = max(1.0, float(int(max(ys)) + 1))
     y_bottom = min(0.0, float(int(min(ys)) - (1 if min(ys) < 0 else 0)))
-    where = f"$\\Delta = {latex(delta)}$" + ("; the derivation keeps $\\Delta$ symbolic" if c.delta == DELTA else "")
+    where = m("figure.where.delta", delta=latex(delta)) + (m("figure.where.symbolic") if c.delta == DELTA else "")
     if not loss.uses_delta:
-        where = "two classes"
-    where += "".join(f"; ${latex(h.symbol)} = {numbers[h.name]:g}$" for h in loss.hyperparameters)
-    caption = (
-        f"One sample with two classes, as a function of the score difference $t = s_j - s_{{y_i}}$ "
-        f"({where}): the loss $L_i$ (solid) and its derivative $\\partial L_i/\\partial s_j$ (dashed)."
+        where = m("figure.where.two")
+    where += "".join(
+        m("figure.where.hyper", symbol=latex(h.symbol), value=f"{numbers[h.name]:g}") for h in loss.hyperparameters
     )
+    caption = m("figure.caption", where=where)
     if kink is not None:
-        caption += " The dotted line marks where the margin $s_j - s_{y_i} + \\Delta$ is zero."
-    return Figure(caption, curves, kink, float(delta), X_RANGE, (y_bottom, y_top))
+        caption += m("figure.caption.kink")
+    return Figure(caption, curves, kink, float(delta), X_RANGE, (y_bottom, y_top), m("figure.kink"), lang)
 
 
 def _segments(points: list[tuple[float, float]]) -> tuple[tuple[tuple[float, float], ...], ...]:
@@ -114,6 +117,17 @@ STYLE: Any = {  # rcParams (typed Any: matplotlib types the keys as literals)
     "path.simplify": False,
 }
 KINK_COLOR = "#777777"
+#: what a figure in another language changes in :data:`STYLE`: a CJK font for the words (matplotlib falls back to
+#: it for the glyphs STIX lacks; plain text only: math stays STIX), embedded as Type 3 glyphs (Noto's CFF outlines
+#: are no TrueType font for a Type 42 embedding)
+LANG_STYLE: dict[str, Any] = {
+    "zh": {"font.family": ["STIXGeneral", "Noto Sans CJK SC"], "pdf.fonttype": 3},
+}
+
+
+def style(lang: str = "en") -> Any:
+    """The rcParams of a figure with words in ``lang``."""
+    return {**STYLE, **LANG_STYLE.get(lang, {})}
 
 
 def draw(fig: Figure) -> Any:
@@ -124,7 +138,7 @@ def draw(fig: Figure) -> Any:
     from matplotlib.figure import Figure as MplFigure
     from matplotlib.ticker import MultipleLocator
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(style(fig.lang)):
         mpl = MplFigure(figsize=SIZE, layout="constrained")
         ax = mpl.add_subplot()
         x0, x1 = fig.x_range
@@ -149,7 +163,7 @@ def draw(fig: Figure) -> Any:
                 color=KINK_COLOR,
                 linewidth=1,
                 linestyle=(0, (1, 2)),
-                label=r"margin zero: $s_j - s_{y_i} = -\Delta$",
+                label=fig.kink_label,
                 zorder=2,
             )
         ax.set_xlim(x0, x1)
@@ -174,7 +188,7 @@ def svg(fig: Figure, title: str) -> str:
     mpl = draw(fig)
     FigureCanvasSVG(mpl)
     buf = io.StringIO()
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(style(fig.lang)):
         mpl.savefig(buf, format="svg", metadata={"Date": None, "Creator": "symderiv", "Title": title})
     text = buf.getvalue()
     text = text[text.index("<svg") :]  # drop the XML declaration and DOCTYPE
@@ -192,7 +206,7 @@ def pdf(fig: Figure, title: str) -> bytes:
     mpl = draw(fig)
     FigureCanvasPdf(mpl)
     buf = io.BytesIO()
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(style(fig.lang)):
         mpl.savefig(
             buf, format="pdf", metadata={"CreationDate": None, "ModDate": None, "Creator": "symderiv", "Title": title}
         )

@@ -20,6 +20,9 @@ from ..errors import SymderivError
 FORMATS = ("tex", "pdf", "md", "html")
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk"
 INSTALL_TEX = f"sudo apt-get install {TEX_PACKAGES}"
+#: what a report in Chinese needs besides: XeLaTeX, ctex and a CJK font (Noto Serif/Sans CJK SC)
+TEX_PACKAGES_ZH = "texlive-xetex texlive-lang-chinese fonts-noto-cjk"
+INSTALL_TEX_ZH = f"sudo apt-get install {TEX_PACKAGES} {TEX_PACKAGES_ZH}"
 PDF_SOURCE = re.compile(rb"symderiv-source:([0-9a-f]{64})")
 TEX_TIMEOUT = 180
 
@@ -183,8 +186,23 @@ def katex_assets(out_dir: Path) -> list[Output]:
 # ---------------------------------------------------------------- PDF
 
 
-def tex_engine() -> list[str] | None:
-    """The command that compiles a .tex file to PDF here, or None without a TeX engine."""
+def tex_engine(lang: str = "en") -> list[str] | None:
+    """The command that compiles a .tex file to PDF here, or None without a TeX engine: pdflatex, and
+    xelatex for a report in Chinese (ctex with a CJK font), both without shell escape."""
+    if lang != "en":
+        if shutil.which("latexmk") and shutil.which("xelatex"):
+            return [
+                "latexmk",
+                "-pdfxe",
+                "-xelatex=xelatex -no-shell-escape %O %S",
+                "-no-shell-escape",
+                "-interaction=nonstopmode",
+                "-halt-on-error",
+                "-file-line-error",
+            ]
+        if shutil.which("xelatex"):
+            return ["xelatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+        return None
     if shutil.which("latexmk") and shutil.which("pdflatex"):
         return [
             "latexmk",
@@ -200,11 +218,13 @@ def tex_engine() -> list[str] | None:
     return None
 
 
-def compile_pdf(tex_name: str, tex: bytes, files: dict[str, bytes] | None = None) -> bytes:
+def compile_pdf(tex_name: str, tex: bytes, files: dict[str, bytes] | None = None, *, lang: str = "en") -> bytes:
     """Compile ``tex`` in a scratch folder, next to ``files`` (name → bytes: the figures it includes);
-    return the PDF's bytes. Raises :class:`TexError` with the install command (no engine) or the
-    relevant lines of the log (a TeX error)."""
-    engine = tex_engine()
+    return the PDF's bytes. ``lang`` chooses the engine (:func:`tex_engine`). Raises :class:`TexError`
+    with the install command (no engine) or the relevant lines of the log (a TeX error)."""
+    engine = tex_engine(lang)
+    if engine is None and lang != "en":
+        raise TexError(f"no XeLaTeX found, so no PDF was made; install it with:\n  {INSTALL_TEX_ZH}")
     if engine is None:
         raise TexError(f"no TeX engine (pdflatex) found, so no PDF was made; install one with:\n  {INSTALL_TEX}")
     # shell escape off (also on the command line), and TeX may read and write only in its scratch folder
