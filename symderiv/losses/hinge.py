@@ -30,13 +30,23 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos, Step
-from .base import Loss, register
+from .base import Loss, MarginRoute, register
 
 # ---------------------------------------------------------------- multiclass SVM (Weston–Watkins)
 
 
 def hinge_sample(s, y, delta, ix):
     return ix.sum_other(lambda j: Pos(s[j] - s[y] + delta))
+
+
+def hinge_margin(s, y, j, delta):
+    """m_j = s_j − s_{y_i} + Δ, the margin of class j (seed 002's route goes through it)."""
+    return s[j] - s[y] + delta
+
+
+def hinge_of_margins(m, y, ix):
+    """L_i = Σ_{j≠y_i} max(0, m_j), in the margins."""
+    return ix.sum_other(lambda j: Pos(m[j]))
 
 
 def hinge_score_gradient(s, y, j, delta, ix):
@@ -92,5 +102,6 @@ HINGE = register(
         "appears in every term, so its derivative collects them all:",
         label_column_hint="the y_i column must get −(number of margins > 0)·x_i",
         correct_class_term=lambda delta: max(0.0, delta),
+        margin_route=MarginRoute(margin=hinge_margin, of_margins=hinge_of_margins),
     )
 )

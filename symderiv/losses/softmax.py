@@ -12,13 +12,18 @@ import sympy as sp
 
 from ..algebra.index import C, i, j, k, s
 from ..algebra.normal_form import RewriteRule
-from .base import Abbreviation, Loss, Slip, register
+from .base import Abbreviation, Loss, ShiftInvariance, Slip, register
 
 # ------------------------------------------------------------------- softmax cross-entropy
 
 
 def softmax_sample(s, y, delta, ix):
     return -s[y] + sp.log(ix.sum_all(lambda j: sp.exp(s[j])))
+
+
+def softmax_probability(s, j, ix):
+    """p_j = e^{s_j} / Σ_k e^{s_k}: shifting every score by c leaves it unchanged (shift invariance)."""
+    return sp.exp(s[j]) / ix.sum_all(lambda k: sp.exp(s[k]))
 
 
 def softmax_score_gradient(s, y, j, delta, ix):
@@ -110,6 +115,7 @@ SOFTMAX = register(
         "the term -s_{iy_i} subtracts 1 for the label:",
         label_column_hint="the y_i column must get (p_{y_i} − 1)·x_i",
         abbreviations=(Abbreviation(PROBABILITY, PROBABILITY_DEFINITION, "softmax probabilities"),),
+        shift_invariance=ShiftInvariance(ratio=softmax_probability),
         slips=(
             Slip(
                 "log10",

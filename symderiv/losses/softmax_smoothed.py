@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .base import Hyperparameter, Loss, register
+from .base import Hyperparameter, Loss, ShiftInvariance, register
+from .softmax import softmax_probability
 
 EPSILON = sp.Symbol("epsilon", real=True)  # ε ∈ [0, 1] is checked where a value is given
 
@@ -91,5 +92,6 @@ SOFTMAX_SMOOTHED = register(
         gradient_words="The smoothed target sums to 1 over the classes, so the derivative of the cross-entropy "
         "in a score is the softmax probability minus the target:",
         label_column_hint="the y_i column must get (p_{y_i} − 1 + ε − ε/C)·x_i",
+        shift_invariance=ShiftInvariance(ratio=softmax_probability),
     )
 )
