@@ -27,7 +27,7 @@ import sympy as sp
 
 from ..algebra.evaluate import Evaluator, random_point, same_value
 from ..algebra.index import D, i, j, s, y
-from ..algebra.normal_form import Normalizer, clean, valid_rules
+from ..algebra.normal_form import Normalizer, apply_rules, clean, valid_rules
 from ..algebra.shift import depends_on_shift, unshift
 from ..conventions import LAMBDA, Conventions
 from ..derive.build import Problem
@@ -37,7 +37,7 @@ from ..derive.result import Claim, Derivation
 from ..losses import ConcreteIndexing, Loss
 
 SHIFT_METHOD = (
-    "symbolic at symbolic size: e^(a − c) = e^a·e^(−c), e^(−c) taken out of Σ_k, log(e^(−c)·A) = −c + log A, "
+    "symbolic at symbolic size: the exponential law, the factor exp(−c) taken out of Σ_k and out of the log, "
     "then normal forms after the index rules"
 )
 NORMAL_FORMS = "symbolic: normal forms in the score symbols (scores as Σ_k x_ik w_kj)"
@@ -48,7 +48,7 @@ c_i = sp.Symbol("c_i", real=True)
 COUNTER_SCORES = (3, 1, 2)
 COUNTER_CLASS = 1
 #: the outer product of one sample, by layout (x_i a column, with the constant 1 last under the bias trick)
-OUTER = {"XW": "x_i (∂L_i/∂s_i)ᵀ", "WX": "(∂L_i/∂s_i) x_iᵀ"}
+OUTER = {"XW": "x_i (∂L_i/∂s_i)^T", "WX": "(∂L_i/∂s_i) x_i^T"}
 
 
 class _ShiftedRow(Row):
@@ -134,17 +134,17 @@ def shift_claims(loss: Loss, conventions: Conventions, seed: int = 0) -> list[Cl
     refuted = counter is not None and not counter["numerator-only equal"] and not counter["partial equal"]
     return [
         Claim(
-            "L_i is unchanged when every score s_ij is replaced by s_ij − c_i, for every c_i (so for c_i = max_k s_ik)",
+            "L_i is unchanged when every score s_ij is replaced by s_ij − c_i, for every c_i (so for the largest)",
             invariance_ok and concrete,
             SHIFT_METHOD,
-            "every C; and at C = 3 with c_i = max_k s_ik, to 30 digits at random rational scores",
+            "every C; and at C = 3 with c_i the largest score, to 30 digits at random rational scores",
             id="shift.invariance",
             lhs=f.shifted_sample,
             rhs=f.sample,
         ),
         Claim(
-            "shifted in the numerator and in every term of the denominator, e^{s_ij − c_i} / Σ_k e^{s_ik − c_i} "
-            "equals e^{s_ij} / Σ_k e^{s_ik}: the factor e^{−c_i} cancels",
+            "with the shift in the numerator and in every term of the denominator, the softmax ratio is unchanged: "
+            "the factor exp(−c_i) cancels",
             placement_ok,
             SHIFT_METHOD,
             "every C",
@@ -153,7 +153,7 @@ def shift_claims(loss: Loss, conventions: Conventions, seed: int = 0) -> list[Cl
             rhs=f.ratio,
         ),
         Claim(
-            "shifting only the numerator multiplies the ratio by e^{−c_i}; it, and shifting only some terms of "
+            "shifting only the numerator multiplies the ratio by exp(−c_i); it, and shifting only some terms of "
             "the denominator, are not the ratio (refuted at a counterexample)",
             value_ok and differs and refuted,
             SHIFT_METHOD + "; the refutations by exact evaluation to 30 digits",
@@ -268,7 +268,7 @@ def per_sample_claims(d: Derivation) -> list[Claim]:
             rhs=direct[0],
         ),
         Claim(
-            f"∇_W L_i is the outer product {OUTER[p.conventions.layout]}, and scale·Σ_i ∇_W L_i + ∂R/∂W is dL/dW",
+            f"∂L_i/∂W is the outer product {OUTER[p.conventions.layout]}, and scale·Σ_i ∂L_i/∂W + ∂R/∂W is dL/dW",
             outer_ok and summed_ok,
             NORMAL_FORMS,
             sizes + "; against SymPy's derivative of each L_i, and of L",
@@ -309,7 +309,8 @@ def margin_forms(p: Problem, sample: int) -> MarginForms | None:
     m = {k: margin_symbol(sample, k) for k in others}
     definitions = tuple(cap.margin(scores, label, k, p.delta) for k in others)
     L_m = p.loss.bind(cap.of_margins(m, label, ConcreteIndexing(p.C, label)), p.conventions.hyper)
-    dL_dm = sp.Matrix([[sp.diff(L_m, m[k]) for k in others]])
+    kink = p.conventions.kink  # the named rewrite rules (max(0, m)·1[m > 0] = max(0, m)): the notes' form
+    dL_dm = sp.Matrix([[apply_rules(sp.diff(L_m, m[k]), kink) for k in others]])
     dm_ds = sp.Matrix([[sp.diff(definition, sk) for sk in scores] for definition in definitions])
     return MarginForms(tuple(m[k] for k in others), definitions, dL_dm, dm_ds, dL_dm * dm_ds)
 

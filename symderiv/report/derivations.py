@@ -105,19 +105,20 @@ def partials_relation(d, sample: int = 0) -> Chain:
     return Chain(sp.Derivative(L0, matrix_form(d.loss, d.conventions).W), partials, shown_partials(d, sample))
 
 
-#: the longest entry (characters of LaTeX) the matrix of partials shows written out; longer ones are shown
-#: as x_0u times ∂L_0/∂s_0v (their values are in the concrete section)
-LONGEST_ENTRY = 100
+#: the widest row (characters of LaTeX) the matrix of partials shows written out; a wider matrix is shown
+#: with entries x_0u times ∂L_0/∂s_0v (their values are in the concrete section), so that it fits a page
+WIDEST_ROW = 200
 
 
 def shown_partials(d, sample: int = 0, proven: sp.Matrix | None = None) -> sp.ImmutableMatrix:
     """The values of the matrix of partials as shown: ``proven`` (default: the per-element closed form)
-    with the named quantities of :func:`names`; where an entry would still be long, each entry written
+    with the named quantities of :func:`names`; where a row would still be wide, each entry written
     x_0u·∂L_0/∂s_0v instead — after checking, entry by entry, that ``proven`` is that product."""
     p = d.concrete()
     proven = partials_matrix(p, sample) if proven is None else proven
     values = named(proven, d, sample)
-    if max(len(latex(e, layout=d.conventions.layout)) for e in values) <= LONGEST_ENTRY:
+    width = max(sum(len(latex(e, layout=d.conventions.layout)) for e in values.row(r)) for r in range(values.rows))
+    if width <= WIDEST_ROW:
         return values
     closed = closed_score_gradient(p)
     L0 = sp.Symbol(f"L_{sample}")
@@ -128,7 +129,8 @@ def shown_partials(d, sample: int = 0, proven: sp.Matrix | None = None) -> sp.Im
             xu(u) * closed[sample, v]
         ):
             return proven[u, v] if d.conventions.layout == "XW" else proven[v, u]  # shown as it is: no match
-        return sp.Mul(xu(u), sp.Derivative(L0, p.S[sample, v]), evaluate=False)
+        partial = sp.Derivative(L0, p.S[sample, v])
+        return partial if xu(u) == 1 else sp.Mul(xu(u), partial, evaluate=False)  # the bias feature is 1
 
     if d.conventions.layout == "XW":
         return sp.ImmutableMatrix(p.features, p.C, entry)
@@ -158,15 +160,18 @@ def named(M: sp.Matrix, d, sample: int = 0) -> sp.ImmutableMatrix:
 
 
 def margin_chain(d, sample: int = 0) -> Chain | None:
-    """(∂L_0/∂s_0j)_j = (∂L_0/∂m)(∂m/∂s) = their product, or None without the capability."""
+    """(∂L_0/∂s_0j)_j = (∂L_0/∂m)(∂m/∂s) = their product, as rows; where the rows would be wider than
+    :data:`WIDEST_ROW`, transposed (columns: (∂m/∂s)ᵀ(∂L_0/∂m)ᵀ). None without the capability."""
     p = d.concrete()
     f = margin_forms(p, sample)
     if f is None:
         return None
     L0 = sp.Symbol(f"L_{sample}")
     lhs = sp.ImmutableMatrix([[sp.Derivative(L0, p.S[sample, j]) for j in range(p.C)]])
-    product = sp.MatMul(sp.ImmutableMatrix(f.dL_dm), sp.ImmutableMatrix(f.dm_ds), evaluate=False)
-    return Chain(lhs, product, sp.ImmutableMatrix(f.dL_ds))
+    dL_dm, dm_ds, dL_ds = (sp.ImmutableMatrix(M) for M in (f.dL_dm, f.dm_ds, f.dL_ds))
+    if sum(len(latex(e, layout=d.conventions.layout)) for e in dL_ds) <= WIDEST_ROW:
+        return Chain(lhs, sp.MatMul(dL_dm, dm_ds, evaluate=False), dL_ds)
+    return Chain(lhs.T, sp.MatMul(dm_ds.T, dL_dm.T, evaluate=False), dL_ds.T)
 
 
 def derivation_relations(cid: str, claim, d) -> list[tuple[sp.Basic, sp.Basic]] | None:
@@ -180,7 +185,9 @@ def derivation_relations(cid: str, claim, d) -> list[tuple[sp.Basic, sp.Basic]] 
         return [(outer_product_relation(d).lhs, claim.rhs)]
     if cid == "route.margin":
         chain = margin_chain(d)
-        return None if chain is None else [(chain.args[0], claim.lhs)]
+        if chain is None:
+            return None
+        return [(chain.args[0], claim.lhs if chain.args[0].rows == 1 else claim.lhs.T)]
     f = shift_forms(d.loss, d.conventions)
     if f is None or not cid.startswith("shift."):
         return None
