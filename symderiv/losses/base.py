@@ -139,9 +139,11 @@ class ShiftInvariance:
     """A capability of the softmax family: L_i is unchanged when every score of a sample is shifted by the
     same c (stable code takes c = max_k s_k, so no exponential overflows). ``ratio(s, j, ix)`` is the
     quantity that shows where the shift must go — in its numerator and in every term of its
-    denominator (the softmax probability e^{s_j} / Σ_k e^{s_k}); the report derives and proves both."""
+    denominator (the softmax probability e^{s_j} / Σ_k e^{s_k}); the report derives and proves both.
+    ``ratio_words`` names it for people."""
 
     ratio: Callable[[Any, Any, Indexing], sp.Expr]
+    ratio_words: str = "the ratio"
 
 
 @dataclass(frozen=True)

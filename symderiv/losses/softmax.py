@@ -115,7 +115,7 @@ SOFTMAX = register(
         "the term -s_{iy_i} subtracts 1 for the label:",
         label_column_hint="the y_i column must get (p_{y_i} − 1)·x_i",
         abbreviations=(Abbreviation(PROBABILITY, PROBABILITY_DEFINITION, "softmax probabilities"),),
-        shift_invariance=ShiftInvariance(ratio=softmax_probability),
+        shift_invariance=ShiftInvariance(ratio=softmax_probability, ratio_words="the softmax probability"),
         slips=(
             Slip(
                 "log10",

@@ -92,6 +92,6 @@ SOFTMAX_SMOOTHED = register(
         gradient_words="The smoothed target sums to 1 over the classes, so the derivative of the cross-entropy "
         "in a score is the softmax probability minus the target:",
         label_column_hint="the y_i column must get (p_{y_i} − 1 + ε − ε/C)·x_i",
-        shift_invariance=ShiftInvariance(ratio=softmax_probability),
+        shift_invariance=ShiftInvariance(ratio=softmax_probability, ratio_words="the softmax probability"),
     )
 )

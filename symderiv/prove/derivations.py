@@ -117,6 +117,7 @@ def shift_claims(loss: Loss, conventions: Conventions, seed: int = 0) -> list[Cl
     if f is None:
         return []
     nf = _index_nf(conventions)
+    words = loss.shift_invariance.ratio_words if loss.shift_invariance is not None else "the ratio"
     free = not depends_on_shift(unshift(f.shifted_sample, [c_i]), [c_i])
     invariance_ok = free and _equal_unshifted(f.shifted_sample, f.sample, nf)
     # … and at C = 3 with c_i = max_k s_ik itself, evaluated to 30 digits at random rational scores
@@ -143,8 +144,8 @@ def shift_claims(loss: Loss, conventions: Conventions, seed: int = 0) -> list[Cl
             rhs=f.sample,
         ),
         Claim(
-            "with the shift in the numerator and in every term of the denominator, the softmax ratio is unchanged: "
-            "the factor exp(−c_i) cancels",
+            f"with the shift in the numerator and in every term of the denominator, {words} is unchanged: the "
+            "factor exp(−c_i) cancels",
             placement_ok,
             SHIFT_METHOD,
             "every C",

@@ -35,8 +35,8 @@ from .document import Evidence, Section
 WORDS = {
     "sample.title": "The gradient of one sample",
     "sample.partials": "The notes often write the gradient of one sample as the matrix of its partial derivatives, "
-    "in the shape of $W$. For sample {i} of the concrete derivation (label $y_{i} = {label}$), entry $(u, v)$ is "
-    "${entry}$:",
+    "in the shape of $W$. For sample {i} of the concrete derivation (label $y_{i} = {label}$), the entry of "
+    "${weight}$ is ${entry}$:",
     "sample.names": "Here {names}.",
     "sample.outer": "So the whole matrix is one outer product: the features of the sample ({bias}) times its "
     "derivatives in the scores, collected in {g} (row $i$ of ${G}$, as a column). Summed over the samples, "
@@ -56,8 +56,8 @@ WORDS = {
     "shift.why": "The shift must go into the numerator and into every term of the denominator: ${law}$, and the "
     "factor ${factor}$ cancels:",
     "shift.miss": "Shifting only the numerator leaves the factor in place:",
-    "shift.counter": "which is not the softmax unless ${c} = 0$. At the scores $({scores})$, class {cls}, the "
-    "softmax is {want}; the numerator-only shift by ${c} = {top}$ gives {got}, and shifting every term of the "
+    "shift.counter": "which is not {ratio} unless ${c} = 0$. At the scores $({scores})$, class {cls}, {ratio} is "
+    "{want}; the numerator-only shift by ${c} = {top}$ gives {got}, and shifting every term of the "
     "denominator but the first gives {partial}.",
 }
 
@@ -231,7 +231,7 @@ def _sample_section(d, g, show) -> Section:
     return Section(
         WORDS["sample.title"],
         [
-            WORDS["sample.partials"].format(i=0, label=p.y[0], entry=show.inline(entry)),
+            WORDS["sample.partials"].format(i=0, label=p.y[0], weight=show.inline(g.weight), entry=show.inline(entry)),
             show(chain, "per-sample.partials", "closed-form.per-element"),
             *([WORDS["sample.names"].format(names=defined)] if defined else []),
             WORDS["sample.outer"].format(
@@ -291,6 +291,7 @@ def _shift_section(d, show, near_miss) -> Section:
         blocks.append(
             WORDS["shift.counter"].format(
                 c=c,
+                ratio=d.loss.shift_invariance.ratio_words,
                 scores=", ".join(map(str, ce["point"]["s_i"])),
                 cls=ce["class"],
                 top=ce["point"]["c_i"],
