@@ -191,11 +191,14 @@ def test_report_prints_one_line_per_report(tmp_path):
     assert out.exit_code == 0, out.output
     lines = out.stdout.splitlines()
     names = symderiv.losses.builtin_names()
-    assert len(lines) == len(names) == 5, lines
-    for line, name in zip(lines, names, strict=True):
-        assert line.startswith(f"{name}: {tmp_path / name}.{{tex,md,html}} ("), line
+    # one per built-in loss, then the named configurations (seed 001's WX with bias; a half-l2, summed one)
+    reports = [(name, name) for name in names] + [("hinge", "hinge-WX-bias"), ("softmax", "softmax-half-l2-sum")]
+    stems = [stem for _, stem in reports]
+    assert len(lines) == len(reports) == 7, lines
+    for line, (name, stem) in zip(lines, reports, strict=True):
+        assert line.startswith(f"{name}: {tmp_path / stem}.{{tex,md,html}} ("), line
     files = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != ".symderiv-manifest.json"]
-    first = [p for p in files if not p.name.startswith(tuple(names[1:]))]  # hinge's and KaTeX's
+    first = [p for p in files if not p.name.startswith(tuple(stems[1:]))]  # hinge's and KaTeX's
     assert len(first) > 25 and f"({len(first)} file(s) written, 0 unchanged)" in lines[0]
     assert out.stderr == ""
 

@@ -74,6 +74,19 @@ CLAIM_IDS: dict[str, str] = {
     "symbolic.bias": "with x_iD = 1 the bias weight's gradient is the column sum of G (plus ∂R/∂w_Dv)",
     "symbolic.instantiation": "the symbolic-size closed form, instantiated at a concrete size, equals the "
     "concrete derivation (GenericDerivation.at)",
+    # derivations besides the main one (symderiv.prove.derivations), proven while a report is built
+    "shift.invariance": "L_i is unchanged when every score s_ij is replaced by s_ij − c_i, for every c_i, so for "
+    "c_i = max_k s_ik (losses with the shift-invariance capability: the softmax family)",
+    "shift.placement": "exp(s_ij − c_i) / Σ_k exp(s_ik − c_i) = exp(s_ij) / Σ_k exp(s_ik): the shift goes into the "
+    "numerator and every term of the denominator, and exp(−c_i) cancels",
+    "shift.near-miss": "shifting only the numerator multiplies the ratio by exp(−c_i); it, and shifting only some "
+    "terms of the denominator, differ from the ratio at a counterexample",
+    "per-sample.partials": "the matrix of ∂L_i/∂w_uv (entry x_iu times the closed form of ∂L_i/∂s_iv) equals "
+    "SymPy's derivative of L_i in every weight, bias column included",
+    "per-sample.outer-product": "∂L_i/∂W = x_i (∂L_i/∂s_i)^T (layout XW) or (∂L_i/∂s_i) x_i^T (layout WX), and "
+    "scale·Σ_i ∂L_i/∂W + ∂R/∂W = dL/dW",
+    "route.margin": "through the margins m_j = s_j − s_{y_i} + Δ, Σ_j (∂L_i/∂m_j)(∂m_j/∂s)(∂s/∂W) equals the "
+    "direct derivative of L_i (losses with the margin-route capability: the hinge family)",
     # checked by the report itself (symderiv.report.content)
     "report.score-derivative": "∂s_ij/∂w_uv = x_iu·1[j = v] for every sample, class, feature and class",
     "report.regularizer": "∂R/∂W = 2cλW, entry by entry",

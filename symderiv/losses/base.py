@@ -153,6 +153,29 @@ class Slip:
         return "loss" if self.loss_data_factor != 1.0 else "grad"
 
 
+@dataclass(frozen=True)
+class ShiftInvariance:
+    """A capability of the softmax family: L_i is unchanged when every score of a sample is shifted by the
+    same c (stable code takes c = max_k s_k, so no exponential overflows). ``ratio(s, j, ix)`` is the
+    quantity that shows where the shift must go — in its numerator and in every term of its
+    denominator (the softmax probability e^{s_j} / Σ_k e^{s_k}); the report derives and proves both.
+    ``ratio_words`` names it for people."""
+
+    ratio: Callable[[Any, Any, Indexing], sp.Expr]
+    ratio_words: str = "the ratio"
+
+
+@dataclass(frozen=True)
+class MarginRoute:
+    """A capability of the hinge family: L_i written through its margins, the route
+    dL_i/dW = Σ_j (∂L_i/∂m_j)(∂m_j/∂s)(∂s/∂W) of the notes. ``margin(s, y, j, delta)`` is m_j, and
+    ``of_margins(m, y, ix)`` is L_i as a function of the margins ``m[j]`` (j ≠ y_i); the report proves the
+    route equal to the direct derivative."""
+
+    margin: Callable[[Any, Any, Any, sp.Expr], sp.Expr]
+    of_margins: Callable[[Any, Any, Indexing], sp.Expr]
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per registered loss
 class Loss:
     """One loss, declared once: its per-sample formula, its closed forms and a NumPy reference."""
@@ -188,6 +211,10 @@ class Loss:
     hyperparameters: tuple[Hyperparameter, ...] = ()
     #: the words above in other languages (a report in Chinese uses ``LossWords("zh", …)``)
     translations: tuple[LossWords, ...] = ()
+    #: the softmax family's shift invariance (None: the loss does not have it)
+    shift_invariance: ShiftInvariance | None = None
+    #: the hinge family's route through the margins (None: the loss is not written through margins)
+    margin_route: MarginRoute | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():

@@ -28,7 +28,8 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos, Step
-from .base import ConcreteIndexing, Loss, LossWords, register
+from .base import ConcreteIndexing, Loss, LossWords, MarginRoute, register
+from .hinge import hinge_margin
 
 # ---------------------------------------------------------------- Crammer–Singer multiclass hinge
 
@@ -36,6 +37,11 @@ from .base import ConcreteIndexing, Loss, LossWords, register
 def crammer_singer_margin(s, y, delta, ix):
     """m_i = Δ + max_{k≠y_i} s_k − s_{y_i}."""
     return delta + ix.max_other(lambda k: s[k]) - s[y]
+
+
+def crammer_singer_of_margins(m, y, ix):
+    """L_i = max(0, max_{j≠y_i} m_j), in the margins m_j = s_j − s_{y_i} + Δ of the hinge."""
+    return Pos(ix.max_other(lambda k: m[k]))
 
 
 def crammer_singer_sample(s, y, delta, ix):
@@ -111,5 +117,6 @@ CRAMMER_SINGER = register(
             ),
         ),
         correct_class_term=None,
+        margin_route=MarginRoute(margin=hinge_margin, of_margins=crammer_singer_of_margins),
     )
 )

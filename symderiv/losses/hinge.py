@@ -31,13 +31,23 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos, Step
-from .base import Loss, LossWords, register
+from .base import Loss, LossWords, MarginRoute, register
 
 # ---------------------------------------------------------------- multiclass SVM (Weston–Watkins)
 
 
 def hinge_sample(s, y, delta, ix):
     return ix.sum_other(lambda j: Pos(s[j] - s[y] + delta))
+
+
+def hinge_margin(s, y, j, delta):
+    """m_j = s_j − s_{y_i} + Δ, the margin of class j (seed 002's route goes through it)."""
+    return s[j] - s[y] + delta
+
+
+def hinge_of_margins(m, y, ix):
+    """L_i = Σ_{j≠y_i} max(0, m_j), in the margins."""
+    return ix.sum_other(lambda j: Pos(m[j]))
 
 
 def hinge_score_gradient(s, y, j, delta, ix):
@@ -103,5 +113,6 @@ HINGE = register(
                 "对 s_{iy_i} 取负号；正确类别的得分出现在每一项中，所以它的导数把各项都汇总起来：",
             ),
         ),
+        margin_route=MarginRoute(margin=hinge_margin, of_margins=hinge_of_margins),
     )
 )

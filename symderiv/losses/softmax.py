@@ -12,13 +12,18 @@ import sympy as sp
 
 from ..algebra.index import C, i, j, k, s
 from ..algebra.normal_form import RewriteRule
-from .base import Abbreviation, Loss, LossWords, Slip, register
+from .base import Abbreviation, Loss, LossWords, ShiftInvariance, Slip, register
 
 # ------------------------------------------------------------------- softmax cross-entropy
 
 
 def softmax_sample(s, y, delta, ix):
     return -s[y] + sp.log(ix.sum_all(lambda j: sp.exp(s[j])))
+
+
+def softmax_probability(s, j, ix):
+    """p_j = e^{s_j} / Σ_k e^{s_k}: shifting every score by c leaves it unchanged (shift invariance)."""
+    return sp.exp(s[j]) / ix.sum_all(lambda k: sp.exp(s[k]))
 
 
 def softmax_score_gradient(s, y, j, delta, ix):
@@ -120,6 +125,7 @@ SOFTMAX = register(
             ),
         ),
         abbreviations=(Abbreviation(PROBABILITY, PROBABILITY_DEFINITION, "softmax probabilities"),),
+        shift_invariance=ShiftInvariance(ratio=softmax_probability, ratio_words="the softmax probability"),
         slips=(
             Slip(
                 "log10",

@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .base import Hyperparameter, Loss, LossWords, register
+from .base import Hyperparameter, Loss, LossWords, ShiftInvariance, register
+from .softmax import softmax_probability
 
 EPSILON = sp.Symbol("epsilon", real=True)  # ε ∈ [0, 1] is checked where a value is given
 
@@ -102,5 +103,6 @@ SOFTMAX_SMOOTHED = register(
                 gradient_words="平滑后的目标在各类别上之和为 1，因此交叉熵对某个得分的导数就是 softmax 概率减去目标：",
             ),
         ),
+        shift_invariance=ShiftInvariance(ratio=softmax_probability, ratio_words="the softmax probability"),
     )
 )

@@ -13,14 +13,19 @@ import numpy as np
 import sympy as sp
 
 from ..algebra.functions import Pos
-from .base import Loss, LossWords, Slip, register
-from .hinge import numpy_margins
+from .base import Loss, LossWords, MarginRoute, Slip, register
+from .hinge import hinge_margin, numpy_margins
 
 # ---------------------------------------------------------------------- squared hinge (L2-SVM)
 
 
 def squared_hinge_sample(s, y, delta, ix):
     return ix.sum_other(lambda j: Pos(s[j] - s[y] + delta) ** 2)
+
+
+def squared_hinge_of_margins(m, y, ix):
+    """L_i = Σ_{j≠y_i} max(0, m_j)², in the margins m_j = s_j − s_{y_i} + Δ."""
+    return ix.sum_other(lambda j: Pos(m[j]) ** 2)
 
 
 def squared_hinge_score_gradient(s, y, j, delta, ix):
@@ -85,5 +90,6 @@ SQUARED_HINGE = register(
                 grad_data_factor=0.5,
             ),
         ),
+        margin_route=MarginRoute(margin=hinge_margin, of_margins=squared_hinge_of_margins),
     )
 )

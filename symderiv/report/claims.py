@@ -27,6 +27,7 @@ from ..derive.matrix_form import matrix_form
 from ..derive.result import CLAIM_IDS, Claim
 from ..losses import Loss
 from ..render.notation import Cases, Rows
+from .derivations import derivation_at_size, derivation_relations
 
 #: every claim id a report cites (what each establishes: :data:`symderiv.derive.result.CLAIM_IDS`)
 CITED: dict[str, str] = {
@@ -60,6 +61,13 @@ CITED: dict[str, str] = {
         "report.regularizer",
         "report.float-reference",
         "report.vectorized-float",
+        # the notes' other derivations, proven while the report is built (symderiv.prove.derivations)
+        "per-sample.partials",
+        "per-sample.outer-product",
+        "route.margin",
+        "shift.invariance",
+        "shift.placement",
+        "shift.near-miss",
     )
 }
 
@@ -92,6 +100,9 @@ def proved_relations(cid: str, claim: Claim, d, g) -> list[tuple[sp.Basic, sp.Ba
     claim is about, equal to the claim's own proven expression (``claim.rhs``, or ``claim.lhs`` where
     that is the side the report displays) at symbolic size; at concrete size, the field of the
     concrete derivation ``d`` the claim compared (its ``lhs``/``rhs`` are matrices in other symbols)."""
+    other = derivation_relations(cid, claim, d)  # the notes' other derivations (symderiv.report.derivations)
+    if other is not None:
+        return other
     if g is not None and claim.lhs is not None and claim.rhs is not None:
         weight = g.weight
         dL_dw = sp.Derivative(L_total, weight)
@@ -227,7 +238,7 @@ def _at_size(expr: sp.MatrixExpr, d) -> sp.Basic:
     p = d.concrete()
     mf = matrix_form(d.loss, d.conventions)
     if expr != mf.rhs:
-        return expr
+        return derivation_at_size(expr, d)
     return mf.at(p.X, p.W, matrix_weights(p), p.N)
 
 

@@ -16,6 +16,24 @@ from .writers import FORMATS
 
 REGENERATE = "python -m symderiv report --all --lang en,zh --out reports --force"
 
+#: the options' defaults (a convention left at its default is not repeated in a command)
+DEFAULTS = {
+    "layout": "XW",
+    "regularizer": "l2",
+    "reduction": "mean",
+    "bias": False,
+    "delta": None,
+    "kink": "0",
+    "hyper": (),
+}
+
+#: what `report --all` writes besides one report per built-in loss, when no convention is given: the
+#: configurations of the notes (seed 001: layout WX with the bias column; a ½λΣW², summed report)
+NAMED_REPORTS: tuple[tuple[str, dict], ...] = (
+    ("hinge", {"layout": "WX", "bias": True}),
+    ("softmax", {"regularizer": "half-l2", "reduction": "sum"}),
+)
+
 
 def _regenerate(
     loss, all_, conventions: dict, formats: tuple[str, ...], out: Path, implementation, langs: tuple[str, ...] = ("en",)
@@ -24,19 +42,10 @@ def _regenerate(
     import shlex
 
     words = ["python", "-m", "symderiv", "report", "--all" if all_ else loss]
-    defaults = {
-        "layout": "XW",
-        "regularizer": "l2",
-        "reduction": "mean",
-        "bias": False,
-        "delta": None,
-        "kink": "0",
-        "hyper": (),
-    }
     for key, value in conventions.items():
         if key == "hyper":  # repeatable: one --hyper NAME=VALUE per value
             words += [w for item in value or () for w in ("--hyper", str(item))]
-        elif value != defaults.get(key):
+        elif value != DEFAULTS.get(key):
             words += [f"--{key}"] if value is True else [f"--{key}", str(value)]
     if set(formats) != set(FORMATS):
         words += ["--format", ",".join(formats)]
@@ -66,7 +75,13 @@ def _langs(value: str) -> tuple[str, ...]:
 
 @click.command("report")
 @click.argument("loss", required=False)
-@click.option("--all", "all_", is_flag=True, help="a report for every built-in loss")
+@click.option(
+    "--all",
+    "all_",
+    is_flag=True,
+    help="a report for every built-in loss (without convention options: and the named configurations, "
+    "hinge-WX-bias and softmax-half-l2-sum)",
+)
 @convention_options()
 @click.option("--format", "formats", default=",".join(FORMATS), show_default=True, help="comma-separated formats")
 @click.option(
@@ -105,6 +120,8 @@ def report_command(loss, all_, formats, out, lang, force, check, implementation,
     names = losses.builtin_names() if all_ else [loss]
     impl = load_implementation(implementation) if implementation else None
     derivations = [derive_for_report(name, **conventions) for name in names]
+    if all_ and all(value == DEFAULTS.get(key) or key == "hyper" and not value for key, value in conventions.items()):
+        derivations += [derive_for_report(name, **{**conventions, **extra}) for name, extra in NAMED_REPORTS]
     failed = [d for d in derivations if not d.proved]
     for d in failed:
         click.echo(f"symderiv: the derivation of {d.loss.name} is NOT proved; no report", err=True)

@@ -30,7 +30,7 @@ from ..derive.generic import L_i, L_total, R_total, abbreviate, loss_definition,
 from ..derive.matrix_form import matrix_form
 from ..derive.result import Claim
 from ..render.notation import INDICATOR, Cases, Chain, InSpace, Rows, latex
-from . import code, figures
+from . import code, derivations, figures
 from .claims import abbreviation_definition, identify
 from .code import vectorized_function
 from .document import Equation, Evidence, Listing, Report, ReportError, Section, plain
@@ -272,6 +272,8 @@ def build(d, *, implementation=None, generic=None, lang: str = "en") -> Report:
     if index_section is not None:
         sections.append(index_section)
     sections.append(_concrete_section(d, show, m))
+    extra, extra_evidence = derivations.sections(d, g, show)  # the notes' other derivations, each proven
+    sections, evidence = sections + extra, evidence + extra_evidence
     evidence_after = len(sections)
 
     # 6. code; 7. implementation
