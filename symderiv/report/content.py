@@ -33,7 +33,7 @@ from ..render.notation import INDICATOR, Cases, Chain, InSpace, Rows, latex
 from . import code, figures
 from .claims import abbreviation_definition, identify
 from .code import vectorized_function
-from .document import Equation, Evidence, Listing, Report, ReportError, Section, plain
+from .document import Equation, Evidence, Listing, Report, ReportError, Section, plain, relations_of
 
 #: the size at which the report's claims are proven (every label pattern)
 PROOF_SIZE = {"D": 3, "C": 3, "N": 2}
@@ -312,11 +312,14 @@ class _Shower:
     def __init__(self, layout: str) -> None:
         self.layout = layout
 
-    def __call__(self, expr: sp.Basic, *claims: str, definition: str = "", boxed: bool = False) -> Equation:
-        return Equation(expr, tuple(claims), definition, boxed, 0, self.layout)
+    def __call__(
+        self, expr: sp.Basic, *claims: str, definition: str = "", boxed: bool = False, notation: dict | None = None
+    ) -> Equation:
+        extra = tuple(sorted((notation or {}).items()))
+        return Equation(expr, tuple(claims), definition, boxed, 0, self.layout, extra)
 
-    def inline(self, expr: sp.Basic) -> str:
-        return latex(expr, layout=self.layout)
+    def inline(self, expr: sp.Basic, notation: dict | None = None) -> str:
+        return latex(expr, layout=self.layout, **(notation or {}))
 
 
 def _shown(loss, expr: sp.Expr) -> sp.Expr:
@@ -348,19 +351,53 @@ def _index_section(g, evidence: list[Evidence], show: _Shower) -> Section | None
         "Its steps, each covered by a claim proven at that size (marked ‡ in the evidence below):"
     ]
     proven = {e.key for e in evidence if e.claim.holds}
+    simpler = _simplified_steps(g)
     shown = 0
     for step in g.steps:
         ids = next((ids for start, ids in INDEX_STEPS if step.title.startswith(start)), None)
         if step.expr is None or ids is None:
             continue
-        keys = tuple(k for k in ids if k in proven)
+        expr, more = simpler.get(step.title, (step.expr, ()))
+        keys = tuple(k for k in (*ids, *more) if k in proven)
         if not keys:
             continue  # a step nothing covers is not shown
         why = f" {step.why[0].upper()}{step.why[1:]}." if step.why else ""
-        blocks.append(f"**{_plain_why(step.title).strip()}.**" + _plain_why(why))
-        blocks.append(show(step.expr, *keys))
+        blocks.append(f"**{_capitalised(_plain_why(step.title).strip())}.**" + _plain_why(why))
+        blocks.append(show(expr, *dict.fromkeys(keys)))
         shown += 1
     return Section("The same derivation in index notation", blocks) if shown else None
+
+
+def _capitalised(title: str) -> str:
+    """A step's title as a heading: its first letter capital ("Chain rule"), math left alone."""
+    return title[:1].upper() + title[1:] if title[:1].isalpha() else title
+
+
+def _simplified_steps(g) -> dict[str, tuple[sp.Basic, tuple[str, ...]]]:
+    """For a loss with named quantities (softmax's p_ij), the steps in the notes' short form: after the
+    delta summation ∂L_i/∂s_ij = e^{s_ij}/Σ_k e^{s_ik} − 1[j = y_i] = p_ij − 1[j = y_i], and the chain
+    rule and the full gradient with that form (x_iu (p_iv − 1[v = y_i])); by step title, with the extra
+    claim that proves the form equal to the closed form (symbolic.score-gradient). Empty otherwise."""
+    derived = g.derived_score_gradient
+    short = abbreviate(g.loss, excluded_sums(derived))
+    if short == excluded_sums(derived):
+        return {}
+    dLi_ds = sp.Derivative(L_i, S_BASE[g.forms.i, J])
+    element = g.feature * short.xreplace({J: V})
+    full = g.full.xreplace({g.element: element})
+    if full == g.full:  # the full gradient is not built from the element as expected: keep the steps
+        return {}
+    more = ("symbolic.score-gradient",)
+    return {
+        step.title: (expr, more)
+        for step in g.steps
+        for start, expr in (
+            ("∂L_i/∂s_ij after delta summation", Chain(dLi_ds, derived, short)),
+            ("chain rule", sp.Eq(sp.Derivative(L_i, g.weight), element, evaluate=False)),
+            ("full gradient", sp.Eq(sp.Derivative(L_total, g.weight), full, evaluate=False)),
+        )
+        if step.title.startswith(start)
+    }
 
 
 def _subtitle(d, show: _Shower) -> str:
@@ -488,20 +525,27 @@ def _matrix_words(d, mf, show: _Shower) -> str:
     )
 
 
+#: the concrete example in the notes' notation: classes and samples counted from 1, and the scores of the
+#: one sample shown as s_j (the notes' s_j for the scores of sample i)
+NOTES_INDICES: dict[str, object] = {"index_base": 1, "one_sample": True}
+
+
 def _concrete_section(d, show: _Shower) -> Section:
     p = d.concrete()
     i = 0
     yi = p.y[i]
     L0 = sp.Symbol(f"L_{i}")
     rows = Rows(*(sp.Eq(sp.Derivative(L0, p.S[i, j]), d.score_gradient[i, j], evaluate=False) for j in range(p.C)))
+    first = show.inline(L0, notation=NOTES_INDICES)
     return Section(
         "The derivation at a concrete size",
         [
             f"symderiv built $L$ at $D = {p.D}$, $C = {p.C}$, $N = {p.N}$ with labels "
-            f"$y = ({', '.join(map(str, p.y))})$ and differentiated it with SymPy. For sample "
-            f"${i}$ (label $y_{i} = {yi}$), the derivatives in its scores, exactly as derived "
-            "and simplified:",
-            show(rows, "derivative.routes-agree", "closed-form.score-gradient"),
+            f"$y = ({', '.join(str(label + 1) for label in p.y)})$ (samples and classes counted from 1, as in "
+            f"the notes) and differentiated it with SymPy. For sample ${i + 1}$ (label $y_{i + 1} = {yi + 1}$), "
+            f"whose scores we write $s_1, \\dots, s_{p.C}$ and whose loss is ${first}$, the derivatives in its "
+            "scores, exactly as derived and simplified:",
+            show(rows, "derivative.routes-agree", "closed-form.score-gradient", notation=NOTES_INDICES),
             "They are the cases of step 1 with $j$ and $y_i$ filled in; the same holds for every "
             "sample and every label pattern (see the evidence below).",
         ],
@@ -516,9 +560,9 @@ def _number_and_check(report: Report) -> None:
     n = 0
     for s in report.sections:
         for k, b in enumerate(s.blocks):
-            if isinstance(b, Equation) and not b.definition:
-                n += 1
-                s.blocks[k] = dataclasses.replace(b, number=n)
+            if isinstance(b, Equation) and not b.definition:  # one number per displayed relation
+                s.blocks[k] = dataclasses.replace(b, number=n + 1)
+                n += len(relations_of(b.expr))
     keys = {e.key: e for e in report.evidence}
     for eq in report.equations:
         if not eq.definition and not eq.claims:
@@ -535,11 +579,31 @@ def _loss_intro(d) -> str:
     return plain(d.loss.intro or d.loss.description)
 
 
+#: a score written out in the weights, in the layout's index order
+SCORE_SUM = {"XW": r"\sum_k x_{ik} w_{kj}", "WX": r"\sum_k w_{jk} x_{ki}"}
+
+
+def _atoms(d) -> str:
+    """The atoms of the normal forms that this loss's gradient has: 1[·], max(0, ·), e^(·)."""
+    G = d.score_gradient
+    found = [
+        f"${tex}$"
+        for tex, present in (
+            (INDICATOR + r"[\cdot]", G.has(Step)),
+            (r"\max(0,\cdot)", any(type(a).__name__ in ("Pos", "MaxOther") for a in sp.preorder_traversal(G))),
+            (r"e^{(\cdot)}", G.has(sp.exp)),
+        )
+        if present
+    ]
+    listed = " and ".join(found) if len(found) < 3 else f"{found[0]}, {found[1]} and {found[2]}"
+    return ("the atom " if len(found) == 1 else "the atoms ") + listed
+
+
 def _proof_intro(d) -> str:
     p = d.concrete()
     c = d.conventions
     symbols = "$X$, $W$, $\\lambda$" + (" and $\\Delta$" if d.loss.uses_delta and c.delta == DELTA else "")
-    labels = ", ".join(str(k) for k in range(p.C))
+    labels = ", ".join(str(k + 1) for k in range(p.C))  # classes counted from 1, as in the notes
     patterns = (
         f"for every one of the ${p.C}^{p.N} = {d.label_patterns}$ label patterns "
         + "$y \\in \\{"
@@ -548,13 +612,13 @@ def _proof_intro(d) -> str:
         + str(p.N)
         + "}$"
         if d.label_patterns == p.C**p.N
-        else "for the labels $y = (" + ", ".join(map(str, p.y)) + ")$"
+        else "for the labels $y = (" + ", ".join(str(label + 1) for label in p.y) + ")$"
     )
     return (
         f"symderiv built the loss at $D = {p.D}$, $C = {p.C}$, $N = {p.N}$ with {symbols} kept as "
         f"symbols, and proved each claim below {patterns}. **Symbolic** claims are identities: both "
-        "sides are brought to a normal form (polynomials in the atoms $" + INDICATOR + "[\\cdot]$, "
-        "$\\max(0,\\cdot)$ and $e^{(\\cdot)}$, every score written out as $\\sum_k x_{ik} w_{kj}$) "
+        f"sides are brought to a normal form (polynomials in {_atoms(d)}, every score written out "
+        f"as ${SCORE_SUM[c.layout]}$) "
         "and compared term by term. **Rational** evaluation substitutes random fractions for every symbol "
         "and compares exact values. **Floating point** runs the NumPy gradient generated from the "
         "derivation against the loss's hand-written NumPy reference. The last column lists the numbered "

@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from ..render.notation import INDENT, Row
 from ..version import __version__
 from . import figures
 from .document import Equation, Listing, MathBlock, Report, plain
@@ -136,23 +137,64 @@ def prose(text: str, fmt: str) -> str:
 
 
 def equation(eq: Equation | MathBlock, fmt: str) -> str:
+    """A displayed equation in ``fmt``. An equation of several relations (or a long one broken into
+    continuation rows) is aligned at its "=" signs, each relation with its own number: ``align*`` with
+    a ``\\tag`` per relation in TeX and Markdown; in HTML a grid of rows, the left sides right-aligned,
+    the right sides left-aligned, the numbers in a column of their own."""
     if isinstance(eq, MathBlock):
-        body, tag, boxed = eq.body, "", False
-    else:
-        body, tag, boxed = eq.body, (rf" \tag{{{eq.number}}}" if eq.number else ""), eq.boxed
+        return _single(eq.body, "", False, fmt)
+    rows, numbers = eq.rows, iter(eq.numbers)
+    if len(rows) == 1 or eq.boxed:
+        first = next(numbers, None)
+        return _single(eq.body, "" if first is None else str(first), eq.boxed, fmt)
+    if fmt == "html":
+        return _html_rows(rows, numbers)
+    lines = []
+    for r in rows:
+        if r.relation:
+            n = next(numbers, None)
+            lines.append(f"{r.lhs} &= {r.rhs}".lstrip() + (rf" \tag{{{n}}}" if n is not None else ""))
+        else:
+            lines.append(f"&{INDENT[min(r.depth, len(INDENT) - 1)]} {r.rhs}")
+    if fmt == "tex":
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+    return "$$\n" + md_math("\\begin{align*} " + r" \\ ".join(lines) + " \\end{align*}") + "\n$$"
+
+
+def _single(body: str, number: str, boxed: bool, fmt: str) -> str:
+    """One displayed relation (or a block of aligned rows under one number, such as a user's code)."""
+    tag = rf" \tag{{{number}}}" if number else ""
     inner = rf"\begin{{aligned}} {body} \end{{aligned}}" if "&" in body or r"\\" in body else body
     if boxed and fmt != "html":  # the page draws its own box around the whole equation
         inner = rf"\boxed{{{inner}}}"
     if fmt == "tex":
-        env = "equation*"
-        return f"\\begin{{{env}}}\n{inner}{tag}\n\\end{{{env}}}"
+        return f"\\begin{{equation*}}\n{inner}{tag}\n\\end{{equation*}}"
     if fmt == "md":
         return f"$$\n{md_math(inner + tag)}\n$$"
     # the number is a box of its own beside the equation (not KaTeX's \tag, which is laid over a wide
     # equation): the equation scrolls within its box when the page is narrow, the number stays clear
     cls = "eq boxed" if boxed else "eq"
-    number = f'<span class="eqno">({eq.number})</span>' if isinstance(eq, Equation) and tag else ""
-    return f'<div class="eqrow"><div class="{cls}">$${html.escape(inner, quote=False)}$$</div>{number}</div>'
+    shown = f'<span class="eqno">({number})</span>' if number else ""
+    return f'<div class="eqrow"><div class="{cls}">$${html.escape(inner, quote=False)}$$</div>{shown}</div>'
+
+
+def _html_rows(rows: list[Row], numbers) -> str:
+    """Aligned rows in HTML: a grid whose rows are (left side, "= right side" or a continuation, number);
+    each cell is typeset on its own, a wide right side scrolls in its cell, a number never covers it."""
+
+    def cell(cls: str, tex: str) -> str:
+        return f'<div class="{cls}">' + (f"$${html.escape(tex, quote=False)}$$" if tex else "") + "</div>"
+
+    out = []
+    for r in rows:
+        if r.relation:
+            n = next(numbers, None)
+            shown = f'<span class="eqno">({n})</span>' if n is not None else ""
+            out.append(f'<div class="eqrow">{cell("lhs", r.lhs)}{cell("eq", "{}= " + r.rhs)}{shown}</div>')
+        else:
+            indent = INDENT[min(r.depth, len(INDENT) - 1)]
+            out.append(f'<div class="eqrow cont">{cell("lhs", "")}{cell("eq", indent + " " + r.rhs)}</div>')
+    return '<div class="eqgrid">\n' + "\n".join(out) + "\n</div>"
 
 
 def listing(block: Listing, fmt: str) -> str:
@@ -267,7 +309,28 @@ def figure_pdf(report: Report) -> bytes:
     return figures.pdf(report.figure, f"{report.title}: loss and derivative against the margin")
 
 
+#: the claims' words in the index order of layout WX (W is C×D: w_vu; X is D×N: x_ui), so that the table
+#: speaks the layout's notation as the equations do
+WX_WORDS = (
+    ("Σ_k x_ik w_kj", "Σ_k w_jk x_ki"),
+    ("x_ik w_kj", "w_jk x_ki"),
+    ("w_uv", "w_vu"),
+    ("x_iu", "x_ui"),
+    ("w_Dv", "w_vD"),
+    ("x_iD", "x_Di"),
+)
+
+
+def _words(text: str, layout: str) -> str:
+    if layout == "WX":
+        for a, b in WX_WORDS:
+            text = text.replace(a, b)
+    return text
+
+
 def evidence_rows(report: Report, fmt: str) -> list[dict]:
+    """One row per claim: its statement, method, detail and the equations it covers."""
+    layout = report.equations[0].layout if report.equations else "XW"
     rows = []
     for e in report.evidence:
         covers = report.covers(e.key)
@@ -275,16 +338,37 @@ def evidence_rows(report: Report, fmt: str) -> list[dict]:
             {
                 "status": "proved" if e.claim.holds else "FAILED",
                 "holds": e.claim.holds,
-                "statement": _inline(plain(e.claim.statement), fmt),
-                "method": _inline(plain(e.claim.method), fmt),
-                "detail": _inline(plain(e.claim.detail), fmt) if e.claim.detail else "",
-                "covers": ", ".join(f"({n})" for n in covers) if covers else "—",
+                "statement": _inline(plain(_words(e.claim.statement, layout)), fmt),
+                "method": _inline(plain(_words(e.claim.method, layout)), fmt),
+                "detail": _inline(plain(_words(e.claim.detail, layout)), fmt) if e.claim.detail else "",
+                "covers": _ranges(covers),
                 "source": {"derive": "symderiv derive", "generic": "symbolic size"}.get(e.source, "this report"),
                 "mark": {"derive": "", "generic": "‡"}.get(e.source, "†"),
                 "key": e.key,
             }
         )
     return rows
+
+
+def _ranges(numbers: list[int]) -> str:
+    """Equation numbers as the notes cite them: (3), (17)–(19); — for none."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    shown = [f"({r[0]})" if len(r) == 1 else f"({r[0]})–({r[-1]})" for r in runs]
+    return ", ".join(shown) if shown else "—"
+
+
+def evidence_groups(report: Report, fmt: str) -> list[dict]:
+    """The evidence rows grouped by method (in order of first appearance): each method is said once,
+    above the claims it proved."""
+    groups: dict[str, list[dict]] = {}
+    for row in evidence_rows(report, fmt):
+        groups.setdefault(row["method"], []).append(row)
+    return [{"method": method, "rows": rows} for method, rows in groups.items()]
 
 
 # ---------------------------------------------------------------- templates
@@ -318,6 +402,7 @@ def _context(report: Report, fmt: str, source_digest: str = "") -> dict:
         "subtitle": _inline(report.subtitle, fmt),
         "sections": [{"title": s.title, "blocks": [block(b, fmt, report) for b in s.blocks]} for s in report.sections],
         "evidence": evidence_rows(report, fmt),
+        "groups": evidence_groups(report, fmt),
         "proof_intro": prose(report.proof_intro, fmt),
         "evidence_after": report.evidence_after,
         "digest": source_digest,
