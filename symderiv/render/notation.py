@@ -515,7 +515,8 @@ class NotesLatexPrinter(NotesPrinting, LatexPrinter):
                 budget = None if width is None else max(24, width - visible_width(lhs) - 2)
             lines = self._lines(rel.rhs, budget)
             rows.append(Row("" if chain and k else lhs, lines[0][1], True))
-            rows += [Row("", text, False, depth) for depth, text in lines[1:]]
+            # a continuation's leading + or − is binary, as after the term it continues: {} before it
+            rows += [Row("", "{} " + t if t[:2] in ("+ ", "- ") else t, False, depth) for depth, t in lines[1:]]
         return rows
 
     def _lines(self, expr: sp.Basic, budget: int | None, depth: int = 0) -> list[tuple[int, str]]:

@@ -358,7 +358,7 @@ def _ranges(numbers: list[int]) -> str:
             runs[-1].append(n)
         else:
             runs.append([n])
-    shown = [f"({r[0]})" if len(r) == 1 else f"({r[0]})–({r[-1]})" for r in runs]
+    shown = [f"({r[0]})–({r[-1]})" if len(r) > 2 else ", ".join(f"({n})" for n in r) for r in runs]
     return ", ".join(shown) if shown else "—"
 
 
