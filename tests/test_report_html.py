@@ -59,6 +59,10 @@ def pages(tmp_path_factory):
     return out
 
 
+def _ids(conventions: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in conventions.items())
+
+
 def _page(name: str, conventions: dict) -> str:
     return basename(derive_for_report(name, **conventions))
 
@@ -161,7 +165,7 @@ def _intersect(a, b) -> bool:
 
 
 @pytest.mark.parametrize("width", [1200, 420])
-@pytest.mark.parametrize(("loss", "conventions"), PAGES, ids=lambda p: p if isinstance(p, str) else "-".join(f"{k}={v}" for k, v in p.items()))
+@pytest.mark.parametrize(("loss", "conventions"), PAGES, ids=lambda p: p if isinstance(p, str) else _ids(p))
 def test_equation_numbers_never_cover_equations_and_nothing_is_fetched(pages, loss, conventions, width, tmp_path):
     name = _page(loss, conventions)
     m = measure(pages, (pages / f"{name}.html").read_text(), f"{name}-{width}", tmp_path, width)
