@@ -39,7 +39,8 @@ def symbolic_method(*exprs: sp.Basic) -> str:
         found.append("exp")
     if not found:
         return SYMBOLIC
-    return f"symbolic: polynomial identity in the atoms {', '.join(found)}, modulo the named rewrite rules"
+    atoms = ("the atom " if len(found) == 1 else "the atoms ") + ", ".join(found)
+    return f"symbolic: polynomial identity in {atoms}, modulo the named rewrite rules"
 
 
 def prove(

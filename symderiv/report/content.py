@@ -33,7 +33,7 @@ from ..render.notation import INDICATOR, Cases, Chain, InSpace, Rows, latex
 from . import code, figures
 from .claims import abbreviation_definition, identify
 from .code import vectorized_function
-from .document import Equation, Evidence, Listing, Report, ReportError, Section, plain, relations_of
+from .document import Equation, Evidence, Listing, Report, ReportError, Section, in_layout, plain, relations_of
 
 #: the size at which the report's claims are proven (every label pattern)
 PROOF_SIZE = {"D": 3, "C": 3, "N": 2}
@@ -189,7 +189,9 @@ def build(d, *, implementation=None, generic=None) -> Report:
         raise ReportError(f"the symbolic-size derivation is not proven: {failed.line()}")
     evidence = [Evidence(cid, cl, "derive") for cid, cl in identify(d.claims, "derive")]
     evidence += report_evidence(d)
-    evidence += [Evidence(cid, cl, "generic") for cid, cl in identify(g.claims, "generic")]
+    evidence += [
+        Evidence(cid, cl, "generic", _printed_statement(cid, cl, g)) for cid, cl in identify(g.claims, "generic")
+    ]
     show = _Shower(c.layout)
     mf = matrix_form(loss, c)
     #: the proven code of the boxed matrix form (numpy_gradient/numpy_loss, the vectorized function, …)
@@ -361,16 +363,32 @@ def _index_section(g, evidence: list[Evidence], show: _Shower) -> Section | None
         keys = tuple(k for k in (*ids, *more) if k in proven)
         if not keys:
             continue  # a step nothing covers is not shown
-        why = f" {step.why[0].upper()}{step.why[1:]}." if step.why else ""
+        lhs, _, rhs = step.why.partition(" = ")
+        why = f" {_capitalised(in_layout(step.why, g.conventions.layout))}." if step.why and lhs != rhs else ""
         blocks.append(f"**{_capitalised(_plain_why(step.title).strip())}.**" + _plain_why(why))
         blocks.append(show(expr, *dict.fromkeys(keys)))
         shown += 1
     return Section("The same derivation in index notation", blocks) if shown else None
 
 
+def _printed_statement(cid: str, claim: Claim, g) -> str:
+    """The statement of a symbolic-size claim whose words hold a formula printed as terminal text
+    (∂R/∂w[u,v] = 2*λ*w[u,v]), with that formula printed as LaTeX from the claim's expressions instead."""
+    show = _Shower(g.conventions.layout)
+    if cid == "symbolic.regularizer" and claim.rhs is not None:
+        return f"$\\partial R/\\partial {show.inline(g.weight)} = {show.inline(claim.rhs)}$"
+    if cid == "symbolic.matrix-form":
+        entry = f"$\\partial L/\\partial {show.inline(g.weight)}$"
+        where = ", ".join(show.inline(n) for n in g.weight.indices)  # (u, v), or (v, u) under WX
+        return f"${show.inline(g.matrix)}$: the $({where})$ entry of that matrix expression equals {entry}"
+    return ""
+
+
 def _capitalised(title: str) -> str:
-    """A step's title as a heading: its first letter capital ("Chain rule"), math left alone."""
-    return title[:1].upper() + title[1:] if title[:1].isalpha() else title
+    """A step's title or sentence with a capital first letter ("Chain rule"); math (x_iD, ∂L_i/∂s_ij,
+    G = M) left alone."""
+    first = title.split(" ", 1)[0]
+    return title[:1].upper() + title[1:] if first.isalpha() and title[1:2] != " " else title
 
 
 def _simplified_steps(g) -> dict[str, tuple[sp.Basic, tuple[str, ...]]]:

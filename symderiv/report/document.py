@@ -28,6 +28,7 @@ class Evidence:
     key: str
     claim: Claim
     source: str  # "derive" (symderiv's proof) or "report" (checked while building the report)
+    shown: str = ""  # the statement as prose markup, its formula printed from the claim's expressions (else its words)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,26 @@ class Report:
 
 
 # ---------------------------------------------------------------- claims' wording as prose
+
+#: the claims' words in the index order of layout WX (W is C×D: w_vu; X is D×N: x_ui), so that words
+#: written for layout XW speak the layout's notation as the equations do
+WX_WORDS = (
+    ("Σ_k x_ik w_kj", "Σ_k w_jk x_ki"),
+    ("x_ik w_kj", "w_jk x_ki"),
+    ("w_uv", "w_vu"),
+    ("x_iu", "x_ui"),
+    ("w_Dv", "w_vD"),
+    ("x_iD", "x_Di"),
+)
+
+
+def in_layout(text: str, layout: str) -> str:
+    """Plain-text words about weights and features (w_uv, x_iu) in the index order of ``layout``."""
+    if layout == "WX":
+        for a, b in WX_WORDS:
+            text = text.replace(a, b)
+    return text
+
 
 _PLAIN_MATH = [
     ("1[·]", r"\mathbf{1}[\cdot]"),
