@@ -380,7 +380,8 @@ def _printed_statement(cid: str, claim: Claim, g) -> str:
     if cid == "symbolic.matrix-form":
         entry = f"$\\partial L/\\partial {show.inline(g.weight)}$"
         where = ", ".join(show.inline(n) for n in g.weight.indices)  # (u, v), or (v, u) under WX
-        return f"${show.inline(g.matrix)}$: the $({where})$ entry of that matrix expression equals {entry}"
+        matrix = f"$\\partial L/\\partial W = {show.inline(g.matrix.rhs)}$"
+        return f"{matrix}: the $({where})$ entry of that matrix expression equals {entry}"
     return ""
 
 
