@@ -21,6 +21,7 @@ from symderiv.derive.result import CLAIM_IDS
 from symderiv.render.notation import Cases, latex, text
 from symderiv.report import build_report, derive_for_report, render
 from symderiv.report.claims import CITED, DEFINITIONS, defined, proved_relations, same, shows_what_was_proved
+from symderiv.report.document import LINE_WIDTH
 from symderiv.report.render import md_math
 
 CONFIGS = list(
@@ -40,8 +41,10 @@ def test_every_displayed_equation_prints_what_its_cited_claim_proved(name, layou
     claims = {e.key: e.claim for e in report.evidence}
     md = render(report, "md")
     for eq in report.equations:
-        assert md_math(eq.body) in md  # the page shows the printed expression (spelled for Markdown)
-        assert eq.body == _broken(latex(eq.expr, layout=layout))  # printed from eq.expr by the printer
+        for row in eq.rows:  # the page shows the printed expression (spelled for Markdown), row by row
+            assert md_math(row.rhs) in md and md_math(row.lhs) in md
+        notation = dict(eq.notation)
+        assert eq.body == latex(eq.expr, layout=layout, line_width=LINE_WIDTH, **notation)  # printed from eq.expr
         if eq.definition:
             assert eq.definition in DEFINITIONS and not eq.claims
             assert eq.expr == defined(eq.definition, d, g), eq.definition
@@ -51,12 +54,6 @@ def test_every_displayed_equation_prints_what_its_cited_claim_proved(name, layou
         proved = proved_relations(first, claims[first], d, g)
         assert proved, f"claim {first} proved nothing the report can compare"
         assert shows_what_was_proved(eq.expr, proved, d, g), f"({eq.number}) {eq.body} is not what {first} proved"
-
-
-def _broken(body: str) -> str:
-    from symderiv.report.document import break_lines
-
-    return break_lines(body)
 
 
 # ---------------------------------------------------------------- the findings of the audit, as regressions

@@ -15,7 +15,7 @@ from symderiv.render.notation import latex
 from symderiv.report import build_report, derive_for_report, render_report, repr_latex, repr_markdown
 from symderiv.report import code as report_code
 from symderiv.report.content import build
-from symderiv.report.document import Equation, ReportError, plain
+from symderiv.report.document import Equation, ReportError, plain, relations_of
 
 LOSSES = ["hinge", "squared-hinge", "softmax"]
 CONVENTIONS = [
@@ -38,7 +38,9 @@ def test_every_equation_is_a_definition_or_proven(name, conventions):
     report = build_report(derive_for_report(name, **conventions))
     keys = {e.key: e.claim for e in report.evidence}
     numbered = [eq for eq in report.equations if not eq.definition]
-    assert [eq.number for eq in numbered] == list(range(1, len(numbered) + 1))
+    numbers = [n for eq in numbered for n in eq.numbers]  # one number per displayed relation
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert all(len(eq.numbers) == len(relations_of(eq.expr)) for eq in numbered)
     for eq in report.equations:
         if eq.definition:
             assert not eq.claims and not eq.number

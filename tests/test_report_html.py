@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.report import derive_for_report, write_report
+from symderiv import losses
+from symderiv.report import basename, derive_for_report, write_report
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 pytestmark = [
@@ -42,13 +43,37 @@ def rendered_dom(page: Path, profile: Path, width: int | None = None) -> str:
     return proc.stdout
 
 
+#: the reports measured: every built-in loss as ``symderiv report --all`` writes it, and the other
+#: configurations reports/ holds (seed 001's layout WX with the bias column; half-l2 with the sum)
+PAGES = [(name, {}) for name in losses.builtin_names()] + [
+    ("hinge", {"layout": "WX", "bias": True}),
+    ("softmax", {"regularizer": "half-l2", "reduction": "sum"}),
+    ("hinge", {"lang": "zh"}),
+]
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     out = tmp_path_factory.mktemp("html")
-    for name in ("hinge", "squared-hinge", "softmax"):
-        write_report(derive_for_report(name), out, ("html",))
-    write_report(derive_for_report("hinge"), out, ("html",), lang="zh")  # hinge-zh.html: Chinese, same KaTeX
+    for name, conventions in PAGES:
+        d, lang = _derive(name, conventions)
+        write_report(d, out, ("html",), lang=lang)
     return out
+
+
+def _derive(name: str, conventions: dict):
+    """The derivation of a measured page, and its language (``lang`` rides along in the conventions)."""
+    rest = {k: v for k, v in conventions.items() if k != "lang"}
+    return derive_for_report(name, **rest), conventions.get("lang", "en")
+
+
+def _ids(conventions: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in conventions.items())
+
+
+def _page(name: str, conventions: dict) -> str:
+    d, lang = _derive(name, conventions)
+    return basename(d, lang)
 
 
 @pytest.mark.parametrize("name", ["hinge", "squared-hinge", "softmax", "hinge-zh"])
@@ -105,14 +130,19 @@ function measure() {
   document.querySelectorAll(".eqrow").forEach(function (row) {
     var eq = row.querySelector(".eq"), num = row.querySelector(".eqno");
     var clip = eq.getBoundingClientRect(), ink = null;
-    eq.querySelectorAll(".katex-html *").forEach(function (b) {
-      var r = b.getBoundingClientRect();  // the equation's glyphs, as far as its scrolling box shows them
-      if (r.width <= 0 || r.height <= 0) return;
-      var l = Math.max(r.left, clip.left), t = Math.max(r.top, clip.top);
-      var rr = Math.min(r.right, clip.right), bb = Math.min(r.bottom, clip.bottom);
-      if (rr <= l || bb <= t) return;
-      ink = ink ? [Math.min(ink[0], l), Math.min(ink[1], t), Math.max(ink[2], rr), Math.max(ink[3], bb)]
-                : [l, t, rr, bb];
+    // the glyphs of the equation (and of its left side, in a row of aligned relations), as far as their
+    // boxes show them (a wide equation scrolls within its box)
+    row.querySelectorAll(".eq, .lhs").forEach(function (cell) {
+      var box = cell.getBoundingClientRect();
+      cell.querySelectorAll(".katex-html *").forEach(function (b) {
+        var r = b.getBoundingClientRect();
+        if (r.width <= 0 || r.height <= 0) return;
+        var l = Math.max(r.left, box.left), t = Math.max(r.top, box.top);
+        var rr = Math.min(r.right, box.right), bb = Math.min(r.bottom, box.bottom);
+        if (rr <= l || bb <= t) return;
+        ink = ink ? [Math.min(ink[0], l), Math.min(ink[1], t), Math.max(ink[2], rr), Math.max(ink[3], bb)]
+                  : [l, t, rr, bb];
+      });
     });
     out.rows.push({eq: box(clip), ink: ink, num: num ? box(num.getBoundingClientRect()) : null,
                    overflow: eq.scrollWidth > eq.clientWidth + 1, scrolls: getComputedStyle(eq).overflowX});
@@ -144,13 +174,17 @@ def _intersect(a, b) -> bool:
 
 
 @pytest.mark.parametrize("width", [1200, 420])
-@pytest.mark.parametrize("name", ["hinge", "squared-hinge", "softmax", "hinge-zh"])
-def test_equation_numbers_never_cover_equations_and_nothing_is_fetched(pages, name, width, tmp_path):
+@pytest.mark.parametrize(("loss", "conventions"), PAGES, ids=lambda p: p if isinstance(p, str) else _ids(p))
+def test_equation_numbers_never_cover_equations_and_nothing_is_fetched(pages, loss, conventions, width, tmp_path):
+    name = _page(loss, conventions)
     m = measure(pages, (pages / f"{name}.html").read_text(), f"{name}-{width}", tmp_path, width)
     assert m["math"] == "ok" and m["fonts"], "KaTeX or its fonts did not load from the page's folder"
     assert m["width"] == width
     numbered = [r for r in m["rows"] if r["num"]]
     assert len(numbered) >= 8
+    # every number the page shows is a measured row's: every numbered equation of the report is measured
+    shown = re.findall(r'<span class="eqno">\((\d+)\)</span>', (pages / f"{name}.html").read_text())
+    assert len(numbered) == len(shown) and [int(n) for n in shown] == list(range(1, len(shown) + 1))
     for r in numbered:
         assert r["ink"] is not None, ("an equation shows nothing", r)
         assert not _intersect(r["eq"], r["num"]), (r["eq"], r["num"])
@@ -162,7 +196,8 @@ def test_equation_numbers_never_cover_equations_and_nothing_is_fetched(pages, na
             assert r["scrolls"] in ("auto", "scroll"), "a wide equation is cut off instead of scrolling"
     if width == 420:  # the narrow page really has equations wider than it: the scrolling case is tested
         assert any(r["overflow"] for r in m["rows"])
-    assert m["code"], "no code listing"
+    source = (pages / f"{name}.html").read_text()
+    assert bool(m["code"]) == ('<pre class="code"' in source), "a code listing was not measured"
     for c in m["code"]:
         assert c["scroll"] <= c["client"] + 1, "a code line is cut off (it should wrap)"
         assert c["right"] <= m["width"] + 0.5

@@ -105,14 +105,11 @@ def test_the_old_spelling_would_not_survive():
 def test_the_safe_spelling_means_the_same(documents):
     """KaTeX's MathML of each display block, spelled for Markdown and as the TeX/HTML report has it,
     is the same (up to the width of a thin space)."""
-    originals = [
-        b
-        for b in re.findall(
-            r"\\begin\{equation\*\}\n(.*?)\n\\end\{equation\*\}",
-            render_report(derive_for_report("softmax"), "tex"),
-            flags=re.S,
-        )
-    ]
+    tex = render_report(derive_for_report("softmax"), "tex")
+    originals = re.findall(r"\\begin\{equation\*\}\n(.*?)\n\\end\{equation\*\}", tex, flags=re.S)
+    aligned = re.findall(r"\\begin\{align\*\}\n.*?\n\\end\{align\*\}", tex, flags=re.S)
+    assert aligned, "no relations aligned in rows (a chain, or rows of relations)"
+    originals += aligned  # the rows of several relations, each with its own \tag
     originals += [r"y_i \in \{0, 1, 2\}", r"\begin{cases} a & x < 0 \\ b & x > 0 \end{cases}", r"f(x)\,dx"]
     pairs = [(t, md_math(t)) for t in originals]
     script = f"""

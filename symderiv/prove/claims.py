@@ -24,6 +24,25 @@ from ..losses import ConcreteIndexing, Loss
 SYMBOLIC = "symbolic: polynomial identity in the atoms 1[·], max(0,·), exp, modulo the named rewrite rules"
 
 
+def symbolic_method(*exprs: sp.Basic) -> str:
+    """:data:`SYMBOLIC`, naming only the atoms that occur in ``exprs`` (no exp for a hinge)."""
+    found = [
+        name
+        for name, kinds in (
+            ("1[·]", ("Step", "ArgMaxOther")),
+            ("max(0,·)", ("Pos",)),
+            ("max over classes", ("MaxOther",)),
+        )
+        if any(type(a).__name__ in kinds for e in exprs for a in sp.preorder_traversal(e))
+    ]
+    if any(e.has(sp.exp) for e in exprs):
+        found.append("exp")
+    if not found:
+        return SYMBOLIC
+    atoms = ("the atom " if len(found) == 1 else "the atoms ") + ", ".join(found)
+    return f"symbolic: polynomial identity in {atoms}, modulo the named rewrite rules"
+
+
 def prove(
     problem: Problem, G: sp.Matrix, direct: sp.Matrix, *, points: int, seed: int, state: dict | None = None
 ) -> list[Claim]:
@@ -45,18 +64,19 @@ def prove(
     same_matrix = all(derived[i][j] == norm(matrix[i, j]) for i in range(p.N) for j in range(p.C))
     if state is not None:
         state.update(norm=norm, derived=derived, direct=route2)
+    method = symbolic_method(closed)  # the atoms of the closed forms (the rewrite rules remove the rest)
     claims = [
         Claim(
             "the derivative through the scores equals the direct derivative of L(W), entry by entry",
             route1 == route2,
-            SYMBOLIC,
+            method,
             id="derivative.routes-agree",
             lhs=direct,  # rhs, the chain rule's dL/dW, is built on demand by Derivation.claim (Derivation.gradient)
         ),
         Claim(
             "∂L/∂w_uv equals the per-element closed form (cases v ≠ y_i and v = y_i)",
             same_closed,
-            SYMBOLIC,
+            method,
             "compared as ∂L_i/∂s_iv, through the shared chain rule",
             None if same_closed else _score_counterexample(p, G, closed),
             id="closed-form.per-element",
@@ -66,7 +86,7 @@ def prove(
         Claim(
             f"dL/dW equals the matrix form with G = {p.loss.weights_name}",
             same_matrix,
-            SYMBOLIC,
+            method,
             "compared as G entry by entry, through the shared chain rule",
             None if same_matrix else _score_counterexample(p, G, matrix),
             id="closed-form.matrix-weights",
@@ -204,7 +224,7 @@ def prove_score_cases(loss: Loss, conventions: Conventions, C: int, labels: Sequ
     return Claim(
         f"∂L_i/∂s_j equals the closed form (cases j ≠ y_i, j = y_i) for {which}",
         ok,
-        SYMBOLIC,
+        symbolic_method(sp.Matrix(rhs)),
         id="closed-form.score-gradient",
         lhs=sp.Matrix(lhs),  # row r: ∂L_i/∂s_0 … ∂L_i/∂s_{C−1} for the label labels[r], in generic scores s_j
         rhs=sp.Matrix(rhs),

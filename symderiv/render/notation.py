@@ -13,6 +13,13 @@ printing:
   w_{uv} under ``"XW"`` (W is D×C) and w_{vu} under ``"WX"`` (W is C×D), feature u of sample i
   x_{iu} or x_{ui}: one index order for x and w per layout, the matrices' own. (Index notation
   already carries its order: ``w[v, u]`` prints w_{vu}.)
+- ``index_base`` — the first index of a concrete-size symbol: 0 (SymPy's and NumPy's, s_{0,1}) or 1
+  (the notes', s_{1,2}); ``one_sample`` prints a concrete score of one sample with its class alone
+  (s_{0,1} as s_1 with ``index_base=1``), as the notes write s_j for the scores of sample i;
+- ``line_width`` (LaTeX) — a displayed relation wider than this (in printed characters) is broken
+  before a + or − into aligned rows, inside a parenthesised sum if a single term is too wide, the
+  parenthesis keeping its size across the break (``\\Bigl(`` … ``\\Bigr)``, sized from the content);
+  :func:`latex_rows` gives the rows.
 
 What is printed is always an expression: a displayed relation "A = B" is an ``sp.Eq`` of two
 expressions, a derivative is an unevaluated ``sp.Derivative`` (∂L_i/∂s_ij), cases are a
@@ -22,6 +29,8 @@ shapes carry the bias column.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sympy as sp
@@ -33,7 +42,16 @@ from ..algebra.functions import ArgMaxOther, ExcludedSum, MaxOther, Pos, Step, e
 from ..conventions import LAMBDA
 
 #: the printer settings every format shares, with the notes' choices as defaults
-NOTATION_DEFAULTS: dict[str, object] = {"kronecker": "indicator", "layout": "XW"}
+NOTATION_DEFAULTS: dict[str, object] = {
+    "kronecker": "indicator",
+    "layout": "XW",
+    "index_base": 0,
+    "one_sample": False,
+    "line_width": None,
+}
+
+#: what the LaTeX printer puts where the parenthesised sum it is breaking goes (never in its output)
+_HOLE = "\ue010hole\ue011"
 
 
 def _as_excluded(expr: sp.Sum):
@@ -149,6 +167,7 @@ class NotesPrinting:
     :meth:`_cases`, :meth:`_sum_over`, :meth:`_space`, :meth:`_transpose`."""
 
     _settings: dict
+    _hole: sp.Basic | None = None  # the sum being broken into rows, printed as a placeholder
     _ne: str  # ≠ between two expressions
     _ne_sub: str  # ≠ in a subscript
 
@@ -229,8 +248,18 @@ class NotesPrinting:
             base, idx = concrete
             if self._settings["layout"] == "WX" and base in ("w", "x") and len(idx) == 2:
                 idx = idx[::-1]  # the matrices' own order: W is C×D (w_vu), X is D×N (x_ui)
-            return self._sub(base, idx, concrete=True)
+            if self._settings["one_sample"] and base == "s" and len(idx) == 2:
+                idx = idx[1:]  # the scores of one sample: s_j, as the notes write them
+            return self._sub(base, [self._shift(n) for n in idx], concrete=len(idx) > 1)
+        numbered = re.fullmatch(r"([A-Za-z]+)_(\d+)", name)
+        if numbered and self._settings["index_base"]:  # L_0, the loss of sample 0
+            return self._sub(numbered.group(1), [self._shift(numbered.group(2))])
         return self._plain_symbol(expr, *args, **kwargs)
+
+    def _shift(self, index: str) -> str:
+        """A concrete index counted from the setting ``index_base`` (SymPy's 0, or the notes' 1)."""
+        base = int(self._settings["index_base"])  # type: ignore[call-overload]
+        return str(int(index) + base) if base and index.isdigit() else index
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         (var, n), *more = expr.variable_count
@@ -273,7 +302,8 @@ class NotesPrinting:
 
         return self._space(self._print(M), dim(M.shape[0]), dim(M.shape[1]))
 
-    def _print_Add(self, expr: sp.Add, order=None) -> str:
+    def _add_terms(self, expr: sp.Add, order=None) -> list[sp.Expr]:
+        """The terms of a sum in the order the notes write them."""
         if _is_margin(expr):
             terms = notes_order(list(expr.args))
         else:  # a positive term first (p − 1, P − Y, but 1 − 1[·]); the regularizer's term (2λw_uv) last
@@ -283,6 +313,12 @@ class NotesPrinting:
             reg = [t for t in terms if t.has(LAMBDA)]
             if reg and len(reg) < len(terms):
                 terms = [t for t in terms if not t.has(LAMBDA)] + reg
+        return terms
+
+    def _print_Add(self, expr: sp.Add, order=None) -> str:
+        if self._hole is not None and expr == self._hole:
+            return _HOLE  # the sum being broken into rows (see NotesLatexPrinter._lines)
+        terms = self._add_terms(expr, order)
         out = self._print(terms[0])
         for t in terms[1:]:
             coeff, _ = t.as_coeff_Mul()
@@ -349,6 +385,56 @@ class NotesPrinting:
         )
 
 
+@dataclass(frozen=True)
+class Row:
+    """One printed row of a displayed relation: ``lhs = rhs`` (``relation``: it starts a relation and
+    gets a number; ``lhs`` is empty on a chain's later rows), or the continuation of a broken one
+    (``depth`` 0 after a top-level + or −, 1 inside a parenthesis, …)."""
+
+    lhs: str
+    rhs: str
+    relation: bool
+    depth: int = 0
+
+
+#: the indentation of a continuation row after the alignment point, by depth
+INDENT = (r"\quad", r"\qquad", r"\qquad\quad", r"\qquad\qquad")
+
+
+def join_rows(rows: list[Row]) -> str:
+    """Rows as one LaTeX body: ``lhs = rhs`` for a single relation, else aligned rows
+    (``lhs &= rhs \\\\ &\\quad + …``), for an ``aligned`` or ``align*`` environment."""
+    if len(rows) == 1 and rows[0].relation:
+        return f"{rows[0].lhs} = {rows[0].rhs}".strip()
+    return r" \\ ".join(
+        f"{r.lhs} &= {r.rhs}".lstrip() if r.relation else f"&{INDENT[min(r.depth, 3)]} {r.rhs}" for r in rows
+    )
+
+
+def visible_width(latex_text: str) -> int:
+    """A rough printed width of LaTeX math: the characters left once commands, braces and the letters
+    of sub/superscripts go (a subscript counts as one)."""
+    t = re.sub(r"_\{[^{}]*\}|\^\{[^{}]*\}|_.|\^.", "x", latex_text)
+    t = re.sub(r"\\(left|right|mathbf|frac|quad|qquad|,|;|\.)", "", t)
+    t = re.sub(r"\\[A-Za-z]+", "x", t)
+    return len(re.sub(r"[{}\s]", "", t))
+
+
+def _delimiter_size(inner: str) -> str:
+    """The size of a parenthesis broken across rows, from what it encloses (the unbroken pair would be
+    sized by ``\\left``/``\\right``): a fraction ``bigg``, a display sum or max ``Big``, else ``big``."""
+    if r"\frac" in inner:
+        return "bigg"
+    if r"\sum" in inner or r"\max_" in inner:
+        return "Big"
+    return "big"
+
+
+def _balanced(prefix: str) -> bool:
+    """Whether ``prefix`` closes every brace and \\left it opens (a break there is at the top level)."""
+    return prefix.count("{") == prefix.count("}") and prefix.count(r"\left") == prefix.count(r"\right")
+
+
 class NotesLatexPrinter(NotesPrinting, LatexPrinter):
     """LaTeX in the notes' notation (reports: tex, Markdown, HTML with KaTeX)."""
 
@@ -407,6 +493,100 @@ class NotesLatexPrinter(NotesPrinting, LatexPrinter):
 
     def _rows(self, rows: list[tuple[str, str]]) -> str:
         return r" \\ ".join(f"{lhs} &= {rhs}" for lhs, rhs in rows)
+
+    # -- displayed relations, as aligned rows broken to the setting line_width
+    def _print_Equality(self, expr: sp.Eq) -> str:
+        return join_rows(self.relation_rows([expr]))
+
+    def _print_Chain(self, expr: Chain) -> str:
+        return join_rows(self.relation_rows(expr.relations, chain=True))
+
+    def _print_Rows(self, expr: Rows) -> str:
+        return join_rows(self.relation_rows(expr.relations))
+
+    def relation_rows(self, relations: list, chain: bool = False) -> list[Row]:
+        """The printed rows of ``relations`` (a chain lhs = r_1 = r_2 shows its lhs once), each relation
+        broken before + or − when wider than the setting ``line_width``."""
+        width = self._settings["line_width"]
+        rows: list[Row] = []
+        for k, rel in enumerate(relations):
+            lhs = self._print(rel.lhs)
+            if k == 0 or not chain:
+                budget = None if width is None else max(24, width - visible_width(lhs) - 2)
+            lines = self._lines(rel.rhs, budget)
+            rows.append(Row("" if chain and k else lhs, lines[0][1], True))
+            # a continuation's leading + or − is binary, as after the term it continues: {} before it
+            rows += [Row("", "{} " + t if t[:2] in ("+ ", "- ") else t, False, depth) for depth, t in lines[1:]]
+        return rows
+
+    def _lines(self, expr: sp.Basic, budget: int | None, depth: int = 0) -> list[tuple[int, str]]:
+        """``expr`` printed as lines no wider than ``budget`` where it can be: a sum breaks before its
+        terms; a product with a wide parenthesised sum breaks inside the parenthesis, each half of the
+        parenthesis sized by a phantom of the whole sum (so both halves are as tall as the unbroken
+        pair). Returns (depth, text) per line; a line after the first is a continuation at its depth."""
+        whole = self._print(expr)
+        if budget is None or visible_width(whole) <= budget:
+            return [(depth, whole)]
+        if isinstance(expr, sp.Add):
+            return self._add_lines(expr, budget, depth)
+        return self._paren_lines(expr, whole, budget, depth) or [(depth, whole)]
+
+    def _add_lines(self, expr: sp.Add, budget: int, depth: int) -> list[tuple[int, str]]:
+        out: list[tuple[int, str]] = []
+        current: tuple[int, str] | None = None
+        for k, term in enumerate(self._add_terms(expr)):
+            negative = k > 0 and term.as_coeff_Mul()[0] < 0
+            body = -term if negative else term
+            sign = ("- " if negative else "+ ") if k else ""
+            text = sign + (self.parenthesize(body, PRECEDENCE["Add"]) if k else self._print(body))
+            if current is not None and visible_width(current[1] + " " + text) <= budget:
+                current = (current[0], current[1] + " " + text)
+                continue
+            if current is not None:
+                out.append(current)
+            pieces = self._lines(body, budget - 2, depth) if visible_width(text) > budget else [(depth, text)]
+            if len(pieces) > 1:
+                pieces[0] = (pieces[0][0], sign + pieces[0][1])
+                out += pieces[:-1]
+                current = pieces[-1]
+            else:
+                current = (depth, text)
+        if current is not None:
+            out.append(current)
+        return out
+
+    def _paren_lines(self, expr: sp.Basic, whole: str, budget: int, depth: int) -> list[tuple[int, str]] | None:
+        """``prefix (A + B) suffix`` as the rows ``prefix \\Bigl(A`` and ``+ B\\Bigr) suffix`` (the size from
+        the content, :func:`_delimiter_size`, the same on both rows), breaking the widest parenthesised sum
+        printed at the top level of ``expr``; None when there is none worth breaking."""
+        sums = [e for e in sp.preorder_traversal(expr) if isinstance(e, sp.Add) and e != expr]
+        candidates = sorted(dict.fromkeys(sums), key=lambda e: -visible_width(self._print(e)))
+        for target in candidates:
+            inner = self._print(target)
+            if visible_width(inner) * 3 < budget:
+                return None
+            self._hole = target
+            try:
+                outer = self._print(expr)
+            finally:
+                self._hole = None
+            marker = rf"\left({_HOLE}\right)"
+            if outer.count(_HOLE) != 1 or marker not in outer:
+                continue
+            prefix, suffix = outer.split(marker)
+            if not _balanced(prefix):
+                continue
+            lines = self._lines(target, budget - 4, depth + 1)
+            if len(lines) < 2:
+                return None
+            size = _delimiter_size(inner)
+            first, (last_depth, last) = lines[0][1], lines[-1]
+            return [
+                (depth, rf"{prefix}\{size}l({first}"),
+                *lines[1:-1],
+                (last_depth, rf"{last}\{size}r){suffix}"),
+            ]
+        return None
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         split = self._one_over(expr)
@@ -521,6 +701,14 @@ def settings(conventions=None, **overrides: object) -> dict[str, object]:
         out["layout"] = conventions.layout
     out.update(overrides)
     return out
+
+
+def latex_rows(expr: object, conventions=None, **overrides: object) -> list[Row]:
+    """The rows of a displayed relation (an ``sp.Eq``, :class:`Chain` or :class:`Rows`), printed as
+    :func:`latex` prints them (with the setting ``line_width``, broken into continuation rows)."""
+    printer = NotesLatexPrinter({"order": "none", "mul_symbol": None, **settings(conventions, **overrides)})
+    relations = expr.relations if isinstance(expr, Chain | Rows) else [expr]
+    return printer.relation_rows(relations, chain=isinstance(expr, Chain))
 
 
 def latex(expr: object, conventions=None, **overrides: object) -> str:

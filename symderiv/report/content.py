@@ -33,7 +33,7 @@ from ..render.notation import INDICATOR, Cases, Chain, InSpace, Rows, latex
 from . import code, derivations, figures
 from .claims import abbreviation_definition, identify
 from .code import vectorized_function
-from .document import Equation, Evidence, Listing, Report, ReportError, Section, plain
+from .document import Equation, Evidence, Listing, Report, ReportError, Section, in_layout, plain, relations_of
 from .i18n import Messages, messages
 
 #: the size at which the report's claims are proven (every label pattern)
@@ -192,7 +192,9 @@ def build(d, *, implementation=None, generic=None, lang: str = "en") -> Report:
         raise ReportError(f"the symbolic-size derivation is not proven: {failed.line()}")
     evidence = [Evidence(cid, cl, "derive") for cid, cl in identify(d.claims, "derive")]
     evidence += report_evidence(d)
-    evidence += [Evidence(cid, cl, "generic") for cid, cl in identify(g.claims, "generic")]
+    evidence += [
+        Evidence(cid, cl, "generic", _printed_statement(cid, cl, g)) for cid, cl in identify(g.claims, "generic")
+    ]
     show = _Shower(c.layout)
     mf = matrix_form(loss, c)
     #: the proven code of the boxed matrix form (numpy_gradient/numpy_loss, the vectorized function, …)
@@ -313,11 +315,14 @@ class _Shower:
     def __init__(self, layout: str) -> None:
         self.layout = layout
 
-    def __call__(self, expr: sp.Basic, *claims: str, definition: str = "", boxed: bool = False) -> Equation:
-        return Equation(expr, tuple(claims), definition, boxed, 0, self.layout)
+    def __call__(
+        self, expr: sp.Basic, *claims: str, definition: str = "", boxed: bool = False, notation: dict | None = None
+    ) -> Equation:
+        extra = tuple(sorted((notation or {}).items()))
+        return Equation(expr, tuple(claims), definition, boxed, 0, self.layout, extra)
 
-    def inline(self, expr: sp.Basic) -> str:
-        return latex(expr, layout=self.layout)
+    def inline(self, expr: sp.Basic, notation: dict | None = None) -> str:
+        return latex(expr, layout=self.layout, **(notation or {}))
 
 
 def _shown(loss, expr: sp.Expr) -> sp.Expr:
@@ -361,27 +366,79 @@ def _index_section(g, evidence: list[Evidence], show: _Shower, m: Messages | Non
     m = m or messages()
     blocks: list[object] = [m("index.intro", delta=show.inline(sp.KroneckerDelta(J, K)))]
     proven = {e.key for e in evidence if e.claim.holds}
+    simpler = _simplified_steps(g)
     shown = 0
     for step in g.steps:
         ids = next((ids for start, ids in INDEX_STEPS if step.title.startswith(start)), None)
         if step.expr is None or ids is None:
             continue
-        keys = tuple(k for k in ids if k in proven)
+        expr, more = simpler.get(step.title, (step.expr, ()))
+        keys = tuple(k for k in (*ids, *more) if k in proven)
         if not keys:
             continue  # a step nothing covers is not shown
-        why = f" {step.why[0].upper()}{step.why[1:]}." if step.why else ""
-        title, why = _plain_why(step.title).strip(), _plain_why(why)
+        lhs, _, rhs = step.why.partition(" = ")
+        layout = g.conventions.layout
+        why = f" {_capitalised(in_layout(step.why, layout))}." if step.why and lhs != rhs else ""
+        title, why = _capitalised(_plain_why(step.title).strip()), _plain_why(why)
         key = STEP_MESSAGES.get(step.title)
         if key is not None:  # the step's words in the report's language (English: its own)
             over = m("subtitle.mean" if g.conventions.reduction == "mean" else "subtitle.sum")
             math = {"dLi_ds": plain("∂L_i/∂s_ij"), "over": over}
-            math["why_math"] = plain(step.why) if step.why else ""
+            math["why_math"] = plain(in_layout(step.why, layout)) if step.why else ""
             title = m(f"index.{key}.title", title=title, **math)
             why = m(f"index.{key}.why", why=why, **math)
         blocks.append(m("index.step", title=title, why=why).rstrip())
-        blocks.append(show(step.expr, *keys))
+        blocks.append(show(expr, *dict.fromkeys(keys)))
         shown += 1
     return Section(m("section.index"), blocks) if shown else None
+
+
+def _printed_statement(cid: str, claim: Claim, g) -> str:
+    """The statement of a symbolic-size claim whose words hold a formula printed as terminal text
+    (∂R/∂w[u,v] = 2*λ*w[u,v]), with that formula printed as LaTeX from the claim's expressions instead."""
+    show = _Shower(g.conventions.layout)
+    if cid == "symbolic.regularizer" and claim.rhs is not None:
+        return f"$\\partial R/\\partial {show.inline(g.weight)} = {show.inline(claim.rhs)}$"
+    if cid == "symbolic.matrix-form":
+        entry = f"$\\partial L/\\partial {show.inline(g.weight)}$"
+        where = ", ".join(show.inline(n) for n in g.weight.indices)  # (u, v), or (v, u) under WX
+        matrix = f"$\\partial L/\\partial W = {show.inline(g.matrix.rhs)}$"
+        return f"{matrix}: the $({where})$ entry of that matrix expression equals {entry}"
+    return ""
+
+
+def _capitalised(title: str) -> str:
+    """A step's title or sentence with a capital first letter ("Chain rule"); math (x_iD, ∂L_i/∂s_ij,
+    G = M) left alone."""
+    first = title.split(" ", 1)[0]
+    return title[:1].upper() + title[1:] if first.isalpha() and title[1:2] != " " else title
+
+
+def _simplified_steps(g) -> dict[str, tuple[sp.Basic, tuple[str, ...]]]:
+    """For a loss with named quantities (softmax's p_ij), the steps in the notes' short form: after the
+    delta summation ∂L_i/∂s_ij = e^{s_ij}/Σ_k e^{s_ik} − 1[j = y_i] = p_ij − 1[j = y_i], and the chain
+    rule and the full gradient with that form (x_iu (p_iv − 1[v = y_i])); by step title, with the extra
+    claim that proves the form equal to the closed form (symbolic.score-gradient). Empty otherwise."""
+    derived = g.derived_score_gradient
+    short = abbreviate(g.loss, excluded_sums(derived))
+    if short == excluded_sums(derived):
+        return {}
+    dLi_ds = sp.Derivative(L_i, S_BASE[g.forms.i, J])
+    element = g.feature * short.xreplace({J: V})
+    full = g.full.xreplace({g.element: element})
+    if full == g.full:  # the full gradient is not built from the element as expected: keep the steps
+        return {}
+    more = ("symbolic.score-gradient",)
+    return {
+        step.title: (expr, more)
+        for step in g.steps
+        for start, expr in (
+            ("∂L_i/∂s_ij after delta summation", Chain(dLi_ds, derived, short)),
+            ("chain rule", sp.Eq(sp.Derivative(L_i, g.weight), element, evaluate=False)),
+            ("full gradient", sp.Eq(sp.Derivative(L_total, g.weight), full, evaluate=False)),
+        )
+        if step.title.startswith(start)
+    }
 
 
 def _subtitle(d, show: _Shower, m: Messages | None = None) -> str:
@@ -470,6 +527,11 @@ def _matrix_words(d, mf, show: _Shower, m: Messages | None = None) -> str:
     return m("matrix.words", W_space=show.inline(InSpace(mf.W)), G=show.inline(mf.G))
 
 
+#: the concrete example in the notes' notation: classes and samples counted from 1, and the scores of the
+#: one sample shown as s_j (the notes' s_j for the scores of sample i)
+NOTES_INDICES: dict[str, object] = {"index_base": 1, "one_sample": True}
+
+
 def _concrete_section(d, show: _Shower, m: Messages | None = None) -> Section:
     p = d.concrete()
     i = 0
@@ -477,12 +539,21 @@ def _concrete_section(d, show: _Shower, m: Messages | None = None) -> Section:
     L0 = sp.Symbol(f"L_{i}")
     rows = Rows(*(sp.Eq(sp.Derivative(L0, p.S[i, j]), d.score_gradient[i, j], evaluate=False) for j in range(p.C)))
     m = m or messages()
-    labels = ", ".join(map(str, p.y))
+    first = show.inline(L0, notation=NOTES_INDICES)
     return Section(
         m("section.concrete"),
         [
-            m("concrete.intro", D=p.D, C=p.C, N=p.N, labels=labels, i=i, yi=yi),
-            show(rows, "derivative.routes-agree", "closed-form.score-gradient"),
+            m(
+                "concrete.intro",
+                D=p.D,
+                C=p.C,
+                N=p.N,
+                labels=", ".join(str(label + 1) for label in p.y),  # counted from 1, as in the notes
+                i=i + 1,
+                yi=yi + 1,
+                first=first,
+            ),
+            show(rows, "derivative.routes-agree", "closed-form.score-gradient", notation=NOTES_INDICES),
             m("concrete.after"),
         ],
     )
@@ -496,9 +567,9 @@ def _number_and_check(report: Report) -> None:
     n = 0
     for s in report.sections:
         for k, b in enumerate(s.blocks):
-            if isinstance(b, Equation) and not b.definition:
-                n += 1
-                s.blocks[k] = dataclasses.replace(b, number=n)
+            if isinstance(b, Equation) and not b.definition:  # one number per displayed relation
+                s.blocks[k] = dataclasses.replace(b, number=n + 1)
+                n += len(relations_of(b.expr))
     keys = {e.key: e for e in report.evidence}
     for eq in report.equations:
         if not eq.definition and not eq.claims:
@@ -515,15 +586,44 @@ def _loss_intro(d, m: Messages | None = None) -> str:
     return plain(d.loss.words(m.lang if m else "en").intro)
 
 
+#: a score written out in the weights, in the layout's index order
+SCORE_SUM = {"XW": r"\sum_k x_{ik} w_{kj}", "WX": r"\sum_k w_{jk} x_{ki}"}
+
+
+def _atoms(d, m: Messages) -> str:
+    """The atoms of the normal forms that this loss's gradient has: 1[·], max(0, ·), e^(·)."""
+    G = d.score_gradient
+    found = [
+        f"${tex}$"
+        for tex, present in (
+            (INDICATOR + r"[\cdot]", G.has(Step)),
+            (r"\max(0,\cdot)", any(type(a).__name__ in ("Pos", "MaxOther") for a in sp.preorder_traversal(G))),
+            (r"e^{(\cdot)}", G.has(sp.exp)),
+        )
+        if present
+    ]
+    listed = m("list.and", head=m("list.sep").join(found[:-1]), last=found[-1]) if len(found) > 1 else found[0]
+    return m("proof.atom" if len(found) == 1 else "proof.atoms", atoms=listed)
+
+
 def _proof_intro(d, m: Messages | None = None) -> str:
     m = m or messages()
     p = d.concrete()
     c = d.conventions
     symbols = m("proof.symbols.delta") if d.loss.uses_delta and c.delta == DELTA else m("proof.symbols")
-    labels = ", ".join(str(k) for k in range(p.C))
+    labels = ", ".join(str(k + 1) for k in range(p.C))  # classes counted from 1, as in the notes
     patterns = (
         m("proof.patterns.all", C=p.C, N=p.N, count=d.label_patterns, labels=labels)
         if d.label_patterns == p.C**p.N
-        else m("proof.patterns.one", labels=", ".join(map(str, p.y)))
+        else m("proof.patterns.one", labels=", ".join(str(label + 1) for label in p.y))
     )
-    return m("proof.intro", D=p.D, C=p.C, N=p.N, symbols=symbols, patterns=patterns, ind=INDICATOR)
+    return m(
+        "proof.intro",
+        D=p.D,
+        C=p.C,
+        N=p.N,
+        symbols=symbols,
+        patterns=patterns,
+        atoms=_atoms(d, m),
+        score_sum=SCORE_SUM[c.layout],
+    )

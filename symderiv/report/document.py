@@ -11,7 +11,10 @@ import sympy as sp
 
 from ..derive.result import Claim
 from ..errors import SymderivError
-from ..render.notation import latex
+from ..render.notation import Row, latex, latex_rows
+
+#: a displayed relation wider than this many printed characters is broken into aligned rows
+LINE_WIDTH = 62
 
 
 class ReportError(SymderivError):
@@ -25,6 +28,7 @@ class Evidence:
     key: str
     claim: Claim
     source: str  # "derive" (symderiv's proof) or "report" (checked while building the report)
+    shown: str = ""  # the statement as prose markup, its formula printed from the claim's expressions (else its words)
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,27 @@ class Equation:
     boxed: bool = False
     number: int = 0
     layout: str = "XW"  # the notation setting: index order of the layout
+    notation: tuple[tuple[str, object], ...] = ()  # further printer settings (the concrete example's 1-based indices)
 
     @property
     def body(self) -> str:
-        """The LaTeX of :attr:`expr`, by the notes' printer, broken into aligned lines if long."""
-        return break_lines(latex(self.expr, layout=self.layout))
+        """The LaTeX of :attr:`expr`, by the notes' printer, broken into aligned rows if long."""
+        return latex(self.expr, layout=self.layout, line_width=LINE_WIDTH, **dict(self.notation))
+
+    @property
+    def rows(self) -> list[Row]:
+        """The printed rows of :attr:`body`: one per relation, plus the continuations of long ones."""
+        return latex_rows(self.expr, layout=self.layout, line_width=LINE_WIDTH, **dict(self.notation))
+
+    @property
+    def numbers(self) -> list[int]:
+        """One number per displayed relation (a chain or rows of n relations has n), from :attr:`number`."""
+        return list(range(self.number, self.number + len(relations_of(self.expr)))) if self.number else []
+
+
+def relations_of(expr: sp.Basic) -> list[sp.Basic]:
+    """The relations "lhs = rhs" a displayed expression shows (one for an ``sp.Eq``)."""
+    return list(expr.relations) if hasattr(expr, "relations") else [expr]
 
 
 @dataclass
@@ -100,10 +120,30 @@ class Report:
 
     def covers(self, key: str) -> list[int]:
         """Numbers of the equations that evidence ``key`` covers."""
-        return [eq.number for eq in self.equations if key in eq.claims]
+        return [n for eq in self.equations if key in eq.claims for n in eq.numbers]
 
 
 # ---------------------------------------------------------------- claims' wording as prose
+
+#: the claims' words in the index order of layout WX (W is C×D: w_vu; X is D×N: x_ui), so that words
+#: written for layout XW speak the layout's notation as the equations do
+WX_WORDS = (
+    ("Σ_k x_ik w_kj", "Σ_k w_jk x_ki"),
+    ("x_ik w_kj", "w_jk x_ki"),
+    ("w_uv", "w_vu"),
+    ("x_iu", "x_ui"),
+    ("w_Dv", "w_vD"),
+    ("x_iD", "x_Di"),
+)
+
+
+def in_layout(text: str, layout: str) -> str:
+    """Plain-text words about weights and features (w_uv, x_iu) in the index order of ``layout``."""
+    if layout == "WX":
+        for a, b in WX_WORDS:
+            text = text.replace(a, b)
+    return text
+
 
 _PLAIN_MATH = [
     ("1[·]", r"\mathbf{1}[\cdot]"),
@@ -173,92 +213,3 @@ def plain(text: str) -> str:
     flush()
     text = " ".join(out)
     return re.sub(r"\( \$", "($", text)
-
-
-# ---------------------------------------------------------------- long equations as aligned lines
-
-
-def _visible(latex_text: str) -> int:
-    """A rough printed width: characters left once commands, braces and sub/superscripts go."""
-    t = re.sub(r"_\{[^{}]*\}|\^\{[^{}]*\}|_.|\^.", "x", latex_text)
-    t = re.sub(r"\\(left|right|mathbf|frac|quad|qquad|,|;)", "", t)
-    t = re.sub(r"\\[A-Za-z]+", "x", t)
-    return len(re.sub(r"[{}\s]", "", t))
-
-
-def _top_terms(rhs: str) -> list[str]:
-    """``rhs`` split before each + or − at the top level (outside braces, brackets, parentheses)."""
-    terms, depth, start = [], 0, 0
-    k = 0
-    while k < len(rhs):
-        if rhs.startswith(r"\left", k) or rhs.startswith(r"\right", k):
-            k += 5 if rhs.startswith(r"\left", k) else 6
-            depth += 1 if rhs[k - 1] == "t" and rhs.startswith("left", k - 4) else -1
-            k += 1  # the delimiter itself
-            continue
-        ch = rhs[k]
-        if ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-        elif ch in "+-" and depth == 0 and rhs[:k].strip() and k > start:
-            terms.append(rhs[start:k].strip())
-            start = k
-        k += 1
-    terms.append(rhs[start:].strip())
-    return [t for t in terms if t]
-
-
-def break_lines(body: str, limit: int = 62) -> str:
-    """A long ``lhs = rhs`` as aligned lines, broken before top-level + and − signs, and inside
-    a long parenthesis when a single term is too wide."""
-    if "&" in body or _visible(body) <= limit:
-        return body
-    depth, cut = 0, -1
-    for k, ch in enumerate(body):
-        depth += ch in "{[("
-        depth -= ch in "}])"
-        if ch == "=" and depth == 0:
-            cut = k
-            break
-    if cut < 0:
-        return body
-    lhs, rhs = body[:cut].strip(), body[cut + 1 :].strip()
-    lines: list[str] = []
-    for term in _top_terms(rhs):
-        if lines and _visible(lines[-1] + term) <= limit - 8:
-            lines[-1] += " " + term
-        else:
-            lines.append(term)
-    rows: list[str] = []
-    for line in lines:
-        rows += _break_inside(line) if _visible(line) > limit - 8 else [line]  # the first row has the lhs too
-    if len(rows) == 1:
-        return body
-    return rf"{lhs} &= {rows[0]} \\ " + r" \\ ".join(rf"&\quad {row}" for row in rows[1:])
-
-
-def _break_inside(term: str) -> list[str]:
-    """``p (A + B) x`` as two rows, ``p \\left(A \\right.`` and ``\\left. + B\\right) x``."""
-    start = term.find(r"\left(")
-    if start < 0:
-        return [term]
-    depth, k = 0, start
-    while k < len(term):
-        if term.startswith(r"\left", k):
-            depth += 1
-            k += 5
-        elif term.startswith(r"\right", k):
-            depth -= 1
-            if depth == 0:
-                break
-            k += 6
-        k += 1
-    inner = term[start + len(r"\left(") : k]
-    prefix, after = term[:start], term[k + len(r"\right)") :]
-    terms = _top_terms(inner)
-    if len(terms) < 2:
-        return [term]
-    half = max(1, len(terms) // 2)
-    first, second = " ".join(terms[:half]), " ".join(terms[half:])
-    return [rf"{prefix}\left({first}\right.", rf"\qquad \left. {second}\right){after}"]

@@ -44,6 +44,7 @@ _EN: dict[str, str] = {
     "figure.alt": "{title}: loss and derivative against the margin",
     "figure.missing": "figure file {name} not found next to this .tex",
     "list.sep": ", ",
+    "list.and": "{head} and {last}",
     # ---------------------------------------------------------------- the figure
     "figure.caption": "One sample with two classes, as a function of the score difference $t = s_j - s_{{y_i}}$ "
     "({where}): the loss $L_i$ (solid) and its derivative $\\partial L_i/\\partial s_j$ (dashed).",
@@ -149,21 +150,23 @@ _EN: dict[str, str] = {
     "index.matrix.why": "{why}",
     # ---------------------------------------------------------------- 5. concrete size
     "section.concrete": "The derivation at a concrete size",
-    "concrete.intro": "symderiv built $L$ at $D = {D}$, $C = {C}$, $N = {N}$ with labels $y = ({labels})$ and "
-    "differentiated it with SymPy. For sample ${i}$ (label $y_{i} = {yi}$), the derivatives in its scores, "
-    "exactly as derived and simplified:",
+    "concrete.intro": "symderiv built $L$ at $D = {D}$, $C = {C}$, $N = {N}$ with labels $y = ({labels})$ "
+    "(samples and classes counted from 1, as in the notes) and differentiated it with SymPy. For sample ${i}$ "
+    "(label $y_{i} = {yi}$), whose scores we write $s_1, \\dots, s_{{{C}}}$ and whose loss is ${first}$, the "
+    "derivatives in its scores, exactly as derived and simplified:",
     "concrete.after": "They are the cases of step 1 with $j$ and $y_i$ filled in; the same holds for every "
     "sample and every label pattern (see the evidence below).",
     # ---------------------------------------------------------------- evidence
     "proof.intro": "symderiv built the loss at $D = {D}$, $C = {C}$, $N = {N}$ with {symbols} kept as "
     "symbols, and proved each claim below {patterns}. **Symbolic** claims are identities: both "
-    "sides are brought to a normal form (polynomials in the atoms ${ind}[\\cdot]$, "
-    "$\\max(0,\\cdot)$ and $e^{{(\\cdot)}}$, every score written out as $\\sum_k x_{{ik}} w_{{kj}}$) "
+    "sides are brought to a normal form (polynomials in {atoms}, every score written out as ${score_sum}$) "
     "and compared term by term. **Rational** evaluation substitutes random fractions for every symbol "
     "and compares exact values. **Floating point** runs the NumPy gradient generated from the "
     "derivation against the loss's hand-written NumPy reference. The last column lists the numbered "
     "equations each claim covers; the unnumbered equations are the definitions the derivation starts "
     "from.",
+    "proof.atom": "the atom {atoms}",
+    "proof.atoms": "the atoms {atoms}",
     "proof.symbols": "$X$, $W$, $\\lambda$",
     "proof.symbols.delta": "$X$, $W$, $\\lambda$ and $\\Delta$",
     "proof.patterns.all": "for every one of the ${C}^{N} = {count}$ label patterns $y \\in \\{{{labels}\\}}^{{{N}}}$",
@@ -201,6 +204,7 @@ _ZH: dict[str, str] = {
     "figure.alt": "{title}：损失及其导数随间隔的变化",
     "figure.missing": "在此 .tex 文件旁找不到图片文件 {name}",
     "list.sep": "，",
+    "list.and": "{head}和{last}",
     "figure.caption": "两个类别时单个样本的情形，横轴为得分差 $t = s_j - s_{{y_i}}$（{where}）："
     "实线为损失 $L_i$，虚线为其导数 $\\partial L_i/\\partial s_j$。",
     "figure.caption.kink": "点线标出间隔 $s_j - s_{{y_i}} + \\Delta$ 为零的位置。",
@@ -292,15 +296,18 @@ _ZH: dict[str, str] = {
     "index.matrix.title": "矩阵形式",
     "index.matrix.why": "其中 {why_math}。",
     "section.concrete": "具体规模下的推导",
-    "concrete.intro": "symderiv 在 $D = {D}$、$C = {C}$、$N = {N}$、标签 $y = ({labels})$ 时构造 $L$，并用 SymPy 求导。"
-    "样本 ${i}$（标签 $y_{i} = {yi}$）的损失对其各个得分的导数，与推导化简所得完全一致：",
+    "concrete.intro": "symderiv 在 $D = {D}$、$C = {C}$、$N = {N}$、标签 $y = ({labels})$ 时构造 $L$"
+    "（样本与类别都从 1 开始编号，与笔记一致），并用 SymPy 求导。样本 ${i}$（标签 $y_{i} = {yi}$）的得分记作 "
+    "$s_1, \\dots, s_{{{C}}}$，损失为 ${first}$；它对各个得分的导数，与推导化简所得完全一致：",
     "concrete.after": "这正是第 1 步的各情形代入 $j$ 和 $y_i$ 的结果；"
     "对每个样本、每种标签组合都同样成立（见下面的证据）。",
     "proof.intro": "symderiv 在 $D = {D}$、$C = {C}$、$N = {N}$ 时构造损失，{symbols}保持为符号，"
-    "并{patterns}证明了下列每个命题。**符号**证明是恒等式：两边都化为范式（关于原子 ${ind}[\\cdot]$、"
-    "$\\max(0,\\cdot)$ 和 $e^{{(\\cdot)}}$ 的多项式，每个得分都展开为 $\\sum_k x_{{ik}} w_{{kj}}$）后逐项比较。"
+    "并{patterns}证明了下列每个命题。**符号**证明是恒等式：两边都化为范式"
+    "（关于{atoms}的多项式，每个得分都展开为 ${score_sum}$）后逐项比较。"
     "**有理数**求值把每个符号替换为随机分数，比较精确值。**浮点**检验把由推导生成的 NumPy 梯度与该损失手写的 "
     "NumPy 参考实现相比较。最后一列列出每个命题涉及的带编号公式；不带编号的公式是推导出发的定义。",
+    "proof.atom": "原子 {atoms} ",
+    "proof.atoms": "原子 {atoms} ",
     "proof.symbols": "$X$、$W$、$\\lambda$ ",
     "proof.symbols.delta": "$X$、$W$、$\\lambda$ 和 $\\Delta$ ",
     "proof.patterns.all": "对全部 ${C}^{N} = {count}$ 种标签组合 $y \\in \\{{{labels}\\}}^{{{N}}}$ ",
