@@ -121,7 +121,7 @@ def test_prose_between_two_formulas_splits_them():
         (r"s_j \foo", r"\foo"),
         (r"a + \cdots + b", r"\cdots"),
         (r"S_j'' - 1", "'"),
-        (r"\max_j s_j", "max over an index"),
+        (r"\min_j s_j", r"\min"),
         (r"\begin{pmatrix} a \\ b \end{pmatrix}", "pmatrix"),
         (r"\widetilde{X}", r"\widetilde"),
         (r"a + ", "end of formula"),

@@ -11,21 +11,26 @@ from typing import Any
 import sympy as sp
 from sympy.core.relational import Relational
 
-from ..algebra.functions import Pos, Step
+from ..algebra.functions import Pos, Step, argmax_weights, running_max
 from ..derive.result import Derivation
 from ..pipeline import verify_formula
 from .meaning import COUNT_C, COUNT_D, COUNT_N, DELTA, LAMBDA, PMAT, SAMPLE, YMAT, is_index, roles
 from .objects import (
+    ANY_TRUTH,
     COL,
+    PLACEHOLDER,
     ROW,
     TOTAL,
     WMAT,
     XMAT,
+    ArgmaxIndicator,
     ClassWeights,
     Deriv,
     Entry,
     Feature,
+    IndicatorAt,
     Label,
+    NoteMaxOver,
     NoteNorm,
     NoteSum,
     Prob,
@@ -87,10 +92,13 @@ def components(expr: sp.Basic, layout: str, feature: sp.Symbol = FEATURE) -> sp.
 def free_indices(expr: sp.Basic) -> set:
     """Index symbols that are not bound by a sum."""
     if isinstance(expr, sp.Symbol):
-        return {expr} if (is_index(expr) or expr == FEATURE) else set()
-    if isinstance(expr, NoteSum):
+        return {expr} if (is_index(expr) or expr in (FEATURE, ANY_TRUTH)) else set()
+    if isinstance(expr, NoteSum | NoteMaxOver):
         body, var, cond = expr.args
         return (free_indices(body) | free_indices(cond)) - {var}
+    if isinstance(expr, ArgmaxIndicator):
+        j, body, var, cond = expr.args
+        return free_indices(j) | ((free_indices(body) | free_indices(cond)) - {var})
     out: set = set()
     for a in getattr(expr, "args", ()):
         out |= free_indices(a)
@@ -100,8 +108,10 @@ def free_indices(expr: sp.Basic) -> set:
 def bound_indices(expr: sp.Basic) -> set:
     out: set = set()
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, NoteSum):
+        if isinstance(node, NoteSum | NoteMaxOver):
             out.add(node.args[1])
+        elif isinstance(node, ArgmaxIndicator):
+            out.add(node.args[2])
     return out
 
 
@@ -114,19 +124,26 @@ class Instance:
         self.layout = layout
         self.N, self.C, self.D = d.N, d.C, d.D
         self.y = d.y
+        self.free_reals: set = set()  # letters the note never places: any real number (proved for all, or unknown)
+        self.class_rows = False  # P and Y as C×N matrices (a note in layout WX may write them so)
         self._samples: Any = d.steps[1].expr
         self._full = d.steps[2].expr
 
     def size(self, role: str) -> int:
-        return {"sample": self.N, "class": self.C, "feature": self.D}[role]
+        return {"sample": self.N, "class": self.C, "feature": self.features, "truth": 2}[role]
+
+    @property
+    def features(self) -> int:
+        """The features, the bias trick's constant one included."""
+        return self.D + (1 if self.d.conventions.bias else 0)
 
     def feature(self, i: int, u: int) -> sp.Expr:
-        if not (0 <= i < self.N and 0 <= u < self.D):
+        if not (0 <= i < self.N and 0 <= u < self.features):
             raise NotUnderstood("an index used for both a feature and a class")
         return self.d.X[i, u] if self.layout == "XW" else self.d.X[u, i]
 
     def weight(self, u: int, v: int) -> sp.Expr:
-        if not (0 <= u < self.D and 0 <= v < self.C):
+        if not (0 <= u < self.features and 0 <= v < self.C):
             raise NotUnderstood("an index used for both a feature and a class")
         return self.d.W[u, v] if self.layout == "XW" else self.d.W[v, u]
 
@@ -149,6 +166,8 @@ class Instance:
         if isinstance(e, sp.Symbol):
             if e in env:
                 return sp.Integer(env[e])
+            if e in self.free_reals:
+                return e
             return self._symbol(e)
         if isinstance(e, sp.Number):
             return e
@@ -183,6 +202,16 @@ class Instance:
             return sp.Integer(1 if a == b else 0)
         if isinstance(e, NoteSum):
             return self._sum(e, env)
+        if isinstance(e, NoteMaxOver):
+            return running_max(self._over(e.args[0], e.args[1], e.args[2], env)[1])
+        if isinstance(e, ArgmaxIndicator):
+            j = self._int(self.value(e.args[0], env), "argmax")
+            ks, values = self._over(e.args[1], e.args[2], e.args[3], env)
+            return argmax_weights(values)[ks.index(j)] if j in ks else sp.Integer(0)
+        if isinstance(e, IndicatorAt):
+            if self.value(e.args[0], env) != 0:
+                raise NotUnderstood("1[·] of a number other than 0")
+            return self.d.conventions.kink
         if isinstance(e, sp.Piecewise):
             for v, c in e.args:
                 truth = self._truth(c, env)
@@ -249,9 +278,15 @@ class Instance:
         if e == XMAT:
             return self.d.X
         if e == PMAT:
-            return self.probs() if self.layout == "XW" else self.probs().T
+            return self.probs() if not self.class_rows else self.probs().T
         if e == YMAT:
-            return self.onehot() if self.layout == "XW" else self.onehot().T
+            return self.onehot() if not self.class_rows else self.onehot().T
+        if e == PLACEHOLDER:
+            return e  # "any number": a free variable of the claim
+        fixed = dict(self.d.conventions.hyper)  # a hyperparameter's value, or its symbol when the derivation keeps it
+        for h in self.d.loss.hyperparameters:
+            if e == h.symbol:
+                return fixed.get(h.name, h.symbol)
         raise NotUnderstood(f"the index {e} has no value here")
 
     def _truth(self, cond: sp.Basic, env: dict) -> bool:
@@ -279,6 +314,16 @@ class Instance:
             if self._truth(cond, inner):
                 total = _add(total, self.value(body, inner))
         return total
+
+    def _over(self, body: sp.Basic, var: sp.Symbol, cond: sp.Basic, env: dict) -> tuple[list[int], list]:
+        """The classes a max or argmax runs over (in order) and the values of its body there."""
+        role = roles(sp.Tuple(body, cond), self.layout).get(var)
+        if role != "class":
+            raise NotUnderstood(f"a max over {var}, which is not a class index")
+        ks = [k for k in range(self.C) if self._truth(cond, {**env, var: k})]
+        if not ks:
+            raise NotUnderstood("a max over no class")
+        return ks, [self.value(body, {**env, var: k}) for k in ks]
 
     def _deriv(self, e: Deriv, env: dict) -> object:
         f, wrt = e.args
@@ -337,13 +382,13 @@ def decide(inst: Instance, lhs: sp.Basic, rhs: sp.Basic, env: dict) -> Outcome:
                 verdict = verify_formula(d, x * claimed, entry=(0, j), sample=i)
                 assert d.score_gradient is not None
                 truth = d.score_gradient[i, j]
-                return _outcome(verdict, truth, claimed)
+                return _outcome(verdict, truth, claimed, inst)
         elif isinstance(wrt, WEntry):
             u, v = (int(inst.value(a, env)) for a in wrt.args)
             if not isinstance(claimed, sp.MatrixBase):
                 verdict = verify_formula(d, claimed, entry=(u, v), sample=sample)
                 truth = inst.value(lhs, env)
-                return _outcome(verdict, truth, claimed)
+                return _outcome(verdict, truth, claimed, inst)
         elif wrt == WMAT:
             if not isinstance(claimed, sp.MatrixBase):
                 raise NotUnderstood("a gradient in W that is not a matrix")
@@ -358,14 +403,16 @@ def decide(inst: Instance, lhs: sp.Basic, rhs: sp.Basic, env: dict) -> Outcome:
 
                 verdict = verify_formula(d, entry, sample=sample)
             truth = inst.value(lhs, env)
-            return _outcome(verdict, truth, claimed)
+            return _outcome(verdict, truth, claimed, inst)
     truth = inst.value(lhs, env)
     return compare(inst, truth, claimed)
 
 
-def _outcome(verdict, truth, claimed) -> Outcome:
+def _outcome(verdict, truth, claimed, inst: Instance) -> Outcome:
     if verdict.status == "proved":
         return Outcome("proved")
+    if verdict.status != "refuted":  # no proof by normal forms: compare the two as rational functions
+        return compare(inst, truth, claimed)
     if verdict.status == "refuted":
         point = {_by_name(k): v for k, v in verdict.counterexample["point"].items()}
         point = {k: v for k, v in point.items() if k is not None}
@@ -453,8 +500,12 @@ def _is_zero(diff: sp.Expr) -> bool:
     if e == 0:
         return True
     if e.has(sp.log, sp.exp):
-        return sp.expand(sp.expand_log(sp.powsimp(e), force=True)) == 0  # scores are real: log(e^s) = s
-    return False
+        e = sp.expand(sp.expand_log(sp.powsimp(e), force=True))  # scores are real: log(e^s) = s
+        if e == 0:
+            return True
+    if e.has(Pos, Step):
+        return False
+    return sp.expand(sp.numer(sp.together(e))) == 0  # a rational function of the atoms (1/(3 Σ_k e^{s_k}))
 
 
 __all__ = ["Instance", "Outcome", "components", "compare", "decide", "free_indices", "bound_indices",

@@ -29,6 +29,37 @@ class NoteMax(sp.Function):
     nargs = 2
 
 
+class NoteMaxOver(sp.Function):
+    """max over ``index`` of ``body`` where ``condition`` holds: ``max_{r ≠ y_i} s_{ir}``."""
+
+    nargs = 3
+
+
+class NoteArgmax(sp.Function):
+    """argmax over ``index`` of ``body`` where ``condition`` holds (only in 1[j = argmax …])."""
+
+    nargs = 3
+
+
+class IndicatorAt(sp.Function):
+    """1[0] as written: the value the note gives the indicator 1[m > 0] at its kink m = 0."""
+
+    nargs = 1
+
+
+class ArgmaxIndicator(sp.Function):
+    """1[j = argmax over ``index`` of ``body`` where ``condition`` holds]: ``(j, body, index, condition)``,
+    at a tie as the derivation's kink convention says (:func:`symderiv.algebra.functions.argmax_weights`)."""
+
+    nargs = 4
+
+
+#: ``\cdot`` written as an argument, "any value": 1[·] (any condition), max(0, ·) (any number)
+PLACEHOLDER = sp.Symbol("·")
+#: 1[·], the indicator of any condition: 0 or 1
+ANY_TRUTH = sp.Symbol("1[·]")
+
+
 class NoteNorm(sp.Function):
     """‖A‖ as written."""
 
@@ -91,8 +122,8 @@ class Prob(sp.Function):
 
 
 TOTAL = sp.Symbol("L")  # the full loss
-WMAT = sp.Symbol("W")
-XMAT = sp.Symbol("X")
+WMAT = sp.Symbol("W", commutative=False)  # matrices keep their order in a product (Mᵀ Xᵀ)
+XMAT = sp.Symbol("X", commutative=False)
 
 
 class Entry(sp.Function):

@@ -18,10 +18,11 @@ import sympy as sp
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from .objects import Deriv, Indicator, NoteMax, NoteNorm, NoteSum, Tr
+from .objects import PLACEHOLDER, Deriv, Indicator, IndicatorAt, NoteArgmax, NoteMax, NoteMaxOver, NoteNorm, NoteSum, Tr
 
 _RELATIONS = {
-    "=": "=", "\\ne": "≠", "\\neq": "≠", "≠": "≠", "<": "<", ">": ">", "\\le": "≤", "\\leq": "≤", "≤": "≤",
+    "=": "=", "\\gt": ">", "\\lt": "<",
+    "\\ne": "≠", "\\neq": "≠", "≠": "≠", "<": "<", ">": ">", "\\le": "≤", "\\leq": "≤", "≤": "≤",
     "\\leqslant": "≤", "\\ge": "≥", "\\geq": "≥", "≥": "≥", "\\geqslant": "≥", "\\in": "∈", "∈": "∈",
     "\\notin": "∉", "\\approx": "≈", "\\equiv": "=", "\\triangleq": ":=", "\\coloneqq": ":=", ":=": ":=",
     "\\propto": "∝",
@@ -457,6 +458,9 @@ class ToSympy(Transformer):
         s = str(op)
         return Rel(_RELATIONS.get(s, s), a, b)
 
+    def placeholder(self, _tok):
+        return PLACEHOLDER  # \\cdot as an argument: 1[\\cdot], \\max(0, \\cdot)
+
     def bare_rel(self, op):
         raise NotUnderstood(f"a lone {op}")
 
@@ -577,11 +581,15 @@ class ToSympy(Transformer):
         raise NotUnderstood(str(tok))
 
     def maxmin(self, tok, *rest):
-        name = str(tok).lstrip("\\")
+        name = "".join(str(tok).lstrip("\\").replace("operatorname", "").split()).strip("{}")
+        if len(rest) > 1:  # max_{r ≠ y_i} s_{ir}, argmax_{r ≠ y_i} s_{ir}
+            if name not in ("max", "argmax"):
+                raise NotUnderstood(str(tok))
+            index, cond = _over(rest[1])
+            body = val(rest[-1])
+            return (NoteMaxOver if name == "max" else NoteArgmax)(body, index, cond)
         if name != "max":
             raise NotUnderstood(str(tok))
-        if len(rest) > 1:
-            raise NotUnderstood("a max over an index (max_j)")
         arg = rest[0]
         after: tuple = ()
         if isinstance(arg, Juxt) and isinstance(arg.items[0], Paren):  # \max(0, m)(j ≠ y_i)
@@ -714,8 +722,14 @@ def _apply(head: object, args: Paren) -> object:
     h = val(head) if not isinstance(head, Digits) else (ONE if head.text == "1" else val(head))
     if h in (ONE, sp.Symbol("I")) and len(args.items) == 1 and isinstance(args.items[0], Rel):
         return Indicator(relational(args.items[0]))
+    if h == ONE and len(args.items) == 1 and args.items[0] == PLACEHOLDER:
+        return Indicator(PLACEHOLDER)  # 1[·]: the indicator of any condition
+    if h == ONE and len(args.items) == 1 and isinstance(args.items[0], Digits):
+        return IndicatorAt(val(args.items[0]))  # 1[0]: the kink convention
     if h == ONE:
         raise NotUnderstood("an indicator without a condition")
+    if args.kind == "bracket" and isinstance(h, sp.Symbol) and len(h.name) == 1 and all(map(_index_like, args.items)):
+        return sp.Function(h.name)(*(val(i) for i in args.items))  # w[u, v]: code's indexing, w_{uv}
     if h == sp.Symbol("delta") and len(args.items) == 2 and not any(isinstance(i, Rel) for i in args.items):
         return sp.KroneckerDelta(*(val(i) for i in args.items))  # δ(j, k)
     if isinstance(h, sp.Symbol) and h.name in ("f", "R", "L", "g", "h", "q", "p", "H"):
@@ -725,6 +739,32 @@ def _apply(head: object, args: Paren) -> object:
     if len(args.items) == 1 and isinstance(args.items[0], Rel):
         return Juxt((head, Paren(args.items, "cond")))
     return Juxt((head, args))
+
+
+def _over(sub: object) -> tuple[sp.Symbol, sp.Basic]:
+    """The index and its condition under a max or argmax: ``_{r \\ne y_i}``, ``_r``, ``_{r=1}``."""
+    items = sub.items if isinstance(sub, Paren) and sub.kind == "group" else (sub,)
+    if len(items) != 1:
+        raise NotUnderstood("a max over more than one index")
+    item = items[0]
+    if isinstance(item, Rel):
+        index = val(item.lhs)
+        if not isinstance(index, sp.Symbol) or item.op not in ("≠", "="):
+            raise NotUnderstood(f"the range of a max ({item.op})")
+        return index, (relational(item) if item.op == "≠" else sp.true)
+    index = val(item)
+    if not isinstance(index, sp.Symbol):
+        raise NotUnderstood(f"a max over {index}")
+    return index, sp.true
+
+
+def _index_like(x: object) -> bool:
+    """A letter, a digit or y_i: what code writes between brackets, w[u, v]."""
+    if isinstance(x, Digits):
+        return "." not in x.text
+    if isinstance(x, sp.Symbol):
+        return len(x.name) == 1 and x.name.islower()
+    return isinstance(x, sp.core.function.AppliedUndef) and x.func.__name__ == "y" and len(x.args) == 1
 
 
 def _sum(sub: object, body: object) -> sp.Expr:
@@ -791,10 +831,11 @@ def _join_split_delimiters(latex: str) -> str:
         j = k + len("\\right.")
         while j < len(out) and out[j] in " \t\n":
             j += 1
-        if not out.startswith("\\\\", j):
+        brk = next((b for b in ("\\\\", "\\cr") if out.startswith(b, j)), None)
+        if brk is None:
             start = k + 1
             continue
-        m = j + 2
+        m = j + len(brk)
         while True:
             while m < len(out) and out[m] in " \t\n&":
                 m += 1
