@@ -329,6 +329,9 @@ class ToSympy(Transformer):
                 elif c.type in ("COMMA", "SEMI"):
                     parts.append(("sep", str(c)))
                 # & only aligns
+            elif isinstance(c, Paren) and c.kind == "group" and len(c.items) == 1 and isinstance(c.items[0], Rel):
+                rel = c.items[0]  # \boxed{a = b}: the braces hold the whole equation
+                parts += [("expr", rel.lhs), ("rel", rel.op), ("expr", rel.rhs)]
             else:
                 parts.append(("expr", c))
         if meta.empty:
