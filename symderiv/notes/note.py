@@ -874,6 +874,10 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
         rhs = resolve(rhs_written, ctx)
         if _plain_equation(lhs, rhs):
             raise NotUnderstood("an equation between plain values (s_j − s_{y_i} = −Δ): a condition, not an identity")
+        count = _count_given_a_value(lhs, rhs)
+        if count is not None:
+            raise NotUnderstood(f"{count} is given a value here (\"let log C = …\"): a definition of {count}, "
+                                f"or a claim about the count {count}?")  # fmt: skip
         outcomes.append(_check_pair(lhs, rhs, conditions, ctx, st))
     stated = ctx.values.get("Delta")
     if stated and st.delta is None and any(o.status == "refuted" for o, *_ in outcomes):
@@ -899,6 +903,17 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
         return ClaimResult(s.line, s.latex, "proved", reason)
     reasons = [o.reason for o, *_ in outcomes if o.status != "proved"]
     return ClaimResult(s.line, s.latex, "not understood", reasons[0])
+
+
+def _count_given_a_value(lhs, rhs) -> str | None:
+    """``log C = −max_j f_j``: one side holds nothing but a count (C, N, D) and numbers, the other the
+    note's variables — the letter is being given a value, not the count stated."""
+    for one, other in ((sp.sympify(lhs), sp.sympify(rhs)), (sp.sympify(rhs), sp.sympify(lhs))):
+        counts = one.free_symbols & {COUNT_C, COUNT_N, COUNT_D}
+        only_counts = bool(counts) and one.free_symbols == counts and not one.atoms(sp.core.function.AppliedUndef)
+        if only_counts and (other.atoms(Score, Feature, Prob, Weight, SampleLoss) or other.has(TOTAL)):
+            return str(next(iter(counts)))
+    return None
 
 
 def _plain_equation(lhs, rhs) -> bool:
