@@ -122,7 +122,7 @@ def test_prose_between_two_formulas_splits_them():
         (r"a + \cdots + b", r"\cdots"),
         (r"S_j'' - 1", "'"),
         (r"\min_j s_j", r"\min"),
-        (r"\begin{pmatrix} a \\ b \end{pmatrix}", "pmatrix"),
+        (r"\begin{pmatrix} a & b \\ c \end{pmatrix}", "pmatrix"),
         (r"\widetilde{X}", r"\widetilde"),
         (r"a + ", "end of formula"),
         ("s_j @ 2", "'@'"),

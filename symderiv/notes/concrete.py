@@ -26,10 +26,12 @@ from .objects import (
     ArgmaxIndicator,
     ClassWeights,
     Deriv,
+    ElidedMatrix,
     Entry,
     Feature,
     IndicatorAt,
     Label,
+    NoteMatrix,
     NoteMaxOver,
     NoteNorm,
     NoteSum,
@@ -37,11 +39,12 @@ from .objects import (
     Sample,
     SampleLoss,
     Score,
+    ScoreVector,
     Tr,
     Weight,
     Whole,
 )
-from .parse import NotUnderstood
+from .parse import COL_INDEX, ROW_INDEX, NotUnderstood
 
 FEATURE = sp.Symbol("u·")  # the feature index of a claim about vectors (x_i, w_j), checked per component
 
@@ -61,18 +64,20 @@ class Outcome:
     point: dict | None = None  # symbol of the derivation -> exact value
 
 
-def components(expr: sp.Basic, layout: str, feature: sp.Symbol = FEATURE) -> sp.Basic:
+def components(expr: sp.Basic, layout: str, feature: sp.Symbol = FEATURE, vectors: bool = False) -> sp.Basic:
     """x_i → x_{i u·}, ∂/∂w_j → ∂/∂w_{u· j}, w_{ab} → w[feature, class]: vectors one component at a time.
 
     ``feature`` is the feature index to use for x_i (u when the claim is about ∂/∂w_{uv})."""
 
     def go(e):
-        if isinstance(e, Sample):
+        if isinstance(e, Sample) and not vectors:  # with vectors, x_i stays the column of its features
             return Feature(e.args[0], feature)
         if isinstance(e, Deriv):
             f, wrt = e.args
-            if isinstance(wrt, ClassWeights):
+            if isinstance(wrt, ClassWeights) and not vectors:
                 return Deriv(go(f), WEntry(FEATURE, wrt.args[0]))
+            if isinstance(wrt, ClassWeights):
+                return Deriv(go(f), wrt)  # ∂f/∂w_j, the column of ∂f/∂w_uj
             return Deriv(go(f), go(wrt))
         if isinstance(e, Weight):
             a, b = e.args
@@ -202,6 +207,19 @@ class Instance:
             return sp.Integer(1 if a == b else 0)
         if isinstance(e, NoteSum):
             return self._sum(e, env)
+        if isinstance(e, Sample):
+            i = self._int(self.value(e.args[0], env), "sample")
+            return sp.Matrix(self.features, 1, lambda u, _c: self.feature(i, u))
+        if isinstance(e, NoteMatrix):
+            rows, cols = (int(a) for a in e.args[:2])
+            values = [self.value(a, env) for a in e.args[2:]]
+            return _blocks([values[r * cols : (r + 1) * cols] for r in range(rows)])
+        if isinstance(e, ElidedMatrix):
+            entry, r0, r1, c0, c1 = e.args
+            rows = self._int(self.value(r1, env), "row") - int(r0) + 1
+            cols = self._int(self.value(c1, env), "column") - int(c0) + 1
+            return _blocks([[self.value(entry, {**env, ROW_INDEX: r, COL_INDEX: c}) for c in range(cols)]
+                            for r in range(rows)])  # fmt: skip
         if isinstance(e, NoteMaxOver):
             return running_max(self._over(e.args[0], e.args[1], e.args[2], env)[1])
         if isinstance(e, ArgmaxIndicator):
@@ -328,6 +346,17 @@ class Instance:
     def _deriv(self, e: Deriv, env: dict) -> object:
         f, wrt = e.args
         F = self.value(f, env)
+        if isinstance(wrt, ClassWeights):  # ∂f/∂w_j: the column of ∂f/∂w_uj
+            j = self._int(self.value(wrt.args[0], env), "class")
+            if isinstance(F, sp.MatrixBase):
+                raise NotUnderstood("the derivative of a matrix")
+            Fw = self.d.in_weights(F)
+            return sp.Matrix(self.features, 1, lambda u, _c: sp.diff(Fw, self.weight(u, j)))
+        if isinstance(wrt, ScoreVector):  # ∂f/∂s_i: the column of ∂f/∂s_ik
+            i = self._int(self.value(wrt.args[0], env), "sample")
+            if isinstance(F, sp.MatrixBase):
+                raise NotUnderstood("the derivative of a matrix")
+            return sp.Matrix(self.C, 1, lambda k, _c: sp.diff(F, self.d.S[i, k]))
         if wrt == WMAT:
             if isinstance(F, sp.MatrixBase):
                 raise NotUnderstood("the derivative of a matrix")
@@ -341,6 +370,18 @@ class Instance:
         if target in set(self.d.S):
             return sp.diff(F, target)
         raise NotUnderstood(f"a derivative in {wrt}")
+
+
+def _blocks(grid: list[list]) -> sp.Matrix:
+    """A matrix from its entries, or from blocks when the entries are vectors ([∂L/∂w_1, …, ∂L/∂w_C])."""
+    if any(isinstance(x, sp.MatrixBase) for row in grid for x in row):
+        if not all(isinstance(x, sp.MatrixBase) for row in grid for x in row):
+            raise NotUnderstood("a matrix written out with both numbers and vectors as entries")
+        try:
+            return sp.Matrix.vstack(*(sp.Matrix.hstack(*row) for row in grid))
+        except (ValueError, sp.ShapeError):
+            raise NotUnderstood("a matrix of blocks whose shapes do not fit") from None
+    return sp.Matrix(grid)
 
 
 def _add(a, b):
@@ -437,6 +478,8 @@ def compare(inst: Instance, a: Any, b: Any, points: int = 12, seed: int = 0, pro
     """Prove ``a == b`` (identical once expanded) or refute it at an exact random point (with
     ``prove=False``, only look for a counterexample)."""
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) and a.shape == b.T.shape and 1 in a.shape:
+            b = b.T  # a vector written as a row or as a column
         if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
             raise NotUnderstood("a matrix compared with something of another shape")
         outcomes = [compare(inst, x, y, points, seed, prove) for x, y in zip(a, b, strict=True)]

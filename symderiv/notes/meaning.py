@@ -20,12 +20,14 @@ from .objects import (
     ArgmaxIndicator,
     ClassWeights,
     Deriv,
+    ElidedMatrix,
     Entry,
     Feature,
     Indicator,
     IndicatorAt,
     Label,
     NoteArgmax,
+    NoteMatrix,
     NoteMax,
     NoteMaxOver,
     NoteNorm,
@@ -34,11 +36,12 @@ from .objects import (
     Sample,
     SampleLoss,
     Score,
+    ScoreVector,
     Tr,
     Weight,
     Whole,
 )
-from .parse import NotUnderstood
+from .parse import COL_INDEX, ROW_INDEX, NotUnderstood
 
 DELTA = sp.Symbol("Δ")
 LAMBDA = sp.Symbol("λ")
@@ -107,6 +110,11 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
     if isinstance(e, NoteMaxOver):
         body, var, cond = e.args
         return NoteMaxOver(_resolve(body, ctx, bound | {var}), var, _resolve(cond, ctx, bound | {var}))
+    if isinstance(e, NoteMatrix):
+        return NoteMatrix(*e.args[:2], *(_resolve(a, ctx, bound) for a in e.args[2:]))
+    if isinstance(e, ElidedMatrix):
+        inner = bound | {ROW_INDEX, COL_INDEX}
+        return ElidedMatrix(_resolve(e.args[0], ctx, inner), *(_resolve(a, ctx, bound) for a in e.args[1:]))
     if isinstance(e, NoteArgmax):
         raise NotUnderstood("an argmax outside 1[j = argmax …]")
     if isinstance(e, IndicatorAt):
@@ -124,6 +132,8 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         return _indicator(e.args[0], ctx, bound)
     if isinstance(e, Deriv):
         f, wrt = e.args
+        if wrt == sp.Symbol("w") and ("w", 0) not in ctx.definitions:
+            return Deriv(_resolve(f, ctx, bound), WMAT)  # ∇_w L_i: the gradient in the weights
         return Deriv(_resolve(f, ctx, bound), _resolve(wrt, ctx, bound))
     if isinstance(e, Tr):
         inner = _resolve(e.args[0], ctx, bound)
@@ -225,6 +235,8 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
         subs = {by_name[p.name]: a for p, a in zip(params, args, strict=True) if p.name in by_name}
         return _resolve(body, ctx, bound).xreplace(subs)
     if name in SCORE_NAMES:
+        if len(args) == 1 and not ctx.sample_implicit and args[0] in SAMPLE_LETTERS:
+            return ScoreVector(args[0])  # s_i: the scores of sample i, where the note writes s_ij
         if len(args) == 1:
             return Score(SAMPLE, args[0])
         if len(args) == 2:
@@ -284,7 +296,7 @@ def _indicator(cond: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:
 
 
 def _index_like(x: sp.Basic) -> bool:
-    return is_index(x) or isinstance(x, Label | sp.Integer | sp.Dummy)
+    return is_index(x) or isinstance(x, Label | sp.Integer | sp.Dummy) or x in (ROW_INDEX, COL_INDEX)
 
 
 def _piecewise(e: sp.Piecewise, ctx: Context, bound: frozenset) -> sp.Basic:
@@ -378,7 +390,7 @@ def roles(expr: sp.Basic, layout: str) -> dict:
         elif isinstance(node, Feature):
             note(node.args[0], "sample")
             note(node.args[1], "feature")
-        elif isinstance(node, Sample | SampleLoss | Label):
+        elif isinstance(node, Sample | SampleLoss | Label | ScoreVector):
             note(node.args[0], "sample")
         elif isinstance(node, ClassWeights):
             note(node.args[0], "class")

@@ -47,6 +47,7 @@ from .meaning import (
     roles,
 )
 from .objects import (
+    ANY_TRUTH,
     COL,
     ROW,
     TOTAL,
@@ -60,6 +61,7 @@ from .objects import (
     Prob,
     SampleLoss,
     Score,
+    ScoreVector,
     Weight,
 )
 from .parse import Digits, Juxt, NotUnderstood, Paren, Rel, Split, Words, parse_rows, relational, val
@@ -757,6 +759,13 @@ RESERVED = ("W", "X", "e", "Delta", "delta", "lambda", "N", "C", "D", "n", "m") 
 def _definable(v) -> bool:
     if isinstance(v, sp.Symbol):
         return v.name not in RESERVED
+    named = head(v)
+    if (
+        named is not None
+        and named[0] in ("x", "X", "s", "S", "w", "W", "y")
+        and any(isinstance(a, sp.Integer) or (isinstance(a, sp.Symbol) and a.name in STATED) for a in v.args)
+    ):
+        return False  # x_{iD} = 1, s_{i1} = …: a statement about one entry of a known quantity, not a definition
     return all(isinstance(a, sp.Symbol | sp.Integer) or head(a) is not None for a in v.args)
 
 
@@ -855,11 +864,12 @@ def _verify(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
 
 def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
     written = [val(x) for x in (s.lhs, *s.rhss)]
-    for node in sp.preorder_traversal(sp.Tuple(*written)):  # print scores with the letter the claim uses
-        key = head(node) if isinstance(node, sp.core.function.AppliedUndef) else None
-        if key is not None and key[0] in SCORE_NAMES and key[1] in (1, 2):
-            ctx = replace(ctx, score_letter=key[0], sample_implicit=key[1] == 1)
-            break
+    heads = [head(node) for node in sp.preorder_traversal(sp.Tuple(*written))  # the scores' letter in the claim
+             if isinstance(node, sp.core.function.AppliedUndef)]  # fmt: skip
+    keys = [k for k in heads if k is not None and k[0] in SCORE_NAMES and k[1] in (1, 2)]
+    if keys:  # s_ij anywhere in the claim: a single index on s is then a sample's (s_i, the vector)
+        key = next((k for k in keys if k[1] == 2), keys[0])
+        ctx = replace(ctx, score_letter=key[0], sample_implicit=key[1] == 1 and ctx.sample_implicit)
     lhs = resolve(written[0], ctx)
     conditions = []
     for c in s.conditions:
@@ -920,6 +930,9 @@ def _plain_equation(lhs, rhs) -> bool:
     """Both sides polynomials of degree ≤ 1 in scores, features, weights or Δ, with no loss, sum,
     derivative or function in them: an equation that says where something is, not an identity."""
     pair = sp.Tuple(lhs, rhs)
+    for one, other in ((lhs, rhs), (rhs, lhs)):
+        if isinstance(one, Feature) and one.args[1] == COUNT_D and sp.sympify(other).is_number:
+            return False  # x_iD = 1: the bias trick's constant feature, a claim about the data
     if any(pair.has(t) for t in (Deriv, SampleLoss, NoteSum, TOTAL)) or pair.atoms(sp.Function) - pair.atoms(
         Score, Feature, Prob, Weight, Label
     ):
@@ -966,7 +979,8 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: 
     if isinstance(lhs, Deriv) and isinstance(lhs.args[1], Weight):
         a, b = lhs.args[1].args
         feature = a if layout == "XW" else b  # ∂L_i/∂w_uv = … x_i reads x_i as its u-th entry x_iu
-    lhs_c, rhs_c = components(lhs, layout, feature), components(rhs, layout, feature)
+    vectors = sp.Tuple(lhs, rhs).has(ScoreVector) or (isinstance(lhs, Deriv) and lhs.args[1] == WMAT)
+    lhs_c, rhs_c = components(lhs, layout, feature, vectors), components(rhs, layout, feature, vectors)
     claim = sp.Tuple(lhs_c, rhs_c)
     free = free_indices(claim)
     both = free & bound_indices(claim)
@@ -1099,7 +1113,7 @@ def _counterexample(o: Outcome, env: dict, inst: Instance, pair, ctx: Context) -
     where = {}
     for sym, index in sorted(env.items(), key=lambda kv: str(kv[0])):
         name = "u" if sym == FEATURE else str(sym)
-        where[name] = index + 1
+        where[name] = index + 1 if sym != ANY_TRUTH else index  # indices count from 1, a truth value is 0 or 1
         if sym == SAMPLE or (pair and any(isinstance(n, Label) and n.args[0] == sym
                                           for n in sp.preorder_traversal(sp.Tuple(*pair)))):  # fmt: skip
             where[f"y_{name}"] = inst.y[index] + 1

@@ -60,6 +60,17 @@ PLACEHOLDER = sp.Symbol("·")
 ANY_TRUTH = sp.Symbol("1[·]")
 
 
+class NoteMatrix(sp.Function):
+    """A matrix written out entry by entry: ``(rows, columns, *entries)``, row by row."""
+
+
+class ElidedMatrix(sp.Function):
+    """A matrix written with elisions: ``(entry, row_start, row_end, column_start, column_end)``, the entry
+    in the running indices ``r⋯`` and ``c⋯`` (counted from 1, as written), ends a count such as C or D."""
+
+    nargs = 5
+
+
 class NoteNorm(sp.Function):
     """‖A‖ as written."""
 
@@ -77,6 +88,12 @@ class Score(sp.Function):
     """s_ij: the score of sample i for class j."""
 
     nargs = 2
+
+
+class ScoreVector(sp.Function):
+    """s_i, the scores of sample i as a vector (when the note writes single scores s_ij)."""
+
+    nargs = 1
 
 
 class Label(sp.Function):
