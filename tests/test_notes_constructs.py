@@ -171,3 +171,24 @@ A common choice is $\log C = -\max_j s_{ij}$.
     )
     (verdict, reason) = next(iter(verdicts(note).values()))
     assert verdict == "not understood" and "C" in reason
+
+
+def test_argmax_spellings_and_a_row_of_an_entrywise_matrix():
+    spellings = [r"\operatorname{argmax}", r"\arg\max", r"\operatorname*{arg\,max}"]
+    for argmax in spellings:
+        note = CRAMMER_SINGER.replace(r"\operatorname{argmax}", argmax)
+        assert [c.verdict for c in symderiv.verify_notes(note).claims] == ["proved", "refuted", "proved"], argmax
+    rows = r"""
+$$
+M_{ij} = \frac{\partial L_i}{\partial s_{ij}}
+$$
+
+$$
+\nabla_W L_i = x_i M_i^{\top}
+$$
+
+$$
+\nabla_W L_i = x_i M_i^{\top} + W
+$$
+"""
+    assert only(HINGE + rows) == ["proved", "refuted"]

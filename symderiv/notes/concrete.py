@@ -28,6 +28,7 @@ from .objects import (
     Deriv,
     ElidedMatrix,
     Entry,
+    EntryRow,
     Feature,
     IndicatorAt,
     Label,
@@ -199,6 +200,9 @@ class Instance:
             return self._full
         if isinstance(e, Entry):
             return self._entry(e.args[0].name, *(self._int(self.value(x, env), "matrix") for x in e.args[1:]))
+        if isinstance(e, EntryRow):
+            i = self._int(self.value(e.args[1], env), "sample")
+            return sp.Matrix(self.C, 1, lambda c, _k: self._entry(e.args[0].name, i, c))
         if isinstance(e, Whole):
             name = e.args[0].name
             return sp.Matrix(self.N, self.C, lambda r, c: self._entry(name, r, c))

@@ -22,6 +22,7 @@ from .objects import (
     Deriv,
     ElidedMatrix,
     Entry,
+    EntryRow,
     Feature,
     Indicator,
     IndicatorAt,
@@ -146,7 +147,7 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         return _piecewise(e, ctx, bound)
     if isinstance(e, Relational):
         return e.func(_resolve(e.lhs, ctx, bound), _resolve(e.rhs, ctx, bound), evaluate=False)
-    if isinstance(e, Entry | Whole | ArgmaxIndicator):
+    if isinstance(e, Entry | EntryRow | Whole | ArgmaxIndicator):
         return e
     if isinstance(e, sp.KroneckerDelta):
         return sp.KroneckerDelta(*(_resolve(a, ctx, bound) for a in e.args))
@@ -225,6 +226,8 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
     key = (name, len(args))
     if name in ctx.entrywise and len(args) == 2:
         return Entry(sp.Symbol(name), *args)
+    if name in ctx.entrywise and len(args) == 1 and args[0] in SAMPLE_LETTERS:
+        return EntryRow(sp.Symbol(name), args[0])  # M_i: sample i's row, a vector
     if key in ctx.by_cases and key not in ctx.definitions:
         raise NotUnderstood(f"{name}, which the note defines case by case")
     if key in ctx.definitions:
@@ -390,7 +393,7 @@ def roles(expr: sp.Basic, layout: str) -> dict:
         elif isinstance(node, Feature):
             note(node.args[0], "sample")
             note(node.args[1], "feature")
-        elif isinstance(node, Sample | SampleLoss | Label | ScoreVector):
+        elif isinstance(node, Sample | SampleLoss | Label | ScoreVector | EntryRow):
             note(node.args[0], "sample")
         elif isinstance(node, ClassWeights):
             note(node.args[0], "class")

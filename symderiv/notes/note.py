@@ -54,6 +54,7 @@ from .objects import (
     WMAT,
     XMAT,
     Deriv,
+    EntryRow,
     Feature,
     IndicatorAt,
     Label,
@@ -979,7 +980,7 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: 
     if isinstance(lhs, Deriv) and isinstance(lhs.args[1], Weight):
         a, b = lhs.args[1].args
         feature = a if layout == "XW" else b  # ∂L_i/∂w_uv = … x_i reads x_i as its u-th entry x_iu
-    vectors = sp.Tuple(lhs, rhs).has(ScoreVector) or (isinstance(lhs, Deriv) and lhs.args[1] == WMAT)
+    vectors = sp.Tuple(lhs, rhs).has(ScoreVector, EntryRow) or (isinstance(lhs, Deriv) and lhs.args[1] == WMAT)
     lhs_c, rhs_c = components(lhs, layout, feature, vectors), components(rhs, layout, feature, vectors)
     claim = sp.Tuple(lhs_c, rhs_c)
     free = free_indices(claim)

@@ -150,6 +150,12 @@ class Entry(sp.Function):
     nargs = 3
 
 
+class EntryRow(sp.Function):
+    """M_i: row i of a matrix the note defines entry by entry, as a vector (the column of M_ic)."""
+
+    nargs = 2
+
+
 class Whole(sp.Function):
     """The whole N×C matrix of a note's entrywise definition (M in Xᵀ M)."""
 

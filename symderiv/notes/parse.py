@@ -692,7 +692,8 @@ class ToSympy(Transformer):
         raise NotUnderstood(str(tok))
 
     def maxmin(self, tok, *rest):
-        name = "".join(str(tok).lstrip("\\").replace("operatorname", "").split()).strip("{}")
+        name = "".join(ch for ch in str(tok).replace("operatorname", "").replace("mathop", "").replace("mathrm", "")
+                       if ch.isalpha())  # \\operatorname*{arg\\,max}, \\arg\\max: argmax  # fmt: skip
         if len(rest) > 1:  # max_{r ≠ y_i} s_{ir}, argmax_{r ≠ y_i} s_{ir}
             if name not in ("max", "argmax"):
                 raise NotUnderstood(str(tok))
