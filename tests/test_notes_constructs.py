@@ -192,3 +192,33 @@ $$
 $$
 """
     assert only(HINGE + rows) == ["proved", "refuted"]
+
+
+def test_the_margin_route_through_a_quantity_the_note_defines():
+    note = (
+        HINGE
+        + r"""
+The margins $m_{ij} = s_{ij} - s_{iy_i} + \Delta$.
+
+$$
+\frac{\partial L_i}{\partial s_{ik}} = \sum_{j \ne y_i} \frac{\partial L_i}{\partial m_{ij}}
+\frac{\partial m_{ij}}{\partial s_{ik}}
+$$
+
+$$
+\frac{\partial L_i}{\partial m_{ij}} = \mathbf{1}[m_{ij} \gt 0] \quad (j \ne y_i)
+$$
+
+$$
+\frac{\partial L_i}{\partial m_{ij}} = m_{ij} \quad (j \ne y_i)
+$$
+
+$$
+\frac{\partial m_{ij}}{\partial s_{ik}} = \mathbf{1}[j = k] - \mathbf{1}[k = y_i] \quad (j \ne y_i)
+$$
+"""
+    )
+    assert only(note) == ["proved", "proved", "refuted", "proved"]
+    # softmax's L_i is no function of the margins alone: what ∂L_i/∂m_ij holds fixed is not said
+    softmax = SOFTMAX + note[len(HINGE) :]
+    assert only(softmax)[1] == "not understood"

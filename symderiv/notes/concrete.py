@@ -25,6 +25,7 @@ from .objects import (
     XMAT,
     ArgmaxIndicator,
     ClassWeights,
+    DefinedVar,
     Deriv,
     ElidedMatrix,
     Entry,
@@ -102,6 +103,8 @@ def free_indices(expr: sp.Basic) -> set:
     if isinstance(expr, NoteSum | NoteMaxOver):
         body, var, cond = expr.args
         return (free_indices(body) | free_indices(cond)) - {var}
+    if isinstance(expr, DefinedVar):
+        return free_indices(expr.args[0]) | free_indices(expr.args[3])
     if isinstance(expr, ArgmaxIndicator):
         j, body, var, cond = expr.args
         return free_indices(j) | ((free_indices(body) | free_indices(cond)) - {var})
@@ -200,6 +203,8 @@ class Instance:
             return self._full
         if isinstance(e, Entry):
             return self._entry(e.args[0].name, *(self._int(self.value(x, env), "matrix") for x in e.args[1:]))
+        if isinstance(e, DefinedVar):
+            return self.value(e.args[0], env)
         if isinstance(e, EntryRow):
             i = self._int(self.value(e.args[1], env), "sample")
             return sp.Matrix(self.C, 1, lambda c, _k: self._entry(e.args[0].name, i, c))
@@ -337,6 +342,35 @@ class Instance:
                 total = _add(total, self.value(body, inner))
         return total
 
+    def _deriv_in_defined(self, F: object, wrt: DefinedVar, env: dict) -> object:
+        """∂F/∂m_ij for a quantity m the note defines: F written in the m's alone (each m at each of its
+        indices a variable of its own), differentiated, and the m's put back; when F is not a function of the
+        m's alone, what is held fixed is not said, and the derivative is not understood."""
+        import itertools
+
+        _at, template, params, _args = wrt.args
+        if isinstance(F, sp.MatrixBase):
+            raise NotUnderstood("the derivative of a matrix")
+        role = roles(template, self.layout)
+        if any(p not in role for p in params):
+            raise NotUnderstood(f"what the indices of {wrt.args[0]} run over")
+        scores = set(self.d.S)
+        names: dict = {}
+        for values in itertools.product(*(range(self.size(role[p])) for p in params)):
+            try:
+                e = sp.sympify(self.value(template, dict(zip(params, values, strict=True))))
+            except NotUnderstood:
+                continue
+            if e.free_symbols & scores and e not in names:
+                names[e] = sp.Dummy("m")
+        target = sp.sympify(self.value(wrt.args[0], env))
+        if target not in names:
+            raise NotUnderstood(f"a derivative in {wrt.args[0]}, which does not depend on the scores here")
+        G = sp.sympify(F).xreplace(names)
+        if G.free_symbols & scores:
+            raise NotUnderstood(f"∂/∂{wrt.args[0]}: the function is not written in those quantities alone")
+        return sp.diff(G, names[target]).xreplace({v: k for k, v in names.items()})
+
     def _over(self, body: sp.Basic, var: sp.Symbol, cond: sp.Basic, env: dict) -> tuple[list[int], list]:
         """The classes a max or argmax runs over (in order) and the values of its body there."""
         role = roles(sp.Tuple(body, cond), self.layout).get(var)
@@ -350,6 +384,8 @@ class Instance:
     def _deriv(self, e: Deriv, env: dict) -> object:
         f, wrt = e.args
         F = self.value(f, env)
+        if isinstance(wrt, DefinedVar):
+            return self._deriv_in_defined(F, wrt, env)
         if isinstance(wrt, ClassWeights):  # ∂f/∂w_j: the column of ∂f/∂w_uj
             j = self._int(self.value(wrt.args[0], env), "class")
             if isinstance(F, sp.MatrixBase):

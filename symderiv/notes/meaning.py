@@ -19,6 +19,7 @@ from .objects import (
     XMAT,
     ArgmaxIndicator,
     ClassWeights,
+    DefinedVar,
     Deriv,
     ElidedMatrix,
     Entry,
@@ -54,6 +55,7 @@ PMAT = sp.Symbol("P", commutative=False)
 YMAT = sp.Symbol("Y", commutative=False)
 
 SCORE_NAMES = ("s", "S", "f")
+KNOWN_NAMES = ("s", "S", "f", "x", "X", "w", "W", "y", "L", "p", "P", "R", "Y")  # names with a meaning of their own
 SAMPLE_LETTERS = (sp.Symbol("i"), sp.Symbol("n"))  # the letters of the notes' sample index
 INDEX_LETTERS = set("ijklmnuvabcdgrtpqz")  # letters that stand for indices when bare
 
@@ -135,6 +137,19 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         f, wrt = e.args
         if wrt == sp.Symbol("w") and ("w", 0) not in ctx.definitions:
             return Deriv(_resolve(f, ctx, bound), WMAT)  # ∇_w L_i: the gradient in the weights
+        key = head(wrt)
+        if key is not None and key in ctx.definitions and key[0] not in KNOWN_NAMES and key[1] > 0:
+            params, body = ctx.definitions[key]  # ∂L_i/∂m_ij with m_ij = …: a variable of the note's own
+            template = _resolve(body, ctx, bound | set(params))
+            return Deriv(
+                _resolve(f, ctx, bound),
+                DefinedVar(
+                    _resolve(wrt, ctx, bound),
+                    template,
+                    sp.Tuple(*params),
+                    sp.Tuple(*(_resolve(a, ctx, bound) for a in wrt.args)),
+                ),
+            )
         return Deriv(_resolve(f, ctx, bound), _resolve(wrt, ctx, bound))
     if isinstance(e, Tr):
         inner = _resolve(e.args[0], ctx, bound)
@@ -147,7 +162,7 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         return _piecewise(e, ctx, bound)
     if isinstance(e, Relational):
         return e.func(_resolve(e.lhs, ctx, bound), _resolve(e.rhs, ctx, bound), evaluate=False)
-    if isinstance(e, Entry | EntryRow | Whole | ArgmaxIndicator):
+    if isinstance(e, Entry | EntryRow | Whole | ArgmaxIndicator | DefinedVar):
         return e
     if isinstance(e, sp.KroneckerDelta):
         return sp.KroneckerDelta(*(_resolve(a, ctx, bound) for a in e.args))
@@ -371,6 +386,9 @@ def roles(expr: sp.Basic, layout: str) -> dict:
     def visit(node):
         if node == ANY_TRUTH:
             out[node] = "truth"
+            return
+        if isinstance(node, DefinedVar):
+            visit(node.args[0])
             return
         if isinstance(node, NoteSum | NoteMaxOver | ArgmaxIndicator):
             *rest, var, cond = node.args

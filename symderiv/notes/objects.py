@@ -150,6 +150,14 @@ class Entry(sp.Function):
     nargs = 3
 
 
+class DefinedVar(sp.Function):
+    """A quantity the note defines (m_ij = s_ij − s_{iy_i} + Δ) as the variable of a derivative:
+    ``(value at its indices, definition in its parameters, parameters, indices)``. ∂L_i/∂m_ij is the
+    derivative of L_i written in the m's alone."""
+
+    nargs = 4
+
+
 class EntryRow(sp.Function):
     """M_i: row i of a matrix the note defines entry by entry, as a vector (the column of M_ic)."""
 

@@ -433,10 +433,10 @@ class ToSympy(Transformer):
 
     # -------------------------------------------------- arithmetic
     def add(self, a, _op, b):
-        return _combine(a, b, lambda x, y: val(x) + val(y))
+        return _float_condition(a, b, lambda x, y: val(x) + val(y))
 
     def sub(self, a, _op, b):
-        return _combine(a, b, lambda x, y: val(x) - val(y))
+        return _float_condition(a, b, lambda x, y: val(x) - val(y))
 
     def pos(self, _op, a):
         return a
@@ -816,6 +816,20 @@ def _spelled(items: tuple) -> tuple:
 
 def _items(x: object) -> tuple:
     return x.items if isinstance(x, Juxt) else (x,)
+
+
+def _float_condition(a, b, op):
+    """``a − b \\quad (j ≠ y_i)``: the condition after the last term is the whole formula's."""
+    last = b.items[-1] if isinstance(b, Juxt) and len(b.items) > 1 else None
+    if (
+        isinstance(last, Paren)
+        and last.kind in ("cond", "paren")
+        and len(last.items) == 1
+        and isinstance(last.items[0], Rel)
+    ):
+        rest = b.items[:-1]
+        return Juxt((_combine(a, Juxt(rest) if len(rest) > 1 else rest[0], op), last))
+    return _combine(a, b, op)
 
 
 def _combine(a, b, op):
