@@ -222,3 +222,16 @@ $$
     # softmax's L_i is no function of the margins alone: what ∂L_i/∂m_ij holds fixed is not said
     softmax = SOFTMAX + note[len(HINGE) :]
     assert only(softmax)[1] == "not understood"
+
+
+def test_the_softmax_shift_by_the_row_maximum():
+    note = r"""
+$$
+p_{ij} = \frac{e^{s_{ij} - \max_{k} s_{ik}}}{\sum_{k} e^{s_{ik} - \max_{r} s_{ir}}}
+$$
+
+$$
+p_{ij} = \frac{e^{s_{ij} - \max_{k} s_{ik}}}{\sum_{k} e^{s_{ik}}}
+$$
+"""
+    assert only(SOFTMAX + "\n$p_{ij} = \\frac{e^{s_{ij}}}{\\sum_k e^{s_{ik}}}$\n" + note) == ["proved", "refuted"]
