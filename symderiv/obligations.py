@@ -478,7 +478,7 @@ def _shift_invariance(pr: _Proven) -> Claim:
             failure = f"entry ({i}, {j}) differs"
         if failure:
             break
-    method = "symbolic: exp(a − t) = exp(a)·exp(−t), exp(−t) factored out of sums, log(e^(−t)·A) = −t + log A"
+    method = "symbolic: exp(a − t) = exp(a)·exp(−t), exp(−t) factored out of sums, log(e^(−t)·z) = −t + log z"
     return _claim("artifact.shift-invariance", STATEMENTS["artifact.shift-invariance"], failure, method,
                   "every sample at this size, t_i a free symbol", lhs=sp.Matrix(p.N, p.C + 1, list(got)),
                   rhs=d.score_gradient.row_join(sp.Matrix(list(p.samples))))  # fmt: skip

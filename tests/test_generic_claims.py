@@ -24,7 +24,7 @@ from symderiv.derive import generic as g
 
 CLAIMS = {  # how each claim of the symbolic-size derivation begins
     "scores": "∂L_i/∂s_ij",
-    "chain": "∂s_iq/∂w_uv",
+    "chain": "∂s_iq/∂w_",  # ∂s_iq/∂w_uv = x_iu 1[q = v] (∂s_iq/∂w_vu = x_ui 1[q = v] under WX)
     "cases": "the cases",
     "regularizer": "∂R/∂w[",  # printed from the proof: ∂R/∂w[u,v] = 2*λ*w[u,v] (w[v,u] under WX)
     "matrix": "∂L/∂W =",  # the matrix form, printed: ∂L/∂W = Xᵀ M / N + 2 λ W

@@ -447,7 +447,9 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
             rhs=closed,
         ),
         Claim(
-            "∂s_iq/∂w_uv = x_iu 1[q = v], so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv (chain rule, delta summation)",
+            "∂s_iq/∂w_uv = x_iu 1[q = v], so ∂L_i/∂w_uv = x_iu ∂L_i/∂s_iv (chain rule, delta summation)"
+            if c.layout == "XW"  # the statement in the layout's index order, as the report prints it
+            else "∂s_iq/∂w_vu = x_ui 1[q = v], so ∂L_i/∂w_vu = x_ui ∂L_i/∂s_iv (chain rule, delta summation)",
             chain_ok,
             "symbolic: index rules",
             id="symbolic.chain-rule",
@@ -491,7 +493,9 @@ def derive_generic(loss: Loss, conventions: Conventions) -> GenericDerivation:
     if c.bias:
         claims.append(
             Claim(
-                "bias trick: with x_iD = 1 the gradient of the bias w_Dv is the column sum of G (plus ∂R/∂w_Dv)",
+                "bias trick: with x_iD = 1 the gradient of the bias w_Dv is the column sum of G (plus ∂R/∂w_Dv)"
+                if c.layout == "XW"
+                else "bias trick: with x_Di = 1 the gradient of the bias w_vD is the row sum of Gᵀ (plus ∂R/∂w_vD)",
                 bias_ok,
                 "symbolic: the full gradient at u = D",
                 id="symbolic.bias",

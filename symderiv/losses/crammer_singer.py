@@ -103,7 +103,7 @@ CRAMMER_SINGER = register(
         "best other score by the margin Δ: one hinge per sample, on the most offending class.",
         gradient_words="The one hinge is active when the margin of the most offending class is positive; it "
         "moves with the score of that class (the argmax of the other scores; at a tie the kink convention "
-        "chooses: with 1[0] = 0 the first maximiser takes it) and against the label's score:",
+        "chooses: if 1[0] is 0, the first maximiser takes it) and against the label's score:",
         label_column_hint="the y_i column must get −1[m_i > 0]·x_i, the argmax column +1[m_i > 0]·x_i",
         translations=(
             LossWords(

@@ -11,32 +11,42 @@ from typing import Any
 import sympy as sp
 from sympy.core.relational import Relational
 
-from ..algebra.functions import Pos, Step
+from ..algebra.functions import Pos, Step, argmax_weights, running_max
 from ..derive.result import Derivation
 from ..pipeline import verify_formula
 from .meaning import COUNT_C, COUNT_D, COUNT_N, DELTA, LAMBDA, PMAT, SAMPLE, YMAT, is_index, roles
 from .objects import (
+    ANY_TRUTH,
     COL,
+    PLACEHOLDER,
     ROW,
     TOTAL,
     WMAT,
     XMAT,
+    ArgmaxIndicator,
     ClassWeights,
+    DefinedVar,
     Deriv,
+    ElidedMatrix,
     Entry,
+    EntryRow,
     Feature,
+    IndicatorAt,
     Label,
+    NoteMatrix,
+    NoteMaxOver,
     NoteNorm,
     NoteSum,
     Prob,
     Sample,
     SampleLoss,
     Score,
+    ScoreVector,
     Tr,
     Weight,
     Whole,
 )
-from .parse import NotUnderstood
+from .parse import COL_INDEX, ROW_INDEX, NotUnderstood
 
 FEATURE = sp.Symbol("u·")  # the feature index of a claim about vectors (x_i, w_j), checked per component
 
@@ -56,18 +66,20 @@ class Outcome:
     point: dict | None = None  # symbol of the derivation -> exact value
 
 
-def components(expr: sp.Basic, layout: str, feature: sp.Symbol = FEATURE) -> sp.Basic:
+def components(expr: sp.Basic, layout: str, feature: sp.Symbol = FEATURE, vectors: bool = False) -> sp.Basic:
     """x_i → x_{i u·}, ∂/∂w_j → ∂/∂w_{u· j}, w_{ab} → w[feature, class]: vectors one component at a time.
 
     ``feature`` is the feature index to use for x_i (u when the claim is about ∂/∂w_{uv})."""
 
     def go(e):
-        if isinstance(e, Sample):
+        if isinstance(e, Sample) and not vectors:  # with vectors, x_i stays the column of its features
             return Feature(e.args[0], feature)
         if isinstance(e, Deriv):
             f, wrt = e.args
-            if isinstance(wrt, ClassWeights):
+            if isinstance(wrt, ClassWeights) and not vectors:
                 return Deriv(go(f), WEntry(FEATURE, wrt.args[0]))
+            if isinstance(wrt, ClassWeights):
+                return Deriv(go(f), wrt)  # ∂f/∂w_j, the column of ∂f/∂w_uj
             return Deriv(go(f), go(wrt))
         if isinstance(e, Weight):
             a, b = e.args
@@ -87,10 +99,15 @@ def components(expr: sp.Basic, layout: str, feature: sp.Symbol = FEATURE) -> sp.
 def free_indices(expr: sp.Basic) -> set:
     """Index symbols that are not bound by a sum."""
     if isinstance(expr, sp.Symbol):
-        return {expr} if (is_index(expr) or expr == FEATURE) else set()
-    if isinstance(expr, NoteSum):
+        return {expr} if (is_index(expr) or expr in (FEATURE, ANY_TRUTH)) else set()
+    if isinstance(expr, NoteSum | NoteMaxOver):
         body, var, cond = expr.args
         return (free_indices(body) | free_indices(cond)) - {var}
+    if isinstance(expr, DefinedVar):
+        return free_indices(expr.args[0]) | free_indices(expr.args[3])
+    if isinstance(expr, ArgmaxIndicator):
+        j, body, var, cond = expr.args
+        return free_indices(j) | ((free_indices(body) | free_indices(cond)) - {var})
     out: set = set()
     for a in getattr(expr, "args", ()):
         out |= free_indices(a)
@@ -100,8 +117,10 @@ def free_indices(expr: sp.Basic) -> set:
 def bound_indices(expr: sp.Basic) -> set:
     out: set = set()
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, NoteSum):
+        if isinstance(node, NoteSum | NoteMaxOver):
             out.add(node.args[1])
+        elif isinstance(node, ArgmaxIndicator):
+            out.add(node.args[2])
     return out
 
 
@@ -114,19 +133,26 @@ class Instance:
         self.layout = layout
         self.N, self.C, self.D = d.N, d.C, d.D
         self.y = d.y
+        self.free_reals: set = set()  # letters the note never places: any real number (proved for all, or unknown)
+        self.class_rows = False  # P and Y as C×N matrices (a note in layout WX may write them so)
         self._samples: Any = d.steps[1].expr
         self._full = d.steps[2].expr
 
     def size(self, role: str) -> int:
-        return {"sample": self.N, "class": self.C, "feature": self.D}[role]
+        return {"sample": self.N, "class": self.C, "feature": self.features, "truth": 2}[role]
+
+    @property
+    def features(self) -> int:
+        """The features, the bias trick's constant one included."""
+        return self.D + (1 if self.d.conventions.bias else 0)
 
     def feature(self, i: int, u: int) -> sp.Expr:
-        if not (0 <= i < self.N and 0 <= u < self.D):
+        if not (0 <= i < self.N and 0 <= u < self.features):
             raise NotUnderstood("an index used for both a feature and a class")
         return self.d.X[i, u] if self.layout == "XW" else self.d.X[u, i]
 
     def weight(self, u: int, v: int) -> sp.Expr:
-        if not (0 <= u < self.D and 0 <= v < self.C):
+        if not (0 <= u < self.features and 0 <= v < self.C):
             raise NotUnderstood("an index used for both a feature and a class")
         return self.d.W[u, v] if self.layout == "XW" else self.d.W[v, u]
 
@@ -149,6 +175,8 @@ class Instance:
         if isinstance(e, sp.Symbol):
             if e in env:
                 return sp.Integer(env[e])
+            if e in self.free_reals:
+                return e
             return self._symbol(e)
         if isinstance(e, sp.Number):
             return e
@@ -175,6 +203,11 @@ class Instance:
             return self._full
         if isinstance(e, Entry):
             return self._entry(e.args[0].name, *(self._int(self.value(x, env), "matrix") for x in e.args[1:]))
+        if isinstance(e, DefinedVar):
+            return self.value(e.args[0], env)
+        if isinstance(e, EntryRow):
+            i = self._int(self.value(e.args[1], env), "sample")
+            return sp.Matrix(self.C, 1, lambda c, _k: self._entry(e.args[0].name, i, c))
         if isinstance(e, Whole):
             name = e.args[0].name
             return sp.Matrix(self.N, self.C, lambda r, c: self._entry(name, r, c))
@@ -183,6 +216,29 @@ class Instance:
             return sp.Integer(1 if a == b else 0)
         if isinstance(e, NoteSum):
             return self._sum(e, env)
+        if isinstance(e, Sample):
+            i = self._int(self.value(e.args[0], env), "sample")
+            return sp.Matrix(self.features, 1, lambda u, _c: self.feature(i, u))
+        if isinstance(e, NoteMatrix):
+            rows, cols = (int(a) for a in e.args[:2])
+            values = [self.value(a, env) for a in e.args[2:]]
+            return _blocks([values[r * cols : (r + 1) * cols] for r in range(rows)])
+        if isinstance(e, ElidedMatrix):
+            entry, r0, r1, c0, c1 = e.args
+            rows = self._int(self.value(r1, env), "row") - int(r0) + 1
+            cols = self._int(self.value(c1, env), "column") - int(c0) + 1
+            return _blocks([[self.value(entry, {**env, ROW_INDEX: r, COL_INDEX: c}) for c in range(cols)]
+                            for r in range(rows)])  # fmt: skip
+        if isinstance(e, NoteMaxOver):
+            return running_max(self._over(e.args[0], e.args[1], e.args[2], env)[1])
+        if isinstance(e, ArgmaxIndicator):
+            j = self._int(self.value(e.args[0], env), "argmax")
+            ks, values = self._over(e.args[1], e.args[2], e.args[3], env)
+            return argmax_weights(values)[ks.index(j)] if j in ks else sp.Integer(0)
+        if isinstance(e, IndicatorAt):
+            if self.value(e.args[0], env) != 0:
+                raise NotUnderstood("1[·] of a number other than 0")
+            return self.d.conventions.kink
         if isinstance(e, sp.Piecewise):
             for v, c in e.args:
                 truth = self._truth(c, env)
@@ -249,9 +305,15 @@ class Instance:
         if e == XMAT:
             return self.d.X
         if e == PMAT:
-            return self.probs() if self.layout == "XW" else self.probs().T
+            return self.probs() if not self.class_rows else self.probs().T
         if e == YMAT:
-            return self.onehot() if self.layout == "XW" else self.onehot().T
+            return self.onehot() if not self.class_rows else self.onehot().T
+        if e == PLACEHOLDER:
+            return e  # "any number": a free variable of the claim
+        fixed = dict(self.d.conventions.hyper)  # a hyperparameter's value, or its symbol when the derivation keeps it
+        for h in self.d.loss.hyperparameters:
+            if e == h.symbol:
+                return fixed.get(h.name, h.symbol)
         raise NotUnderstood(f"the index {e} has no value here")
 
     def _truth(self, cond: sp.Basic, env: dict) -> bool:
@@ -280,9 +342,61 @@ class Instance:
                 total = _add(total, self.value(body, inner))
         return total
 
+    def _deriv_in_defined(self, F: object, wrt: DefinedVar, env: dict) -> object:
+        """∂F/∂m_ij for a quantity m the note defines: F written in the m's alone (each m at each of its
+        indices a variable of its own), differentiated, and the m's put back; when F is not a function of the
+        m's alone, what is held fixed is not said, and the derivative is not understood."""
+        import itertools
+
+        _at, template, params, _args = wrt.args
+        if isinstance(F, sp.MatrixBase):
+            raise NotUnderstood("the derivative of a matrix")
+        role = roles(template, self.layout)
+        if any(p not in role for p in params):
+            raise NotUnderstood(f"what the indices of {wrt.args[0]} run over")
+        scores = set(self.d.S)
+        names: dict = {}
+        for values in itertools.product(*(range(self.size(role[p])) for p in params)):
+            try:
+                e = sp.sympify(self.value(template, dict(zip(params, values, strict=True))))
+            except NotUnderstood:
+                continue
+            if e.free_symbols & scores and e not in names:
+                names[e] = sp.Dummy("m")
+        target = sp.sympify(self.value(wrt.args[0], env))
+        if target not in names:
+            raise NotUnderstood(f"a derivative in {wrt.args[0]}, which does not depend on the scores here")
+        G = sp.sympify(F).xreplace(names)
+        if G.free_symbols & scores:
+            raise NotUnderstood(f"∂/∂{wrt.args[0]}: the function is not written in those quantities alone")
+        return sp.diff(G, names[target]).xreplace({v: k for k, v in names.items()})
+
+    def _over(self, body: sp.Basic, var: sp.Symbol, cond: sp.Basic, env: dict) -> tuple[list[int], list]:
+        """The classes a max or argmax runs over (in order) and the values of its body there."""
+        role = roles(sp.Tuple(body, cond), self.layout).get(var)
+        if role != "class":
+            raise NotUnderstood(f"a max over {var}, which is not a class index")
+        ks = [k for k in range(self.C) if self._truth(cond, {**env, var: k})]
+        if not ks:
+            raise NotUnderstood("a max over no class")
+        return ks, [self.value(body, {**env, var: k}) for k in ks]
+
     def _deriv(self, e: Deriv, env: dict) -> object:
         f, wrt = e.args
         F = self.value(f, env)
+        if isinstance(wrt, DefinedVar):
+            return self._deriv_in_defined(F, wrt, env)
+        if isinstance(wrt, ClassWeights):  # ∂f/∂w_j: the column of ∂f/∂w_uj
+            j = self._int(self.value(wrt.args[0], env), "class")
+            if isinstance(F, sp.MatrixBase):
+                raise NotUnderstood("the derivative of a matrix")
+            Fw = self.d.in_weights(F)
+            return sp.Matrix(self.features, 1, lambda u, _c: sp.diff(Fw, self.weight(u, j)))
+        if isinstance(wrt, ScoreVector):  # ∂f/∂s_i: the column of ∂f/∂s_ik
+            i = self._int(self.value(wrt.args[0], env), "sample")
+            if isinstance(F, sp.MatrixBase):
+                raise NotUnderstood("the derivative of a matrix")
+            return sp.Matrix(self.C, 1, lambda k, _c: sp.diff(F, self.d.S[i, k]))
         if wrt == WMAT:
             if isinstance(F, sp.MatrixBase):
                 raise NotUnderstood("the derivative of a matrix")
@@ -296,6 +410,18 @@ class Instance:
         if target in set(self.d.S):
             return sp.diff(F, target)
         raise NotUnderstood(f"a derivative in {wrt}")
+
+
+def _blocks(grid: list[list]) -> sp.Matrix:
+    """A matrix from its entries, or from blocks when the entries are vectors ([∂L/∂w_1, …, ∂L/∂w_C])."""
+    if any(isinstance(x, sp.MatrixBase) for row in grid for x in row):
+        if not all(isinstance(x, sp.MatrixBase) for row in grid for x in row):
+            raise NotUnderstood("a matrix written out with both numbers and vectors as entries")
+        try:
+            return sp.Matrix.vstack(*(sp.Matrix.hstack(*row) for row in grid))
+        except (ValueError, sp.ShapeError):
+            raise NotUnderstood("a matrix of blocks whose shapes do not fit") from None
+    return sp.Matrix(grid)
 
 
 def _add(a, b):
@@ -337,13 +463,13 @@ def decide(inst: Instance, lhs: sp.Basic, rhs: sp.Basic, env: dict) -> Outcome:
                 verdict = verify_formula(d, x * claimed, entry=(0, j), sample=i)
                 assert d.score_gradient is not None
                 truth = d.score_gradient[i, j]
-                return _outcome(verdict, truth, claimed)
+                return _outcome(verdict, truth, claimed, inst)
         elif isinstance(wrt, WEntry):
             u, v = (int(inst.value(a, env)) for a in wrt.args)
             if not isinstance(claimed, sp.MatrixBase):
                 verdict = verify_formula(d, claimed, entry=(u, v), sample=sample)
                 truth = inst.value(lhs, env)
-                return _outcome(verdict, truth, claimed)
+                return _outcome(verdict, truth, claimed, inst)
         elif wrt == WMAT:
             if not isinstance(claimed, sp.MatrixBase):
                 raise NotUnderstood("a gradient in W that is not a matrix")
@@ -358,14 +484,16 @@ def decide(inst: Instance, lhs: sp.Basic, rhs: sp.Basic, env: dict) -> Outcome:
 
                 verdict = verify_formula(d, entry, sample=sample)
             truth = inst.value(lhs, env)
-            return _outcome(verdict, truth, claimed)
+            return _outcome(verdict, truth, claimed, inst)
     truth = inst.value(lhs, env)
     return compare(inst, truth, claimed)
 
 
-def _outcome(verdict, truth, claimed) -> Outcome:
+def _outcome(verdict, truth, claimed, inst: Instance) -> Outcome:
     if verdict.status == "proved":
         return Outcome("proved")
+    if verdict.status != "refuted":  # no proof by normal forms: compare the two as rational functions
+        return compare(inst, truth, claimed)
     if verdict.status == "refuted":
         point = {_by_name(k): v for k, v in verdict.counterexample["point"].items()}
         point = {k: v for k, v in point.items() if k is not None}
@@ -390,6 +518,8 @@ def compare(inst: Instance, a: Any, b: Any, points: int = 12, seed: int = 0, pro
     """Prove ``a == b`` (identical once expanded) or refute it at an exact random point (with
     ``prove=False``, only look for a counterexample)."""
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) and a.shape == b.T.shape and 1 in a.shape:
+            b = b.T  # a vector written as a row or as a column
         if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
             raise NotUnderstood("a matrix compared with something of another shape")
         outcomes = [compare(inst, x, y, points, seed, prove) for x, y in zip(a, b, strict=True)]
@@ -453,8 +583,12 @@ def _is_zero(diff: sp.Expr) -> bool:
     if e == 0:
         return True
     if e.has(sp.log, sp.exp):
-        return sp.expand(sp.expand_log(sp.powsimp(e), force=True)) == 0  # scores are real: log(e^s) = s
-    return False
+        e = sp.expand(sp.expand_log(sp.powsimp(e), force=True))  # scores are real: log(e^s) = s
+        if e == 0:
+            return True
+    if e.has(Pos, Step):
+        return False
+    return sp.expand(sp.numer(sp.together(e))) == 0  # a rational function of the atoms (1/(3 Σ_k e^{s_k}))
 
 
 __all__ = ["Instance", "Outcome", "components", "compare", "decide", "free_indices", "bound_indices",

@@ -12,27 +12,38 @@ from sympy.core.relational import Relational
 
 from ..algebra.functions import Pos, Step
 from .objects import (
+    ANY_TRUTH,
+    PLACEHOLDER,
     TOTAL,
     WMAT,
     XMAT,
+    ArgmaxIndicator,
     ClassWeights,
+    DefinedVar,
     Deriv,
+    ElidedMatrix,
     Entry,
+    EntryRow,
     Feature,
     Indicator,
+    IndicatorAt,
     Label,
+    NoteArgmax,
+    NoteMatrix,
     NoteMax,
+    NoteMaxOver,
     NoteNorm,
     NoteSum,
     Prob,
     Sample,
     SampleLoss,
     Score,
+    ScoreVector,
     Tr,
     Weight,
     Whole,
 )
-from .parse import NotUnderstood
+from .parse import COL_INDEX, ROW_INDEX, NotUnderstood
 
 DELTA = sp.Symbol("Δ")
 LAMBDA = sp.Symbol("λ")
@@ -44,6 +55,8 @@ PMAT = sp.Symbol("P", commutative=False)
 YMAT = sp.Symbol("Y", commutative=False)
 
 SCORE_NAMES = ("s", "S", "f")
+KNOWN_NAMES = ("s", "S", "f", "x", "X", "w", "W", "y", "L", "p", "P", "R", "Y")  # names with a meaning of their own
+SAMPLE_LETTERS = (sp.Symbol("i"), sp.Symbol("n"))  # the letters of the notes' sample index
 INDEX_LETTERS = set("ijklmnuvabcdgrtpqz")  # letters that stand for indices when bare
 
 
@@ -54,6 +67,8 @@ class Context:
     definitions: dict = field(default_factory=dict)  # (name, arity) -> (params, body)
     layout: str | None = None  # "XW" / "WX", from W's shape or the scores' definition
     layout_from: str = ""
+    bias: bool | None = None  # the bias trick, from W's shape ((D+1)×C) or x_iD = 1
+    bias_from: str = ""
     counts: dict = field(default_factory=dict)  # letter used for N / C / D
     score_letter: str = "s"
     sample_implicit: bool = True
@@ -95,6 +110,18 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
     if isinstance(e, NoteSum):
         body, var, cond = e.args
         return NoteSum(_resolve(body, ctx, bound | {var}), var, _resolve(cond, ctx, bound | {var}))
+    if isinstance(e, NoteMaxOver):
+        body, var, cond = e.args
+        return NoteMaxOver(_resolve(body, ctx, bound | {var}), var, _resolve(cond, ctx, bound | {var}))
+    if isinstance(e, NoteMatrix):
+        return NoteMatrix(*e.args[:2], *(_resolve(a, ctx, bound) for a in e.args[2:]))
+    if isinstance(e, ElidedMatrix):
+        inner = bound | {ROW_INDEX, COL_INDEX}
+        return ElidedMatrix(_resolve(e.args[0], ctx, inner), *(_resolve(a, ctx, bound) for a in e.args[1:]))
+    if isinstance(e, NoteArgmax):
+        raise NotUnderstood("an argmax outside 1[j = argmax …]")
+    if isinstance(e, IndicatorAt):
+        return e
     if isinstance(e, NoteMax):
         a, b = (_resolve(x, ctx, bound) for x in e.args)
         if a == 0:
@@ -103,9 +130,26 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
             return Pos(a)
         raise NotUnderstood("a max of two expressions, neither 0")
     if isinstance(e, Indicator):
+        if e.args[0] == PLACEHOLDER:
+            return ANY_TRUTH  # 1[·]: the indicator of any condition, 0 or 1
         return _indicator(e.args[0], ctx, bound)
     if isinstance(e, Deriv):
         f, wrt = e.args
+        if wrt == sp.Symbol("w") and ("w", 0) not in ctx.definitions:
+            return Deriv(_resolve(f, ctx, bound), WMAT)  # ∇_w L_i: the gradient in the weights
+        key = head(wrt)
+        if key is not None and key in ctx.definitions and key[0] not in KNOWN_NAMES and key[1] > 0:
+            params, body = ctx.definitions[key]  # ∂L_i/∂m_ij with m_ij = …: a variable of the note's own
+            template = _resolve(body, ctx, bound | set(params))
+            return Deriv(
+                _resolve(f, ctx, bound),
+                DefinedVar(
+                    _resolve(wrt, ctx, bound),
+                    template,
+                    sp.Tuple(*params),
+                    sp.Tuple(*(_resolve(a, ctx, bound) for a in wrt.args)),
+                ),
+            )
         return Deriv(_resolve(f, ctx, bound), _resolve(wrt, ctx, bound))
     if isinstance(e, Tr):
         inner = _resolve(e.args[0], ctx, bound)
@@ -118,7 +162,7 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         return _piecewise(e, ctx, bound)
     if isinstance(e, Relational):
         return e.func(_resolve(e.lhs, ctx, bound), _resolve(e.rhs, ctx, bound), evaluate=False)
-    if isinstance(e, Entry | Whole):
+    if isinstance(e, Entry | EntryRow | Whole | ArgmaxIndicator | DefinedVar):
         return e
     if isinstance(e, sp.KroneckerDelta):
         return sp.KroneckerDelta(*(_resolve(a, ctx, bound) for a in e.args))
@@ -133,8 +177,11 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
 
 def _symbol(e: sp.Symbol, ctx: Context, bound: frozenset) -> sp.Basic:
     name = e.name
-    if e in bound:
+    if e in bound or e == PLACEHOLDER:
         return e
+    hyper = hyperparameters().get(name)
+    if hyper is not None:
+        return hyper
     if name in ctx.entrywise:
         return Whole(sp.Symbol(name, commutative=False))
     if (name, 0) in ctx.by_cases and (name, 0) not in ctx.definitions:
@@ -171,6 +218,19 @@ def _symbol(e: sp.Symbol, ctx: Context, bound: frozenset) -> sp.Basic:
     raise NotUnderstood(f"the symbol {_display(name)}")
 
 
+def hyperparameters() -> dict:
+    """The registered losses' own hyperparameters by name and symbol name: ε for ``\\epsilon``."""
+    from ..losses import get, names
+
+    out = {}
+    for loss_name in names():
+        for h in get(loss_name).hyperparameters:
+            out[h.name] = out[h.symbol.name] = h.symbol
+            if h.name == "epsilon":
+                out["varepsilon"] = h.symbol
+    return out
+
+
 def _display(name: str) -> str:
     return {"gamma": "γ", "omega": "ω", "alpha": "α", "beta": "β", "sigma": "σ", "theta": "θ"}.get(name, name)
 
@@ -181,6 +241,8 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
     key = (name, len(args))
     if name in ctx.entrywise and len(args) == 2:
         return Entry(sp.Symbol(name), *args)
+    if name in ctx.entrywise and len(args) == 1 and args[0] in SAMPLE_LETTERS:
+        return EntryRow(sp.Symbol(name), args[0])  # M_i: sample i's row, a vector
     if key in ctx.by_cases and key not in ctx.definitions:
         raise NotUnderstood(f"{name}, which the note defines case by case")
     if key in ctx.definitions:
@@ -191,6 +253,8 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
         subs = {by_name[p.name]: a for p, a in zip(params, args, strict=True) if p.name in by_name}
         return _resolve(body, ctx, bound).xreplace(subs)
     if name in SCORE_NAMES:
+        if len(args) == 1 and not ctx.sample_implicit and args[0] in SAMPLE_LETTERS:
+            return ScoreVector(args[0])  # s_i: the scores of sample i, where the note writes s_ij
         if len(args) == 1:
             return Score(SAMPLE, args[0])
         if len(args) == 2:
@@ -200,8 +264,11 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
     if name in ("x", "X"):
         if len(args) == 1:
             return Sample(args[0])
-        if len(args) == 2:
-            return Feature(*args)
+        if len(args) == 2:  # x_{iu} or x_{ui}: the sample index i (or n) says which; else X's layout
+            first_is_sample = args[0] in SAMPLE_LETTERS or (args[1] not in SAMPLE_LETTERS and ctx.layout != "WX")
+            return Feature(*args) if first_is_sample else Feature(args[1], args[0])
+    if name == "Y" and len(args) == 2:  # Y_{ij} = 1[j = y_i], the one-hot labels
+        return sp.KroneckerDelta(args[1], Label(args[0]))
     if name in ("w", "W"):
         if len(args) == 1:
             return ClassWeights(args[0])
@@ -222,6 +289,14 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
 
 
 def _indicator(cond: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:
+    if isinstance(cond, sp.Eq | sp.Ne) and isinstance(cond.lhs, NoteArgmax) != isinstance(cond.rhs, NoteArgmax):
+        j, arg = (cond.rhs, cond.lhs) if isinstance(cond.lhs, NoteArgmax) else (cond.lhs, cond.rhs)
+        j = _resolve(j, ctx, bound)
+        body, var, where = arg.args
+        if not _index_like(j):
+            raise NotUnderstood("an argmax compared with something that is not an index")
+        out = ArgmaxIndicator(j, _resolve(body, ctx, bound | {var}), var, _resolve(where, ctx, bound | {var}))
+        return out if isinstance(cond, sp.Eq) else 1 - out
     c = _resolve(cond, ctx, bound)
     if not isinstance(c, Relational):
         raise NotUnderstood("an indicator of something that is not a comparison")
@@ -239,7 +314,7 @@ def _indicator(cond: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:
 
 
 def _index_like(x: sp.Basic) -> bool:
-    return is_index(x) or isinstance(x, Label | sp.Integer | sp.Dummy)
+    return is_index(x) or isinstance(x, Label | sp.Integer | sp.Dummy) or x in (ROW_INDEX, COL_INDEX)
 
 
 def _piecewise(e: sp.Piecewise, ctx: Context, bound: frozenset) -> sp.Basic:
@@ -309,12 +384,23 @@ def roles(expr: sp.Basic, layout: str) -> dict:
             raise NotUnderstood(f"the index {sym} stands for both a {out[sym]} and a {role}")
 
     def visit(node):
-        if isinstance(node, NoteSum):
-            body, var, cond = node.args
+        if node == ANY_TRUTH:
+            out[node] = "truth"
+            return
+        if isinstance(node, DefinedVar):
+            visit(node.args[0])
+            return
+        if isinstance(node, NoteSum | NoteMaxOver | ArgmaxIndicator):
+            *rest, var, cond = node.args
+            body = rest[-1]
             inner = roles(sp.Tuple(body, cond), layout)
             for sym, role in inner.items():
                 if sym != var:
                     note(sym, role)
+            if isinstance(node, ArgmaxIndicator):
+                note(node.args[0], "class")
+                if var in inner:
+                    note(node.args[0], inner[var])
             return
         if isinstance(node, Score | Prob):
             note(node.args[0], "sample")
@@ -325,7 +411,7 @@ def roles(expr: sp.Basic, layout: str) -> dict:
         elif isinstance(node, Feature):
             note(node.args[0], "sample")
             note(node.args[1], "feature")
-        elif isinstance(node, Sample | SampleLoss | Label):
+        elif isinstance(node, Sample | SampleLoss | Label | ScoreVector | EntryRow):
             note(node.args[0], "sample")
         elif isinstance(node, ClassWeights):
             note(node.args[0], "class")

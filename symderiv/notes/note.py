@@ -15,6 +15,7 @@ from sympy.core.relational import Relational
 
 from ..derive.result import Derivation
 from ..errors import InputError
+from ..losses import names
 from ..pipeline import derive
 from .concrete import (
     FEATURE,
@@ -40,30 +41,41 @@ from .meaning import (
     YMAT,
     Context,
     head,
+    hyperparameters,
     is_index_condition,
     resolve,
     roles,
 )
 from .objects import (
+    ANY_TRUTH,
     COL,
     ROW,
     TOTAL,
     WMAT,
     XMAT,
     Deriv,
+    EntryRow,
     Feature,
+    IndicatorAt,
     Label,
     NoteSum,
     Prob,
     SampleLoss,
     Score,
+    ScoreVector,
     Weight,
 )
-from .parse import Juxt, NotUnderstood, Paren, Rel, Split, Words, parse_rows, relational, val
+from .parse import Digits, Juxt, NotUnderstood, Paren, Rel, Split, Words, parse_rows, relational, val
 
 D, C, N = 2, 3, 2  # the size of every check
 LABELS: tuple[int, ...] = (0, 2)  # every class is j ≠ y_i for some sample, and j = y_i for another
-LOSSES = ("hinge", "squared-hinge", "softmax")
+
+
+def _losses() -> tuple[str, ...]:
+    """The losses a note's L_i may be: every registered one."""
+    return tuple(names())
+
+
 VERDICTS = ("proved", "refuted", "not understood")
 
 
@@ -151,6 +163,10 @@ def verify_notes(text: str, *, tex: bool = False) -> NotesResult:
     claims, setting = _classify(statements, ctx)
     results = []
     for c in claims:
+        if c.decided is not None:
+            c.decided.span = c.statement.span
+            results.append(c.decided)
+            continue
         result = _verify(c.statement, replace(ctx, definitions=c.definitions), c.setting)
         result.span = c.statement.span
         results.append(result)
@@ -405,6 +421,10 @@ class Setting:
     conventions_from: str = "the note does not define L"
     sample_native: bool = False
     total_native: bool = False
+    bias: bool = False  # the bias trick: a constant feature 1, W gains a row (column)
+    bias_from: str = "not stated; no bias assumed"
+    kink: object = 0  # 1[0], the value of the indicator at a kink: the note's, or the notes' usual 0
+    kink_from: str = "not stated; 1[0] = 0 assumed"
 
     def describe(self) -> dict:
         return {
@@ -415,11 +435,16 @@ class Setting:
             "reduction": self.reduction,
             "loss_from": self.loss_from,
             "conventions_from": self.conventions_from,
+            "bias": self.bias,
+            "bias_from": self.bias_from,
+            "kink": str(self.kink),
+            "kink_from": self.kink_from,
         }
 
     def options(self, layout: str | None = None) -> dict:
         return {"layout": layout or self.layout, "regularizer": self.regularizer or "l2",
-                "reduction": self.reduction or "mean", "delta": self.delta}  # fmt: skip
+                "reduction": self.reduction or "mean", "delta": self.delta, "kink": self.kink,
+                "bias": self.bias}  # fmt: skip
 
 
 @dataclass
@@ -427,6 +452,7 @@ class Claim:
     statement: Statement
     setting: Setting
     definitions: dict  # the note's definitions in force at the claim
+    decided: ClaimResult | None = None  # a convention statement's verdict, decided while reading the note
 
 
 def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], Setting]:
@@ -435,12 +461,23 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
     for s in statements:  # shapes and the scores' definition hold for the whole note
         if not s.broken and s.rhss[:1] == ["∈"]:
             _shape(ctx, [s.lhs, s.rhss[1]])
+    for s in statements:  # x_iD = 1: the bias trick's constant feature
+        if ctx.bias is None and not s.broken and len(s.rhss) == 1 and _constant_feature(s):
+            ctx.bias, ctx.bias_from = True, f"x_iD = 1 (line {s.line}): the bias trick"
     st = Setting()
     if ctx.layout:
         st.layout, st.layout_from, st.layout_known = ctx.layout, ctx.layout_from, True
+    if ctx.bias is not None:
+        st.bias, st.bias_from = ctx.bias, ctx.bias_from
+    kinks = _kink_statements(statements)
+    if kinks:
+        value, line = next(iter(kinks.values()))
+        if isinstance(value, sp.Rational) and 0 <= value <= 1:
+            st.kink, st.kink_from = value, f"1[0] = {value} (line {line})"
     claims: list[Claim] = []
     last = st
     pending_total: Statement | None = None
+    labels: list[Claim] = []
 
     def claim(stmt):
         claims.append(Claim(stmt, st, dict(ctx.definitions)))
@@ -448,10 +485,17 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
     for s in statements:
         if s.rhss[:1] == ["∈"]:
             continue
+        if id(s) in kinks:
+            claims.append(Claim(s, st, {}, _kink_verdict(s, kinks[id(s)], st)))
+            continue
         if s.broken:
             claim(s)
             continue
         s.lhs = _dw(s.lhs)
+        if _is_label_tuple(s):
+            labels.append(Claim(s, st, {}))
+            claims.append(labels[-1])
+            continue
         try:
             v = val(s.lhs)
         except NotUnderstood as exc:
@@ -487,7 +531,7 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
                     claim(replace(s, rhss=s.rhss[1:]))
                 continue
             pending_total = s  # it may use a name defined just after it (L = … + R(W), R(W) = …)
-        if key is not None and key[1] == 0 and key[0] in STATED and len(s.rhss) == 1:
+        if key is not None and key[1] == 0 and (key[0] in STATED or key[0] in hyperparameters()) and len(s.rhss) == 1:
             try:
                 number = val(s.rhss[0])
             except NotUnderstood:
@@ -495,7 +539,7 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
             if isinstance(number, sp.Rational):  # "D = 3", "Δ = 1": a value the note works with, not a claim
                 ctx.values[key[0]] = (number, s.line)
                 continue
-        if _entrywise(s, v, ctx):
+        if _entrywise(s, v, ctx) or _implicit_entrywise(s, v, ctx):
             continue
         if key is not None and key not in ctx.definitions and _definable(v):
             if _index_conditions(s):
@@ -517,16 +561,92 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
                     pending_total = None
             if key == ("L", 1):
                 st = replace(st, loss=None, sample_native=False,
-                             loss_from=f"L_i (line {s.line}) is none of " + ", ".join(LOSSES))  # fmt: skip
+                             loss_from=f"L_i (line {s.line}) is none of " + ", ".join(_losses()))  # fmt: skip
             if len(s.rhss) > 1:
                 claim(replace(s, rhss=s.rhss[1:]))
             continue
         claim(s)
         last = st
+    for c in labels:
+        c.decided = _labels_verdict(c.statement, ctx)
     return claims, (st if st.loss else last)
 
 
-ENTRYWISE = set("MGAB")  # capitals that name an N×C matrix defined entry by entry (M_ij = …)
+# ------------------------------------------------------------------ convention statements
+def _constant_feature(s: Statement) -> bool:
+    """``x_{iD} = 1`` (or ``x_{Di} = 1``, ``X_{iD} = 1``): the feature D is the constant 1."""
+    try:
+        lhs, rhs = val(s.lhs), val(s.rhss[0])
+    except NotUnderstood:
+        return False
+    return (rhs == 1 and isinstance(lhs, sp.core.function.AppliedUndef) and lhs.func.__name__ in ("x", "X")
+            and len(lhs.args) == 2 and sp.Symbol("D") in lhs.args)  # fmt: skip
+
+
+def _kink_statements(statements: list[Statement]) -> dict:
+    """``1[0] = κ``: the note's value of the indicator at a kink, by statement (id → (value, line))."""
+    out = {}
+    for s in statements:
+        if s.broken or len(s.rhss) != 1 or s.rhss[:1] == ["∈"]:
+            continue
+        try:
+            lhs, rhs = val(s.lhs), val(s.rhss[0])
+        except NotUnderstood:
+            continue
+        if isinstance(rhs, IndicatorAt):
+            lhs, rhs = rhs, lhs
+        if isinstance(lhs, IndicatorAt) and lhs.args[0] == 0 and rhs.is_number:
+            out[id(s)] = (sp.nsimplify(rhs), s.line)
+    return out
+
+
+def _kink_verdict(s: Statement, stated: tuple, st: Setting) -> ClaimResult:
+    """A kink convention is proved when it is one symderiv can derive with (1[0] ∈ [0, 1]: every such
+    value gives a subgradient of max(0, m)) and the note's claims are derived with it; a second, different
+    value is not understood (a contradiction, or a hypothesis: "with 1[0] = 1 the last maximiser …")."""
+    value, line = stated
+    if not (isinstance(value, sp.Rational) and 0 <= value <= 1):
+        return ClaimResult(s.line, s.latex, "not understood",
+                           f"1[0] = {value}: symderiv derives only with a value of 1[0] in [0, 1]")  # fmt: skip
+    if value != st.kink:  # a second value: a contradiction, or a hypothesis ("with 1[0] = 1, …")
+        return ClaimResult(s.line, s.latex, "not understood",
+                           f"1[0] = {value}, while the note's kink convention is {st.kink_from}")  # fmt: skip
+    return ClaimResult(s.line, s.latex, "proved", f"the kink convention: every claim is derived with 1[0] = {value} "
+                       "(any value in [0, 1] gives a subgradient of max(0, m))")  # fmt: skip
+
+
+def _is_label_tuple(s: Statement) -> bool:
+    """``y = (1, 0)``: the labels of a note's example, a tuple of whole numbers."""
+    if len(s.rhss) != 1 or not isinstance(s.rhss[0], Paren) or s.rhss[0].kind != "paren" or len(s.rhss[0].items) < 2:
+        return False
+    try:
+        name = val(s.lhs)
+    except NotUnderstood:
+        return False
+    return name == sp.Symbol("y") and all(isinstance(i, Digits) and i.text.isdigit() for i in s.rhss[0].items)
+
+
+def _labels_verdict(s: Statement, ctx: Context) -> ClaimResult:
+    """The labels of an example are a definition: proved when they fit the sizes the note gives (N labels,
+    each a class of C, counted from 0 or from 1); refuted when they contradict them."""
+    labels = [int(i.text) for i in s.rhss[0].items]
+    sizes = {name: int(v) for name, (v, _line) in ctx.values.items() if name in ("N", "C")}
+    problems = []
+    if "N" in sizes and len(labels) != sizes["N"]:
+        problems.append((f"{len(labels)} labels", f"N = {sizes['N']} samples"))
+    if "C" in sizes and not (max(labels) < sizes["C"] or (min(labels) >= 1 and max(labels) <= sizes["C"])):
+        problems.append((f"the label {max(labels)}", f"C = {sizes['C']} classes"))
+    if problems:
+        left, right = problems[0]
+        return ClaimResult(s.line, s.latex, "refuted", f"{left} do not fit {right}",
+                           {"where": {}, "values": {k: str(v) for k, v in sizes.items()}, "left": left, "right": right,
+                            "sizes": {}})  # fmt: skip
+    known = ", ".join(f"{k} = {v}" for k, v in sizes.items())
+    return ClaimResult(s.line, s.latex, "proved", "the labels of the note's example" +
+                       (f", consistent with {known}" if known else ""))  # fmt: skip
+
+
+ENTRYWISE = set("MGABQ")  # capitals that name an N×C matrix defined entry by entry (M_ij = …)
 
 
 def _entrywise(s: Statement, v, ctx: Context) -> bool:
@@ -558,11 +678,37 @@ def _entrywise(s: Statement, v, ctx: Context) -> bool:
     else:
         return False
     try:
-        body = val(s.rhss[0]).xreplace(at)
+        body = (s.rhss[0] if isinstance(s.rhss[0], sp.Basic) else val(s.rhss[0])).xreplace(at)
     except NotUnderstood:
         return False
     ctx.entrywise[name] = [*cases, (cond, body)]
     return True
+
+
+def _implicit_entrywise(s: Statement, v, ctx: Context) -> bool:
+    """``P_{ij} − Q_{ij} = …`` with Q defined nowhere else: the definition of Q, entry by entry."""
+    if not isinstance(v, sp.Add) or len(s.rhss) != 1:
+        return False
+    unknown = [t for t in v.args if _entry_term(t, ctx) is not None]
+    if len(unknown) != 1:
+        return False
+    coef, entry = _entry_term(unknown[0], ctx)
+    try:
+        body = (val(s.rhss[0]) - (v - unknown[0])) / coef
+    except NotUnderstood:
+        return False
+    return _entrywise(replace(s, lhs=entry, rhss=[body]), entry, ctx)
+
+
+def _entry_term(t, ctx: Context):
+    """(±1, Q(i, j)) for a term ±Q_{ij} of a matrix the note has not defined, else None."""
+    coef, rest = t.as_coeff_Mul()
+    if coef not in (1, -1) or not (isinstance(rest, sp.core.function.AppliedUndef) and len(rest.args) == 2):
+        return None
+    name = rest.func.__name__
+    if name not in ENTRYWISE or name in ctx.entrywise or (name, 2) in ctx.definitions:
+        return None
+    return coef, rest
 
 
 def _index_conditions(s: Statement) -> bool:
@@ -579,7 +725,7 @@ def _match_loss(s: Statement, ctx: Context, st: Setting) -> Setting | None:
         return None
     r = r.xreplace({v.args[0]: SAMPLE})
     deltas = [None] if r.has(DELTA) else [1]
-    for loss in LOSSES:
+    for loss in _losses():
         for delta in deltas:
             inst = Instance(derivation(loss, {"layout": st.layout, "delta": delta}), st.layout)
             if _same_everywhere(inst, r, lambda i, inst=inst: inst._samples[i]):
@@ -614,6 +760,13 @@ RESERVED = ("W", "X", "e", "Delta", "delta", "lambda", "N", "C", "D", "n", "m") 
 def _definable(v) -> bool:
     if isinstance(v, sp.Symbol):
         return v.name not in RESERVED
+    named = head(v)
+    if (
+        named is not None
+        and named[0] in ("x", "X", "s", "S", "w", "W", "y")
+        and any(isinstance(a, sp.Integer) or (isinstance(a, sp.Symbol) and a.name in STATED) for a in v.args)
+    ):
+        return False  # x_{iD} = 1, s_{i1} = …: a statement about one entry of a known quantity, not a definition
     return all(isinstance(a, sp.Symbol | sp.Integer) or head(a) is not None for a in v.args)
 
 
@@ -649,11 +802,16 @@ def _shape(ctx: Context, exprs) -> None:
     if not (isinstance(target, sp.Symbol) and target.name == "W"):
         return
     if isinstance(space, sp.core.function.AppliedUndef) and space.func.__name__ == "ℝ" and len(space.args) == 2:
-        rows, cols = (str(a) for a in space.args)
+        rows, cols = (str(a).replace(" ", "") for a in space.args)
         if rows.startswith("D") and cols == "C":
             ctx.layout, ctx.layout_from = "XW", "W ∈ ℝ^{D×C}"
         elif rows == "C" and cols.startswith("D"):
             ctx.layout, ctx.layout_from = "WX", "W ∈ ℝ^{C×D}"
+        features = rows if ctx.layout_from.endswith("D×C}") else cols
+        if features in ("D+1", "1+D") and ctx.bias is None:
+            ctx.bias, ctx.bias_from = True, f"W ∈ ℝ^{{{rows}×{cols}}}: the bias trick"
+        elif features == "D" and ctx.bias is None:
+            ctx.bias, ctx.bias_from = False, f"W ∈ ℝ^{{{rows}×{cols}}}: no bias"
 
 
 _DERIVATIONS: dict = {}
@@ -707,11 +865,12 @@ def _verify(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
 
 def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
     written = [val(x) for x in (s.lhs, *s.rhss)]
-    for node in sp.preorder_traversal(sp.Tuple(*written)):  # print scores with the letter the claim uses
-        key = head(node) if isinstance(node, sp.core.function.AppliedUndef) else None
-        if key is not None and key[0] in SCORE_NAMES and key[1] in (1, 2):
-            ctx = replace(ctx, score_letter=key[0], sample_implicit=key[1] == 1)
-            break
+    heads = [head(node) for node in sp.preorder_traversal(sp.Tuple(*written))  # the scores' letter in the claim
+             if isinstance(node, sp.core.function.AppliedUndef)]  # fmt: skip
+    keys = [k for k in heads if k is not None and k[0] in SCORE_NAMES and k[1] in (1, 2)]
+    if keys:  # s_ij anywhere in the claim: a single index on s is then a sample's (s_i, the vector)
+        key = next((k for k in keys if k[1] == 2), keys[0])
+        ctx = replace(ctx, score_letter=key[0], sample_implicit=key[1] == 1 and ctx.sample_implicit)
     lhs = resolve(written[0], ctx)
     conditions = []
     for c in s.conditions:
@@ -726,6 +885,10 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
         rhs = resolve(rhs_written, ctx)
         if _plain_equation(lhs, rhs):
             raise NotUnderstood("an equation between plain values (s_j − s_{y_i} = −Δ): a condition, not an identity")
+        count = _count_given_a_value(lhs, rhs)
+        if count is not None:
+            raise NotUnderstood(f"{count} is given a value here (\"let log C = …\"): a definition of {count}, "
+                                f"or a claim about the count {count}?")  # fmt: skip
         outcomes.append(_check_pair(lhs, rhs, conditions, ctx, st))
     stated = ctx.values.get("Delta")
     if stated and st.delta is None and any(o.status == "refuted" for o, *_ in outcomes):
@@ -753,10 +916,24 @@ def _verify_claim(s: Statement, ctx: Context, st: Setting) -> ClaimResult:
     return ClaimResult(s.line, s.latex, "not understood", reasons[0])
 
 
+def _count_given_a_value(lhs, rhs) -> str | None:
+    """``log C = −max_j f_j``: one side holds nothing but a count (C, N, D) and numbers, the other the
+    note's variables — the letter is being given a value, not the count stated."""
+    for one, other in ((sp.sympify(lhs), sp.sympify(rhs)), (sp.sympify(rhs), sp.sympify(lhs))):
+        counts = one.free_symbols & {COUNT_C, COUNT_N, COUNT_D}
+        only_counts = bool(counts) and one.free_symbols == counts and not one.atoms(sp.core.function.AppliedUndef)
+        if only_counts and (other.atoms(Score, Feature, Prob, Weight, SampleLoss) or other.has(TOTAL)):
+            return str(next(iter(counts)))
+    return None
+
+
 def _plain_equation(lhs, rhs) -> bool:
     """Both sides polynomials of degree ≤ 1 in scores, features, weights or Δ, with no loss, sum,
     derivative or function in them: an equation that says where something is, not an identity."""
     pair = sp.Tuple(lhs, rhs)
+    for one, other in ((lhs, rhs), (rhs, lhs)):
+        if isinstance(one, Feature) and one.args[1] == COUNT_D and sp.sympify(other).is_number:
+            return False  # x_iD = 1: the bias trick's constant feature, a claim about the data
     if any(pair.has(t) for t in (Deriv, SampleLoss, NoteSum, TOTAL)) or pair.atoms(sp.Function) - pair.atoms(
         Score, Feature, Prob, Weight, Label
     ):
@@ -775,28 +952,36 @@ def _check_pair(lhs, rhs, conditions, ctx: Context, st: Setting):
     does not give it, in both layouts — and only a verdict both agree on stands."""
     claim = sp.Tuple(lhs, rhs)
     if st.layout_known or not any(claim.has(x) for x in (WMAT, XMAT, PMAT, YMAT, Weight)):
-        return _check_pair_in(lhs, rhs, conditions, ctx, st)
+        return _readings(lhs, rhs, conditions, ctx, st, (st.layout,), "whether P and Y are N×C or C×N")
+    return _readings(lhs, rhs, conditions, ctx, st, ("XW", "WX"), "W's shape (D×C or C×D)")
+
+
+def _readings(lhs, rhs, conditions, ctx: Context, st: Setting, layouts, what: str):
+    """Check the claim in every reading (layout, and P, Y as N×C or C×N under WX) that makes sense:
+    a verdict stands only when every possible reading agrees."""
     results = []
     failures = []
-    for layout in ("XW", "WX"):
-        try:
-            results.append(_check_pair_in(lhs, rhs, conditions, ctx, replace(st, layout=layout)))
-        except NotUnderstood as exc:  # this reading of W is impossible (an index would be a class and a feature)
-            failures.append(str(exc))
+    for layout in layouts:
+        for class_rows in (False, True) if layout == "WX" and sp.Tuple(lhs, rhs).has(PMAT, YMAT) else (False,):
+            try:
+                results.append(_check_pair_in(lhs, rhs, conditions, ctx, replace(st, layout=layout), class_rows))
+            except NotUnderstood as exc:  # this reading is impossible (an index both a class and a feature, shapes)
+                failures.append(str(exc))
     if not results:
         raise NotUnderstood(failures[0])
     if len({r[0].status for r in results}) == 1:
         return results[0]
-    raise NotUnderstood("W's shape (D×C or C×D): the note does not say, and the claim holds in only one of them")
+    raise NotUnderstood(f"{what}: the note does not say, and the claim holds in only one reading")
 
 
-def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting):
+def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: bool = False):
     layout = st.layout
     feature = FEATURE
     if isinstance(lhs, Deriv) and isinstance(lhs.args[1], Weight):
         a, b = lhs.args[1].args
         feature = a if layout == "XW" else b  # ∂L_i/∂w_uv = … x_i reads x_i as its u-th entry x_iu
-    lhs_c, rhs_c = components(lhs, layout, feature), components(rhs, layout, feature)
+    vectors = sp.Tuple(lhs, rhs).has(ScoreVector, EntryRow) or (isinstance(lhs, Deriv) and lhs.args[1] == WMAT)
+    lhs_c, rhs_c = components(lhs, layout, feature, vectors), components(rhs, layout, feature, vectors)
     claim = sp.Tuple(lhs_c, rhs_c)
     free = free_indices(claim)
     both = free & bound_indices(claim)
@@ -815,9 +1000,10 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting):
     if FEATURE in free:
         role[FEATURE] = "feature"
     unplaced = [x for x in free if x not in role]
-    if unplaced:
-        raise NotUnderstood(f"what the index {unplaced[0]} runs over")
     inst = Instance(_derivation_for(claim, st, _labels(claim, conds)), layout, ctx)
+    inst.class_rows = class_rows
+    inst.free_reals = set(unplaced)  # letters the note gives no role: the claim must hold for every value
+    free = free - inst.free_reals
     order = sorted(free, key=lambda x: str(x))
     checked = 0
     result = None
@@ -831,6 +1017,8 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting):
             continue
         checked += 1
         outcome = decide(inst, lhs_c, rhs_c, env)
+        if outcome.status == "refuted" and unplaced:
+            raise NotUnderstood(f"what {unplaced[0]} is: the claim does not hold for every value of it")
         if outcome.status == "refuted":
             at_label = [x for x in open_classes if _is_label_class(inst, env, x, role)]
             if at_label:
@@ -926,7 +1114,7 @@ def _counterexample(o: Outcome, env: dict, inst: Instance, pair, ctx: Context) -
     where = {}
     for sym, index in sorted(env.items(), key=lambda kv: str(kv[0])):
         name = "u" if sym == FEATURE else str(sym)
-        where[name] = index + 1
+        where[name] = index + 1 if sym != ANY_TRUTH else index  # indices count from 1, a truth value is 0 or 1
         if sym == SAMPLE or (pair and any(isinstance(n, Label) and n.args[0] == sym
                                           for n in sp.preorder_traversal(sp.Tuple(*pair)))):  # fmt: skip
             where[f"y_{name}"] = inst.y[index] + 1

@@ -29,6 +29,48 @@ class NoteMax(sp.Function):
     nargs = 2
 
 
+class NoteMaxOver(sp.Function):
+    """max over ``index`` of ``body`` where ``condition`` holds: ``max_{r ≠ y_i} s_{ir}``."""
+
+    nargs = 3
+
+
+class NoteArgmax(sp.Function):
+    """argmax over ``index`` of ``body`` where ``condition`` holds (only in 1[j = argmax …])."""
+
+    nargs = 3
+
+
+class IndicatorAt(sp.Function):
+    """1[0] as written: the value the note gives the indicator 1[m > 0] at its kink m = 0."""
+
+    nargs = 1
+
+
+class ArgmaxIndicator(sp.Function):
+    """1[j = argmax over ``index`` of ``body`` where ``condition`` holds]: ``(j, body, index, condition)``,
+    at a tie as the derivation's kink convention says (:func:`symderiv.algebra.functions.argmax_weights`)."""
+
+    nargs = 4
+
+
+#: ``\cdot`` written as an argument, "any value": 1[·] (any condition), max(0, ·) (any number)
+PLACEHOLDER = sp.Symbol("·")
+#: 1[·], the indicator of any condition: 0 or 1
+ANY_TRUTH = sp.Symbol("1[·]")
+
+
+class NoteMatrix(sp.Function):
+    """A matrix written out entry by entry: ``(rows, columns, *entries)``, row by row."""
+
+
+class ElidedMatrix(sp.Function):
+    """A matrix written with elisions: ``(entry, row_start, row_end, column_start, column_end)``, the entry
+    in the running indices ``r⋯`` and ``c⋯`` (counted from 1, as written), ends a count such as C or D."""
+
+    nargs = 5
+
+
 class NoteNorm(sp.Function):
     """‖A‖ as written."""
 
@@ -46,6 +88,12 @@ class Score(sp.Function):
     """s_ij: the score of sample i for class j."""
 
     nargs = 2
+
+
+class ScoreVector(sp.Function):
+    """s_i, the scores of sample i as a vector (when the note writes single scores s_ij)."""
+
+    nargs = 1
 
 
 class Label(sp.Function):
@@ -91,8 +139,8 @@ class Prob(sp.Function):
 
 
 TOTAL = sp.Symbol("L")  # the full loss
-WMAT = sp.Symbol("W")
-XMAT = sp.Symbol("X")
+WMAT = sp.Symbol("W", commutative=False)  # matrices keep their order in a product (Mᵀ Xᵀ)
+XMAT = sp.Symbol("X", commutative=False)
 
 
 class Entry(sp.Function):
@@ -100,6 +148,20 @@ class Entry(sp.Function):
     M_{iy_i} = …): ``Entry(name, row, column)``, evaluated lazily at concrete indices."""
 
     nargs = 3
+
+
+class DefinedVar(sp.Function):
+    """A quantity the note defines (m_ij = s_ij − s_{iy_i} + Δ) as the variable of a derivative:
+    ``(value at its indices, definition in its parameters, parameters, indices)``. ∂L_i/∂m_ij is the
+    derivative of L_i written in the m's alone."""
+
+    nargs = 4
+
+
+class EntryRow(sp.Function):
+    """M_i: row i of a matrix the note defines entry by entry, as a vector (the column of M_ic)."""
+
+    nargs = 2
 
 
 class Whole(sp.Function):

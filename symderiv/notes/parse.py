@@ -10,6 +10,7 @@ definitions. A construct the grammar reads but the meaning cannot carry raises
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,10 +19,24 @@ import sympy as sp
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from .objects import Deriv, Indicator, NoteMax, NoteNorm, NoteSum, Tr
+from .objects import (
+    PLACEHOLDER,
+    Deriv,
+    ElidedMatrix,
+    Indicator,
+    IndicatorAt,
+    NoteArgmax,
+    NoteMatrix,
+    NoteMax,
+    NoteMaxOver,
+    NoteNorm,
+    NoteSum,
+    Tr,
+)
 
 _RELATIONS = {
-    "=": "=", "\\ne": "≠", "\\neq": "≠", "≠": "≠", "<": "<", ">": ">", "\\le": "≤", "\\leq": "≤", "≤": "≤",
+    "=": "=", "\\gt": ">", "\\lt": "<",
+    "\\ne": "≠", "\\neq": "≠", "≠": "≠", "<": "<", ">": ">", "\\le": "≤", "\\leq": "≤", "≤": "≤",
     "\\leqslant": "≤", "\\ge": "≥", "\\geq": "≥", "≥": "≥", "\\geqslant": "≥", "\\in": "∈", "∈": "∈",
     "\\notin": "∉", "\\approx": "≈", "\\equiv": "=", "\\triangleq": ":=", "\\coloneqq": ":=", ":=": ":=",
     "\\propto": "∝",
@@ -108,6 +123,7 @@ class Row:
     line: int
     start: int = 0
     end: int = 0
+    amps: tuple = ()  # where each & stood: the number of parts before it (a matrix's cells)
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,79 @@ class ParenPow:
 @dataclass(frozen=True)
 class Digits:
     text: str
+
+
+@dataclass(frozen=True)
+class Dots:
+    """``\\cdots``, ``\\dots``, …: an elided run of entries, read only inside a matrix or a list."""
+
+    text: str
+
+
+def elided(cells: list[list], what: str) -> sp.Basic:
+    """A matrix (or a list) written out: ``[[a, …], …]`` with elided runs (``\\cdots``, ``\\vdots``,
+    ``\\ddots``) between entries that follow one index pattern, e.g. ``∂L_i/∂s_{i1} & \\cdots & ∂L_i/∂s_{iC}``
+    (columns 1 … C) or ``w_{11} & \\cdots & w_{1C} \\\\ \\vdots \\\\ w_{D1} & \\cdots & w_{DC}``. Without
+    elisions, the entries themselves. The pattern comes from the first and last entries: where they differ,
+    1 runs to a count (C, D, N) or a number."""
+    rows = [[c for c in line if not isinstance(c, Dots)] for line in cells]
+    rows = [r for r in rows if r]
+    if not rows:
+        raise NotUnderstood(f"{what} with nothing in it")
+    if not any(isinstance(c, Dots) for line in cells for c in line):
+        if len({len(r) for r in rows}) != 1:
+            raise NotUnderstood(f"{what} with rows of different lengths")
+        return NoteMatrix(sp.Integer(len(rows)), sp.Integer(len(rows[0])), *(val(c) for r in rows for c in r))
+    first, last = val(rows[0][0]), val(rows[-1][-1])
+    row_end, col_end = val(rows[-1][0]), val(rows[0][-1])
+    runs = []
+    for a, b in ((first, row_end), (first, col_end)):
+        diff = _differences(a, b)
+        if len({pair for _path, pair in diff}) > 1:
+            raise NotUnderstood(f"{what}: the entries change in more than one index along a row or a column")
+        runs.append(([path for path, _pair in diff], diff[0][1]) if diff else None)
+    if runs[0] is None and len(rows) > 1 or runs[1] is None and len(rows[0]) > 1 and len(cells[0]) > 1:
+        raise NotUnderstood(f"{what}: no index pattern between its first and last entries")
+    generic = first
+    limits = []
+    for run, var in zip(runs, (ROW_INDEX, COL_INDEX), strict=True):
+        if run is None:
+            limits += [sp.Integer(1), sp.Integer(1)]
+            continue
+        paths, (start, end) = run
+        if start != 1:
+            raise NotUnderstood(f"{what}: an elided run that does not start at 1")
+        for path in paths:
+            generic = _replace_at(generic, path, var)
+        limits += [start, end]
+    if _differences(generic.xreplace({ROW_INDEX: limits[1], COL_INDEX: limits[3]}), last):
+        raise NotUnderstood(f"{what}: its last entry does not follow the pattern of the first")
+    return ElidedMatrix(generic, *limits)
+
+
+ROW_INDEX, COL_INDEX = sp.Symbol("r⋯"), sp.Symbol("c⋯")  # the running indices of an elided matrix
+
+
+def _differences(a: sp.Basic, b: sp.Basic, path: tuple = ()) -> list:
+    """Where two expressions of the same shape differ: [(path, (a's leaf, b's leaf))]."""
+    if a == b:
+        return []
+    if a.func == b.func and len(a.args) == len(b.args) and a.args and not a.is_Atom:
+        out = []
+        for k, (x, y) in enumerate(zip(a.args, b.args, strict=True)):
+            out += _differences(x, y, (*path, k))
+        return out
+    if isinstance(a, sp.Integer) and isinstance(b, sp.Integer | sp.Symbol):
+        return [(path, (a, b))]
+    raise NotUnderstood("the entries of a matrix written out follow no index pattern")
+
+
+def _replace_at(e: sp.Basic, path: tuple, new: sp.Basic) -> sp.Basic:
+    if not path:
+        return new
+    args = list(e.args)
+    args[path[0]] = _replace_at(args[path[0]], path[1:], new)
+    return e.func(*args, evaluate=False) if isinstance(e, sp.Add | sp.Mul | sp.Pow) else e.func(*args)
 
 
 def val(x: object) -> sp.Expr:
@@ -157,6 +246,8 @@ def val(x: object) -> sp.Expr:
         raise NotUnderstood(f"a relation {x.op} inside a formula")
     if isinstance(x, SlashOver):
         raise NotUnderstood("a derivative ∂…/∂ without its variable")
+    if isinstance(x, Dots):
+        raise NotUnderstood(f"{x.text} (an elided pattern)")
     if isinstance(x, Times):
         out = sp.Integer(1)
         for item in x.items:
@@ -320,26 +411,32 @@ class ToSympy(Transformer):
     @v_args(meta=True, inline=False)
     def row(self, meta, children):
         parts = []
+        amps = []
         for c in children:
             if isinstance(c, Token):
-                if c.type == "REL":
+                if c.type == "AMP":
+                    amps.append(len(parts))
+                elif c.type == "REL":
                     s = str(c)
                     parts.append(("rel", "⇒" if s in _IMPLIES else _RELATIONS.get(s, s)))
                 elif c.type in ("COMMA", "SEMI"):
                     parts.append(("sep", str(c)))
                 # & only aligns
+            elif isinstance(c, Paren) and c.kind == "group" and len(c.items) == 1 and isinstance(c.items[0], Rel):
+                rel = c.items[0]  # \boxed{a = b}: the braces hold the whole equation
+                parts += [("expr", rel.lhs), ("rel", rel.op), ("expr", rel.rhs)]
             else:
                 parts.append(("expr", c))
         if meta.empty:
-            return Row(tuple(parts), 1)
-        return Row(tuple(parts), meta.line, meta.start_pos, meta.end_pos)
+            return Row(tuple(parts), 1, amps=tuple(amps))
+        return Row(tuple(parts), meta.line, meta.start_pos, meta.end_pos, tuple(amps))
 
     # -------------------------------------------------- arithmetic
     def add(self, a, _op, b):
-        return _combine(a, b, lambda x, y: val(x) + val(y))
+        return _float_condition(a, b, lambda x, y: val(x) + val(y))
 
     def sub(self, a, _op, b):
-        return _combine(a, b, lambda x, y: val(x) - val(y))
+        return _float_condition(a, b, lambda x, y: val(x) - val(y))
 
     def pos(self, _op, a):
         return a
@@ -417,7 +514,7 @@ class ToSympy(Transformer):
         return Words(inner)
 
     def dots(self, tok):
-        raise NotUnderstood(f"{tok} (an elided pattern)")
+        return Dots(str(tok))  # only a matrix or a list can hold it: val() refuses it elsewhere
 
     def unknown(self, tok):
         raise NotUnderstood(str(tok))
@@ -438,6 +535,8 @@ class ToSympy(Transformer):
         return Paren(tuple(arglist), "paren")
 
     def bracket(self, _l, arglist, _r):
+        if any(isinstance(a, Dots) for a in arglist):  # [a_1, a_2, \cdots, a_C]: a list with an elided run
+            return elided([list(arglist)], "a list")
         return Paren(tuple(arglist), "bracket")
 
     def brace(self, _l, arglist, _r):
@@ -456,6 +555,9 @@ class ToSympy(Transformer):
         a, op, b = children
         s = str(op)
         return Rel(_RELATIONS.get(s, s), a, b)
+
+    def placeholder(self, _tok):
+        return PLACEHOLDER  # \\cdot as an argument: 1[\\cdot], \\max(0, \\cdot)
 
     def bare_rel(self, op):
         raise NotUnderstood(f"a lone {op}")
@@ -492,7 +594,20 @@ class ToSympy(Transformer):
         return Cases(tuple(out))
 
     def matrix(self, tok, rows, _e):
-        raise NotUnderstood(f"{str(tok).split('}')[0]}}} (a matrix written out)")
+        cells = []
+        for row in rows:
+            if not row.parts and not row.amps:
+                continue  # \\\\ twice: an empty row
+            bounds = [0, *row.amps, len(row.parts)]
+            line = []
+            for a, b in itertools.pairwise(bounds):
+                part = [p for kind, p in row.parts[a:b] if kind == "expr"]
+                if len(part) != 1 or len(part) != b - a:
+                    raise NotUnderstood(f"{str(tok).split('}')[0]}}} (a matrix cell that is not one expression)")
+                line.append(part[0])
+            if line:
+                cells.append(line)
+        return elided(cells, f"{str(tok).split('}')[0]}}}")
 
     def aligned(self, _b, rows, _e):
         return ("aligned", rows)
@@ -577,11 +692,16 @@ class ToSympy(Transformer):
         raise NotUnderstood(str(tok))
 
     def maxmin(self, tok, *rest):
-        name = str(tok).lstrip("\\")
+        name = "".join(ch for ch in str(tok).replace("operatorname", "").replace("mathop", "").replace("mathrm", "")
+                       if ch.isalpha())  # \\operatorname*{arg\\,max}, \\arg\\max: argmax  # fmt: skip
+        if len(rest) > 1:  # max_{r ≠ y_i} s_{ir}, argmax_{r ≠ y_i} s_{ir}
+            if name not in ("max", "argmax"):
+                raise NotUnderstood(str(tok))
+            index, cond = _over(rest[1])
+            body = val(rest[-1])
+            return (NoteMaxOver if name == "max" else NoteArgmax)(body, index, cond)
         if name != "max":
             raise NotUnderstood(str(tok))
-        if len(rest) > 1:
-            raise NotUnderstood("a max over an index (max_j)")
         arg = rest[0]
         after: tuple = ()
         if isinstance(arg, Juxt) and isinstance(arg.items[0], Paren):  # \max(0, m)(j ≠ y_i)
@@ -698,6 +818,20 @@ def _items(x: object) -> tuple:
     return x.items if isinstance(x, Juxt) else (x,)
 
 
+def _float_condition(a, b, op):
+    """``a − b \\quad (j ≠ y_i)``: the condition after the last term is the whole formula's."""
+    last = b.items[-1] if isinstance(b, Juxt) and len(b.items) > 1 else None
+    if (
+        isinstance(last, Paren)
+        and last.kind in ("cond", "paren")
+        and len(last.items) == 1
+        and isinstance(last.items[0], Rel)
+    ):
+        rest = b.items[:-1]
+        return Juxt((_combine(a, Juxt(rest) if len(rest) > 1 else rest[0], op), last))
+    return _combine(a, b, op)
+
+
 def _combine(a, b, op):
     if isinstance(a, Split):
         return Split(a.left, _combine(a.right, b, op))
@@ -714,8 +848,14 @@ def _apply(head: object, args: Paren) -> object:
     h = val(head) if not isinstance(head, Digits) else (ONE if head.text == "1" else val(head))
     if h in (ONE, sp.Symbol("I")) and len(args.items) == 1 and isinstance(args.items[0], Rel):
         return Indicator(relational(args.items[0]))
+    if h == ONE and len(args.items) == 1 and args.items[0] == PLACEHOLDER:
+        return Indicator(PLACEHOLDER)  # 1[·]: the indicator of any condition
+    if h == ONE and len(args.items) == 1 and isinstance(args.items[0], Digits):
+        return IndicatorAt(val(args.items[0]))  # 1[0]: the kink convention
     if h == ONE:
         raise NotUnderstood("an indicator without a condition")
+    if args.kind == "bracket" and isinstance(h, sp.Symbol) and len(h.name) == 1 and all(map(_index_like, args.items)):
+        return sp.Function(h.name)(*(val(i) for i in args.items))  # w[u, v]: code's indexing, w_{uv}
     if h == sp.Symbol("delta") and len(args.items) == 2 and not any(isinstance(i, Rel) for i in args.items):
         return sp.KroneckerDelta(*(val(i) for i in args.items))  # δ(j, k)
     if isinstance(h, sp.Symbol) and h.name in ("f", "R", "L", "g", "h", "q", "p", "H"):
@@ -725,6 +865,32 @@ def _apply(head: object, args: Paren) -> object:
     if len(args.items) == 1 and isinstance(args.items[0], Rel):
         return Juxt((head, Paren(args.items, "cond")))
     return Juxt((head, args))
+
+
+def _over(sub: object) -> tuple[sp.Symbol, sp.Basic]:
+    """The index and its condition under a max or argmax: ``_{r \\ne y_i}``, ``_r``, ``_{r=1}``."""
+    items = sub.items if isinstance(sub, Paren) and sub.kind == "group" else (sub,)
+    if len(items) != 1:
+        raise NotUnderstood("a max over more than one index")
+    item = items[0]
+    if isinstance(item, Rel):
+        index = val(item.lhs)
+        if not isinstance(index, sp.Symbol) or item.op not in ("≠", "="):
+            raise NotUnderstood(f"the range of a max ({item.op})")
+        return index, (relational(item) if item.op == "≠" else sp.true)
+    index = val(item)
+    if not isinstance(index, sp.Symbol):
+        raise NotUnderstood(f"a max over {index}")
+    return index, sp.true
+
+
+def _index_like(x: object) -> bool:
+    """A letter, a digit or y_i: what code writes between brackets, w[u, v]."""
+    if isinstance(x, Digits):
+        return "." not in x.text
+    if isinstance(x, sp.Symbol):
+        return len(x.name) == 1 and x.name.islower()
+    return isinstance(x, sp.core.function.AppliedUndef) and x.func.__name__ == "y" and len(x.args) == 1
 
 
 def _sum(sub: object, body: object) -> sp.Expr:
@@ -791,10 +957,11 @@ def _join_split_delimiters(latex: str) -> str:
         j = k + len("\\right.")
         while j < len(out) and out[j] in " \t\n":
             j += 1
-        if not out.startswith("\\\\", j):
+        brk = next((b for b in ("\\\\", "\\cr") if out.startswith(b, j)), None)
+        if brk is None:
             start = k + 1
             continue
-        m = j + 2
+        m = j + len(brk)
         while True:
             while m < len(out) and out[m] in " \t\n&":
                 m += 1

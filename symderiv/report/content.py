@@ -59,9 +59,13 @@ def report_evidence(d) -> list[Evidence]:
                     ok &= sp.expand(sp.diff(p.S_def[i, j], p.weight(u, v)) - want) == 0
     sizes = f"D={p.D}, C={p.C}, N={p.N}{', bias feature included' if d.conventions.bias else ''}"
     scores = Claim(
-        "∂s_ij/∂w_uv = x_iu 1[j = v] for every sample i, class j, feature u and class v",
+        "∂s_ij/∂w_uv = x_iu 1[j = v] for every sample i, class j, feature u and class v"
+        if d.conventions.layout == "XW"  # the statement in the layout's index order
+        else "∂s_ij/∂w_vu = x_ui 1[j = v] for every sample i, class j, feature u and class v",
         bool(ok),
-        "SymPy differentiation of each score s_ij = Σ_k x_ik w_kj in each weight",
+        "SymPy differentiation of each score "
+        + ("s_ij = Σ_k x_ik w_kj" if d.conventions.layout == "XW" else "s_ij = Σ_k w_jk x_ki")
+        + " in each weight",
         sizes,
         id="report.score-derivative",
     )

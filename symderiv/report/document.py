@@ -160,8 +160,12 @@ _PLAIN_MATH = [
     ("≠", r"\ne "),
     ("·", r"\cdot "),
     ("²", "^2"),
+    ("ᵀ", r"^{\top}"),
 ]
-_MATHY = re.compile(r"[_∂Δδλεκ≠·²Σ]|^1\[|^[A-Za-z]{1,2}\(\w\)$|^d[A-Z]/d[A-Z]$|^[b-zB-HJ-Z]$|^[-+=]$|^\S*\]$")
+_MATHY = re.compile(
+    r"[_∂Δδλεκ≠·²Σᵀ]|^1\[|^[A-Za-z]{1,2}\(\w\)$|^d[A-Z]/d[A-Z]$|^[b-zB-HJ-Z]$|^[-+=/−]$|^\S*\]$|^(exp|log)\("
+)
+_OPEN = tuple("=+-−/·≠×(")  # a math run that ends with one of these goes on with the next word (x_iD = 1)
 
 
 #: Chinese punctuation: it may follow a mathematical word directly, and the words after it are prose
@@ -195,15 +199,30 @@ def plain(text: str) -> str:
                 m = m.replace(a, b)
             m = re.sub(r"_([A-Za-z0-9]{2,})", r"_{\1}", m)
             m = re.sub(r"(?<!\\)max\(", r"\\max(", m)
+            m = re.sub(r"(?<![\\A-Za-z])(log|exp)\b", r"\\\1", m)
+            m = re.sub(r"\^\(([^()]*)\)", r"^{(\1)}", m)
             out.append(f"${m.strip()}${trail}")
             run.clear()
 
     for k, (lead, core, trail) in enumerate(words):
         mathy = bool(core) and bool(_MATHY.search(core))
+        goes_on = run and (run[-1].endswith(_OPEN) or run[-1] in ("log", "exp") or core in ("/", "−", "+", "-", "="))
+        if core and run and lead and _MATHY.search(core):
+            goes_on = True  # Xᵀ (P − Y): a parenthesis in the middle of a formula
+        if core and goes_on:
+            mathy = True  # the formula goes on: "= 1", "/ N", "= (1/N) Σ_i L_i"
+            if lead:
+                run.append(lead + core if "(" not in trail and ")" not in trail else lead + core + trail.rstrip(",;:."))
+                if trail.rstrip(",;:.") != trail or k == len(words) - 1:
+                    flush(trail[len(trail.rstrip(",;:.")) :])
+                continue
         if mathy:
             if lead:
                 flush()
                 out.append(lead)
+            opened = sum(w.count("(") - w.count(")") for w in run) + core.count("(") - core.count(")")
+            while opened > 0 and trail.startswith(")"):  # exp(a − t): the parenthesis closes inside the math
+                core, trail, opened = core + ")", trail[1:], opened - 1
             run.append(core)
             if trail or k == len(words) - 1:
                 flush(trail)

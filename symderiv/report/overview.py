@@ -15,13 +15,15 @@ from ..errors import InputError, ProofError
 from ..losses import builtin_names
 from ..pipeline import derive
 from ..render.notation import latex
+from .render import md_math
 
 BEGIN = "<!-- symderiv:loss-table: printed from the proofs by `python -m symderiv.report.overview README.md` -->"
 END = "<!-- symderiv:loss-table end -->"
 
 
 def _math(expr: object, g: GenericDerivation) -> str:
-    return "$" + latex(expr, g.conventions) + "$"
+    """Inline math in the Markdown-safe spelling (GitHub drops the backslash of ``\\,``; see ``md_math``)."""
+    return "$" + md_math(latex(expr, g.conventions)).strip() + "$"
 
 
 def loss_table() -> str:
