@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import InputError, NotSupportedError, ProofError
 from . import cache
-from .probes import D_MAX, Probe
+from .probes import D_MAX, Probe, require_finite
 
 #: derive at concrete size when max(D, N)·C·N of the user's own data is at most this; above, use
 #: the vectorized generated function
@@ -386,10 +386,14 @@ class Truth:
         W = (p.W if p.shift is None else p.W - p.shift).astype(float)
         N, C = p.X.shape[0], W.shape[1]
         S, G, grad, total = np.empty((N, C)), np.empty((N, C)), np.zeros(W.shape), 0.0
-        step = block_rows(p.X)
+        step, unchecked = block_rows(p.X), p.unchecked is not None
         for start in range(0, N, step):  # both products on one block of X while it is in cache
             rows = slice(start, min(start + step, N))
             X = np.asarray(p.X[rows], dtype=np.float64)
+            if unchecked and not np.isfinite(np.sum(X)):  # NaN and inf propagate into the sum
+                assert p.unchecked is not None
+                require_finite("X", p.unchecked)  # raises, saying where (unless finite entries merely overflow the sum)
+                unchecked = False
             S[rows] = X @ W
             part, G[rows] = source.per_sample(S[rows], p.y[rows], self.delta, 0)
             total += part
