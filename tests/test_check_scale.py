@@ -272,3 +272,27 @@ def test_a_grandchild_that_leaves_the_process_group_with_setsid_does_not_outlive
     assert result.passed if how == "returns" else not result.passed
     time.sleep(0.3)
     assert _alive_with(marker) == []
+
+
+@pytest.mark.parametrize(("bad", "layout"), [(np.nan, "XW"), (np.inf, "XW"), (-np.inf, "WX")])
+def test_nan_or_inf_in_large_data_is_refused_with_where_it_is(bad, layout):
+    """From 4M entries of X on, NaN/inf is found by the truth's own pass over X (not by one pass more)."""
+    from symderiv.check import core
+
+    W, X, y = _data(core.TAKE_TURNS // 300 + 1, 300)
+    X[4321, 17] = bad
+    data = (W, X, y, 0.1) if layout == "XW" else (W.T, X.T, y, 0.1)
+    where = "X[4321, 17]" if layout == "XW" else "X[17, 4321]"
+    with pytest.raises(symderiv.InputError, match=r"X holds 1 non-finite value\(s\) \(NaN or inf\), e\.g\. ") as info:
+        symderiv.check_gradient(_svm_reference, "hinge", layout=layout, data=data)
+    assert where.replace(" ", "") in str(info.value).replace(" ", "")
+
+
+def test_finite_values_whose_sum_overflows_are_not_refused():
+    from symderiv.check import core
+
+    W, X, y = _data(core.TAKE_TURNS // 300 + 1, 300)
+    X[:, 0] = 1e305  # the sum of a block overflows to inf; every entry is finite
+    W[0] = 0.0  # the scores stay finite (and dW's row 0, a mean of 1e305·G, too)
+    result = symderiv.check_gradient(_svm_reference, "hinge", data=(W, X, y, 0.1))
+    assert result.verdict in ("pass", "fail")  # a verdict, not an InputError about NaN

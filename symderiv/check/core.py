@@ -144,7 +144,7 @@ def check_gradient(
         chosen = list(standard_probe_set(definition, delta, seed, signature))
     else:
         W, X, y, reg = _unpack(data)
-        chosen = probes.user_probes(W, X, y, reg, layout)
+        chosen = probes.user_probes(W, X, y, reg, layout, defer_finite_from=TAKE_TURNS)
     # on the user's data, the call at λ = 0 is made only when the call at λ is wrong (it tells a wrong
     # regularization term from a wrong data term): a right function is called once
     optional = data is not None and len(chosen) == 2

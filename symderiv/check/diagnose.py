@@ -31,7 +31,7 @@ import numpy as np
 from .probes import Probe
 from .result import REGULARIZER_TEXT, Diagnosis, Discrepancy, ProbeReport
 from .runner import Outcome
-from .truth import ROWS, Truth
+from .truth import Truth, block_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..losses import Loss
@@ -147,11 +147,13 @@ def precision_tolerance(o: Observation) -> tuple[np.ndarray | float, float]:
     p = o.probe
     absW = np.abs(p.W if p.shift is None else p.W - p.shift)
     spread_sum, weighted = 0.0, np.zeros(p.D)
-    for start in range(0, p.N, ROWS):  # block by block: no float64 copy of all of X (it may be gigabytes)
-        absX = np.abs(np.asarray(p.X[start : start + ROWS], dtype=float))
+    step = block_rows(p.X)
+    for start in range(0, p.N, step):  # block by block: no float64 copy of all of X (it may be gigabytes)
+        absX = np.abs(np.asarray(p.X[start : start + step], dtype=float))
         spread = 1.0 + (absX @ absW).max(axis=1)  # per sample: 1 + the size of its largest score's terms
         spread_sum += float(spread.sum())
         weighted += absX.T @ spread
+        del absX
     scale = p.N if o.truth.source.reduction == "mean" else 1
     grad = weighted[:, None] / scale + 2 * p.reg * absW
     loss = spread_sum / scale + p.reg * float((absW**2).sum())

@@ -38,6 +38,9 @@ class Probe:
     shift: np.ndarray | None = field(default=None)  # large scores: W − shift has the same softmax
     rtol: float = 1e-4
     user_data: bool = False
+    #: the user's X (as given, in the user's layout) when it was not yet searched for NaN/inf: large data,
+    #: which the truth searches block by block in the one pass over X it makes anyway (see :func:`user_probes`)
+    unchecked: np.ndarray | None = field(default=None)
     #: the diagnosis when the function returns inf or nan here
     non_finite: str = "non-finite"
     #: "linear": f(W, X, y, reg) -> (loss, dW); "layer": f(x, y) -> (loss, dx) over the scores x,
@@ -212,9 +215,11 @@ def offset_per_sample_probe(rng: np.random.Generator) -> Probe:
     )
 
 
-def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
+def user_probes(W, X, y, reg, layout: str, *, defer_finite_from: float = float("inf")) -> list[Probe]:
     """The user's own data, in the user's layout, as probes: at their λ and, when λ > 0, at λ = 0
-    too (so a wrong regularization term is told apart from a wrong data term)."""
+    too (so a wrong regularization term is told apart from a wrong data term). NaN or inf in the data is
+    refused here — for an X of at least ``defer_finite_from`` entries by the truth's pass over X instead
+    (:meth:`symderiv.check.truth.Truth.compute`), which saves reading gigabytes once more."""
 
     try:
         W = _floats(W)
@@ -228,8 +233,10 @@ def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
         raise InputError(f"data must be numeric arrays W, X, y and a number reg: {exc}") from None
     if not np.isfinite(reg) or reg < 0:
         raise InputError(f"reg (λ) must be a finite number ≥ 0, not {reg}")
+    unchecked = X if X.size >= defer_finite_from else None
     for name, array in (("W", W), ("X", X)):
-        _require_finite(name, array)
+        if not (name == "X" and unchecked is not None):
+            require_finite(name, array)
     if W.ndim != 2 or X.ndim != 2:
         raise InputError(f"W and X must be 2-d arrays, not {W.ndim}-d and {X.ndim}-d")
     if layout == "WX":
@@ -249,9 +256,11 @@ def user_probes(W, X, y, reg, layout: str) -> list[Probe]:
         raise InputError(f"labels must be classes 0 … {W.shape[1] - 1}")
     if W.shape[1] < 2:
         raise InputError("W must have at least 2 classes")
-    probes = [Probe("your-data", "your data", W, X, y_arr, reg, user_data=True)]
+    probes = [Probe("your-data", "your data", W, X, y_arr, reg, user_data=True, unchecked=unchecked)]
     if reg:
-        probes.append(Probe("your-data-no-reg", "your data at λ = 0", W, X, y_arr, 0.0, user_data=True))
+        probes.append(
+            Probe("your-data-no-reg", "your data at λ = 0", W, X, y_arr, 0.0, user_data=True, unchecked=unchecked)
+        )
     return probes
 
 
@@ -270,7 +279,7 @@ def _describe(array: np.ndarray) -> str:
     return f"an array of shape {array.shape} and dtype {array.dtype}"
 
 
-def _require_finite(name: str, array: np.ndarray) -> None:
+def require_finite(name: str, array: np.ndarray) -> None:
     """NaN or ±inf in the data is refused with where it is: a gradient there means nothing. One sum
     finds out (NaN and inf propagate); only then is the array searched."""
     with np.errstate(all="ignore"):

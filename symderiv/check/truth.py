@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import InputError, NotSupportedError, ProofError
 from . import cache
-from .probes import D_MAX, Probe
+from .probes import D_MAX, Probe, require_finite
 
 #: derive at concrete size when max(D, N)·C·N of the user's own data is at most this; above, use
 #: the vectorized generated function
@@ -47,8 +47,21 @@ SMALL = 600
 BLOCK = 128
 #: rows of X per block when the truth is computed at the user's data size: both products are made on one
 #: block while it is in the cache (X is read from memory once), in few BLAS calls (many small calls are slow
-#: when the cores are shared: each waits for its threads); a float32 block's float64 copy is ROWS·D·8 bytes
+#: when the cores are shared: each waits for its threads); X not in float64 is converted block by block,
+#: in blocks of at most 1/16 of its rows (see :func:`block_rows`)
 ROWS = 4096
+
+
+def block_rows(X: np.ndarray) -> int:
+    """Rows of X per block: :data:`ROWS`, or for X not in float64 (whose blocks are copied to float64) at
+    most N/16, so that a block's copy stays a small part of the data's size. Always a multiple of
+    :data:`BLOCK`: G is then evaluated on the same blocks of rows as by :meth:`VectorizedSource.per_sample`
+    over all of S (the kink convention's second evaluation), so both round alike and differ only at kinks."""
+    if X.dtype == np.float64:
+        return ROWS
+    return max(BLOCK, min(ROWS, X.shape[0] // 16) // BLOCK * BLOCK)
+
+
 #: the consistent-subgradient test keeps one dW-sized direction per margin at 0, up to this many entries
 MAX_GENERATOR_ENTRIES = 2_000_000
 
@@ -373,13 +386,19 @@ class Truth:
         W = (p.W if p.shift is None else p.W - p.shift).astype(float)
         N, C = p.X.shape[0], W.shape[1]
         S, G, grad, total = np.empty((N, C)), np.empty((N, C)), np.zeros(W.shape), 0.0
-        for start in range(0, N, ROWS):  # both products on one block of X while it is in cache
-            rows = slice(start, min(start + ROWS, N))
+        step, unchecked = block_rows(p.X), p.unchecked is not None
+        for start in range(0, N, step):  # both products on one block of X while it is in cache
+            rows = slice(start, min(start + step, N))
             X = np.asarray(p.X[rows], dtype=np.float64)
+            if unchecked and not np.isfinite(np.sum(X)):  # NaN and inf propagate into the sum
+                assert p.unchecked is not None
+                require_finite("X", p.unchecked)  # raises, saying where (unless finite entries merely overflow the sum)
+                unchecked = False
             S[rows] = X @ W
             part, G[rows] = source.per_sample(S[rows], p.y[rows], self.delta, 0)
             total += part
             grad += X.T @ G[rows]
+            del X  # before the next block's copy is made
         self.__dict__["_G0"] = G
         self.__dict__["_S"] = S
         self.loss_data = total / self.samples_scale
