@@ -63,6 +63,7 @@ def _as_delta(value: object) -> sp.Expr:
     except (ValueError, ZeroDivisionError) as exc:
         raise InputError(f"the margin Δ must be a number or 'delta' (symbolic), not {value!r}") from exc
 
+
 DELTA = sp.Symbol("Delta", real=True)
 LAMBDA = sp.Symbol("lambda", nonnegative=True)
 

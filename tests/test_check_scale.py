@@ -265,8 +265,7 @@ def test_a_grandchild_that_leaves_the_process_group_with_setsid_does_not_outlive
         "        os.setsid()\n"
         "        if os.fork() == 0:\n"  # a daemon: its parent exits at once, it is orphaned
         f"            os.execvp('sleep', ['sleep', '{marker}'])\n"
-        "        os._exit(0)\n"
-        + tail
+        "        os._exit(0)\n" + tail
     )
     result = symderiv.check_gradient(f"{user}::f", "hinge", timeout=3)
     assert result.passed if how == "returns" else not result.passed
