@@ -37,8 +37,11 @@ def _finding(result, id_):
         ("softmax_log10", "log10", "1/ln 10"),
         ("grad_left_zero", "grad-zeros", "while the loss is right"),
         ("reg_only_gradient", "grad-data-missing", "only the regularization gradient 2λW"),
-        ("softmax_label_plus_one", "label-term-sign", "p_{y_i} − 1"),
-        ("squared_hinge_no_two", "chain-rule-2-missing", "chain rule's 2"),
+        # the truth these messages state is printed from the proven derivative, in the terminal's notation
+        ("softmax_label_plus_one", "label-term-sign", "∂L_i/∂s[i,y[i]] = p[i,y[i]] - 1"),
+        ("squared_hinge_no_two", "chain-rule-2-missing", "∂L_i/∂s[i,j] = 2*max(0, s[i,j] - s[i,y[i]] + Δ)"),
+        ("correct_class_sign", "correct-class-sign", "x_i times ∂L_i/∂s[i,y[i]] = -Σ_{k≠y[i]} (1[s[i,k]"),
+        ("softmax_correct_class_sign", "correct-class-sign", "x_i times ∂L_i/∂s[i,y[i]] = p[i,y[i]] - 1"),
         ("softmax_global_max", "batch-max-shift", "each sample's own maximum"),
         ("svm_wx", "other-layout", "written for layout WX; pass --layout WX"),
         ("softmax_vectorized", "other-layout", "written for layout XW; pass --layout XW"),

@@ -429,8 +429,8 @@ MODELS: list[Model] = [
         "grad",
         _correct_class_flipped,
         lambda ctx, r, k, ok: (
-            "the correct-class column has the wrong sign: "
-            + (ctx.loss.label_column_hint or "check the sign of the y_i column")
+            "the correct-class column has the wrong sign: column y_i of dW must get x_i times "
+            + proven_cases(ctx.loss).get("label", "∂L_i/∂s_{i,y_i} (see symderiv derive --generic)")
         ),
     ),
     Model(
@@ -535,8 +535,32 @@ MODELS: list[Model] = [
 ]
 
 
+def proven_cases(loss: Any) -> dict[str, str]:
+    """∂L_i/∂s_ij of ``loss`` in its two cases as terminal text (``other``: j ≠ y_i; ``label``: j = y_i),
+    printed from the proven symbolic-size derivation — what a diagnosis states as the truth; empty for a
+    loss without one. Only a wrong function's diagnosis asks, so only then is SymPy imported."""
+    from ..errors import SymderivError
+    from ..pipeline import derive
+
+    definition = getattr(loss, "definition", loss)
+    try:
+        generic = derive(definition)
+        return generic.score_case_lines() if generic.proved else {}
+    except (SymderivError, AttributeError, TypeError):
+        return {}
+
+
 def _slip_message(slip) -> Callable[[Context, str, Any, bool], str]:
-    return lambda ctx, r, k, ok: slip.message
+    """A slip's words, with ``{other}`` and ``{label}`` filled in with the proven derivative's cases."""
+
+    def message(ctx: Context, r: str, k: Any, ok: bool) -> str:
+        if "{" not in slip.message:
+            return slip.message
+        cases = proven_cases(ctx.loss)
+        fallback = "the proven ∂L_i/∂s_ij (symderiv derive --generic)"
+        return slip.message.format(other=cases.get("other", fallback), label=cases.get("label", fallback))
+
+    return message
 
 
 def _slip_predict(slip) -> Callable[[Truth, float, object], object]:

@@ -346,6 +346,23 @@ class GenericDerivation(Derivation):
         lines += ["", "Proof:", *("  " + cl.line() for cl in self.claims), "", self.summary()]
         return "\n".join(lines)
 
+    def score_cases(self) -> Cases:
+        """∂L_i/∂s_ij in the notes' two cases (j ≠ y_i, j = y_i), short names (p_ij) used: the proven
+        closed form (``symbolic.score-gradient``)."""
+        assert self.forms is not None
+        return Cases.split(abbreviate(self.loss, excluded_sums(self.forms.score_gradient)), j, y[i])
+
+    def score_case_lines(self) -> dict[str, str]:
+        """The two cases of :meth:`score_cases` as terminal text, by case: ``other`` (j ≠ y_i) and ``label``
+        (the label's own score, j = y_i), each with its condition — for messages that state the proven
+        derivative (``symderiv check``'s diagnoses)."""
+        c, cases = self.conventions, self.score_cases()
+        Eq = lambda a, b: sp.Eq(a, b, evaluate=False)  # noqa: E731
+        return {
+            "other": f"{text(Eq(sp.Derivative(L_i, s[i, j]), cases.other), c)} for {text(sp.Ne(j, y[i]), c)}",
+            "label": text(Eq(sp.Derivative(L_i, s[i, y[i]]), cases.label_value.xreplace({j: y[i]})), c),
+        }
+
     def result_lines(self) -> list[str]:
         """The results, one relation a line, printed from the proven expressions: the cases of
         ∂L_i/∂s_ij and ∂L_i/∂w_uv, ∂R/∂w_uv, ∂L/∂w_uv, the bias and the matrix form."""
@@ -354,7 +371,7 @@ class GenericDerivation(Derivation):
         show = lambda e: text(e, c)  # noqa: E731
         Eq = lambda a, b: sp.Eq(a, b, evaluate=False)  # noqa: E731
         dLi_ds, weight = sp.Derivative(L_i, s[i, j]), self.weight
-        score_cases = Cases.split(abbreviate(self.loss, excluded_sums(self.forms.score_gradient)), j, y[i])
+        score_cases = self.score_cases()
         lines = [
             "  " + show(Eq(dLi_ds, score_cases.other)) + f"      ({show(sp.Ne(j, y[i]))})",
             "  " + show(Eq(dLi_ds, score_cases.label_value)) + f"      ({show(sp.Eq(j, y[i]))})",

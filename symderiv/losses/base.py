@@ -198,8 +198,6 @@ class Loss:
     intro: str = ""
     #: … how ∂L_i/∂s_ij comes about, leading into its cases, which the report prints from the proof …
     gradient_words: str = ""
-    #: … and what the y_i column of dW must get, for the checker's diagnosis of a flipped sign
-    label_column_hint: str = ""
     #: what L_i gains when a loop forgets to skip j = y_i, as a function of Δ (None: the loss has no
     #: such term); the checker recognises that bug by it
     correct_class_term: Callable[[float], float] | None = None

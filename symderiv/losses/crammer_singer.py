@@ -104,7 +104,6 @@ CRAMMER_SINGER = register(
         gradient_words="The one hinge is active when the margin of the most offending class is positive; it "
         "moves with the score of that class (the argmax of the other scores; at a tie the kink convention "
         "chooses: if 1[0] is 0, the first maximiser takes it) and against the label's score:",
-        label_column_hint="the y_i column must get −1[m_i > 0]·x_i, the argmax column +1[m_i > 0]·x_i",
         translations=(
             LossWords(
                 "zh",

@@ -19,8 +19,9 @@ A loss is ONE :class:`~symderiv.losses.base.Loss` record, registered on import:
 
 The rest are words for people: ``title``, ``description``, ``intro`` and ``gradient_words`` (report
 prose, words only: every formula a report shows is printed from the derivation; ``translations`` holds
-them in other languages, ``LossWords("zh", …)`` for a report in Chinese), ``label_column_hint``
-and ``correct_class_term`` (what ``symderiv check`` says about typical bugs). ``uses_delta`` and
+them in other languages, ``LossWords("zh", …)`` for a report in Chinese), and ``correct_class_term``
+(how ``symderiv check`` recognises a loop that forgets to skip j = y_i; its messages print the proven
+derivative, never typed formulas). ``uses_delta`` and
 ``kinky`` say whether the margin Δ and the indicator's kink convention matter; ``hyperparameters``
 declares a loss's own (label smoothing's ε, see :mod:`.softmax_smoothed`).
 """
@@ -101,7 +102,6 @@ HINGE = register(
         gradient_words="Each term of L_i is a hinge in its margin: its derivative is the indicator that the "
         "margin is positive, with a plus sign in s_ij and a minus sign in s_{iy_i}; the label's score "
         "appears in every term, so its derivative collects them all:",
-        label_column_hint="the y_i column must get −(number of margins > 0)·x_i",
         correct_class_term=lambda delta: max(0.0, delta),
         translations=(
             LossWords(

@@ -113,7 +113,6 @@ SOFTMAX = register(
         "label and the softmax of the scores. It is smooth and never exactly zero.",
         gradient_words="The derivative of the log-sum-exp in s_ij is the softmax probability p_ij; "
         "the term -s_{iy_i} subtracts 1 for the label:",
-        label_column_hint="the y_i column must get (p_{y_i} − 1)·x_i",
         translations=(
             LossWords(
                 "zh",
@@ -135,8 +134,8 @@ SOFTMAX = register(
             ),
             Slip(
                 "label-term-sign",
-                "the label term has the wrong sign: ∂L_i/∂s_{y_i} = p_{y_i} − 1, but your dW adds "
-                "(p_{y_i} + 1)·x_i (P[i, y_i] += 1 instead of −= 1)",
+                "the label term has the wrong sign: the proven {label}, but your dW adds 2·x_i more to "
+                "column y_i (P[i, y_i] += 1 instead of −= 1)",
                 label_weight=2.0,
             ),
         ),

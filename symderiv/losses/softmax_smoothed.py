@@ -92,7 +92,6 @@ SOFTMAX_SMOOTHED = register(
         "the cross-entropy between this target and the softmax of the scores; with ε = 0 it is the softmax loss.",
         gradient_words="The smoothed target sums to 1 over the classes, so the derivative of the cross-entropy "
         "in a score is the softmax probability minus the target:",
-        label_column_hint="the y_i column must get (p_{y_i} − 1 + ε − ε/C)·x_i",
         translations=(
             LossWords(
                 "zh",

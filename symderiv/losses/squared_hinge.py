@@ -70,7 +70,6 @@ SQUARED_HINGE = register(
         gradient_words="Each term of L_i is a squared hinge in its margin: its derivative is twice the hinge, "
         "with a plus sign in s_ij and a minus sign in s_{iy_i} (no indicator is left), and the label's "
         "score collects them all:",
-        label_column_hint="the y_i column must get −2·(sum of the positive margins)·x_i",
         translations=(
             LossWords(
                 "zh",
@@ -85,8 +84,8 @@ SQUARED_HINGE = register(
         slips=(
             Slip(
                 "chain-rule-2-missing",
-                "the chain rule's 2 is missing: d/dm max(0, m)² = 2·max(0, m), so every margin contributes "
-                "2·max(0, m)·x_i to dW (your dW's data part is half the truth)",
+                "the chain rule's 2 is missing: the proven {other}, so every positive margin contributes twice "
+                "itself times x_i to dW (your dW's data part is half the truth)",
                 grad_data_factor=0.5,
             ),
         ),
