@@ -544,7 +544,7 @@ def proven_cases(loss: Any) -> dict[str, str]:
 
     definition = getattr(loss, "definition", loss)
     try:
-        generic = derive(definition)
+        generic: Any = derive(definition)  # no sizes: the symbolic-size derivation (GenericDerivation)
         return generic.score_case_lines() if generic.proved else {}
     except (SymderivError, AttributeError, TypeError):
         return {}
