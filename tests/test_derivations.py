@@ -293,3 +293,19 @@ def test_the_sections_use_the_notes_notation_of_the_concrete_example(hinge_wx_bi
     assert r"\frac{\partial L_{1}}{\partial w_{3,4}}" in extra  # the bias column, class 3
     for zero in ("L_{0}", "L_0", "s_{0", "x_{0", "m_{0", "w_{0", "_{u0}"):
         assert zero not in extra, zero
+
+
+@pytest.mark.parametrize("name", HINGE_FAMILY)
+def test_the_margin_route_fits_the_page(name):
+    """Every matrix the margin route displays fits a page: a row no wider than WIDEST_ROW characters of LaTeX,
+    a column entry no wider than WIDEST_ENTRY (Crammer–Singer's product is then shown, not carried out)."""
+    from symderiv.render.notation import latex
+    from symderiv.report.derivations import WIDEST_ENTRY, WIDEST_ROW
+
+    d = derive_for_report(name)
+    chain = margin_chain(d)
+    for side in chain.args:
+        for M in side.args if isinstance(side, sp.MatMul) else (side,):
+            widths = [len(latex(e)) for e in M]
+            assert (sum(widths) <= WIDEST_ROW) if M.rows == 1 else (max(widths) <= WIDEST_ENTRY), (name, M.shape)
+    assert len(chain.args) == (2 if name == "crammer-singer" else 3)

@@ -83,6 +83,8 @@ def partials_relation(d, sample: int = 0) -> Chain:
 #: the widest row (characters of LaTeX) the matrix of partials shows written out; a wider matrix is shown
 #: with entries x_0u times ∂L_0/∂s_0v (their values are in the concrete section), so that it fits a page
 WIDEST_ROW = 200
+#: the widest entry (characters of LaTeX) a column of the margin route shows carried out (Crammer–Singer's is not)
+WIDEST_ENTRY = 160
 
 
 def shown_partials(d, sample: int = 0, proven: sp.Matrix | None = None) -> sp.ImmutableMatrix:
@@ -136,7 +138,8 @@ def named(M: sp.Matrix, d, sample: int = 0) -> sp.ImmutableMatrix:
 
 def margin_chain(d, sample: int = 0) -> Chain | None:
     """(∂L_0/∂s_0j)_j = (∂L_0/∂m)(∂m/∂s) = their product, as rows; where the rows would be wider than
-    :data:`WIDEST_ROW`, transposed (columns: (∂m/∂s)ᵀ(∂L_0/∂m)ᵀ). None without the capability."""
+    :data:`WIDEST_ROW`, transposed (columns: (∂m/∂s)ᵀ(∂L_0/∂m)ᵀ), and without the product carried out where
+    an entry of it is wider than :data:`WIDEST_ENTRY`. None without the capability."""
     p = d.concrete()
     f = margin_forms(p, sample)
     if f is None:
@@ -144,8 +147,11 @@ def margin_chain(d, sample: int = 0) -> Chain | None:
     L0 = sp.Symbol(f"L_{sample}")
     lhs = sp.ImmutableMatrix([[sp.Derivative(L0, p.S[sample, j]) for j in range(p.C)]])
     dL_dm, dm_ds, dL_ds = (sp.ImmutableMatrix(M) for M in (f.dL_dm, f.dm_ds, f.dL_ds))
-    if sum(len(latex(e, layout=d.conventions.layout)) for e in dL_ds) <= WIDEST_ROW:
+    widths = [len(latex(e, layout=d.conventions.layout)) for e in dL_ds]
+    if sum(widths) <= WIDEST_ROW:
         return Chain(lhs, sp.MatMul(dL_dm, dm_ds, evaluate=False), dL_ds)
+    if max(widths) > WIDEST_ENTRY:  # the product carried out would not fit even as a column: shown as a product
+        return Chain(lhs.T, sp.MatMul(dm_ds.T, dL_dm.T, evaluate=False))
     return Chain(lhs.T, sp.MatMul(dm_ds.T, dL_dm.T, evaluate=False), dL_ds.T)
 
 
