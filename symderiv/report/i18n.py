@@ -352,7 +352,7 @@ _ZH: dict[str, str] = {
     "这样指数运算就不会溢出。无论 ${c}$ 取什么值，损失函数都不变：",
     "derivation.shift.why": "平移必须同时作用于分子和分母的每一项：${law}$，于是因子 ${factor}$ 上下相消：",
     "derivation.shift.miss": "如果只平移分子，这个因子就消不掉：",
-    "derivation.shift.counter": "除非 ${c} = 0$，它都不等于{ratio}。在得分 $({scores})$ 处，类别 {cls} 的{ratio}"
+    "derivation.shift.counter": "除非 ${c} = 0$，它都不等于 {ratio}。在得分 $({scores})$ 处，类别 {cls} 的 {ratio}"
     "为 {want}；只在分子中减去 ${c} = {top}$ 得到 {got}，而平移分母中除第一项以外的所有项得到 {partial}。",
     "atom.max-over-classes": "对类别取的最大值",
     "list.enum": "、",
