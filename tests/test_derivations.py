@@ -278,3 +278,34 @@ def test_report_all_writes_the_named_configurations_only_with_default_convention
     out = runner.invoke(cli, ["report", "--all", "--layout", "WX", "--format", "md", "--out", str(tmp_path / "b")])
     assert out.exit_code == 0, out.output
     assert len(out.stdout.splitlines()) == len(losses.builtin_names())
+
+
+def test_the_sections_use_the_notes_notation_of_the_concrete_example(hinge_wx_bias_report):
+    """Sample 0 of the concrete derivation is shown as the concrete example shows it: sample 1, label y_1,
+    scores s_1 … s_C, margins m_j, features x_{u1} (layout WX) — never SymPy's 0-based indices."""
+    d, g, report, claims = hinge_wx_bias_report
+    assert d.concrete().y[0] == 1
+    md = render(report, "md")
+    extra = md.split("## The gradient of one sample")[1].split("## What was proven")[0]
+    assert "For sample $1$" in extra and "label $y_1 = 2$" in extra
+    assert r"$m_{1} = s_{1} - s_{2} + \Delta$, $m_{3} = s_{3} - s_{2} + \Delta$" in extra
+    assert r"\frac{\partial L_{1}}{\partial w_{vu}} = x_{u1}\  \frac{\partial L_{1}}{\partial s_{v}}" in extra
+    assert r"\frac{\partial L_{1}}{\partial w_{3,4}}" in extra  # the bias column, class 3
+    for zero in ("L_{0}", "L_0", "s_{0", "x_{0", "m_{0", "w_{0", "_{u0}"):
+        assert zero not in extra, zero
+
+
+@pytest.mark.parametrize("name", HINGE_FAMILY)
+def test_the_margin_route_fits_the_page(name):
+    """Every matrix the margin route displays fits a page: a row no wider than WIDEST_ROW characters of LaTeX,
+    a column entry no wider than WIDEST_ENTRY (Crammer–Singer's product is then shown, not carried out)."""
+    from symderiv.render.notation import latex
+    from symderiv.report.derivations import WIDEST_ENTRY, WIDEST_ROW
+
+    d = derive_for_report(name)
+    chain = margin_chain(d)
+    for side in chain.args:
+        for M in side.args if isinstance(side, sp.MatMul) else (side,):
+            widths = [len(latex(e)) for e in M]
+            assert (sum(widths) <= WIDEST_ROW) if M.rows == 1 else (max(widths) <= WIDEST_ENTRY), (name, M.shape)
+    assert len(chain.args) == (2 if name == "crammer-singer" else 3)

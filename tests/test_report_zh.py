@@ -196,3 +196,32 @@ def test_messages_fill_their_placeholders_exactly(lang, key, values, text):
     from symderiv.report.i18n import messages
 
     assert messages(lang)(key, **values) == text
+
+
+@pytest.mark.parametrize(("loss", "conventions"), [("hinge", {"layout": "WX", "bias": True}), ("softmax", {})])
+def test_the_notes_other_derivations_and_their_evidence_are_chinese(loss, conventions):
+    """The sections of the notes' other derivations (one sample, the margin route, the max shift) and the
+    evidence table are Chinese in a Chinese report: every title, every claim and method row has Chinese words,
+    no English sentence is left in the prose, and no δ appears (the report prints the Kronecker delta as an
+    indicator, and says so)."""
+    from symderiv.report.render import evidence_rows
+
+    report = build_report(derive_for_report(loss, **conventions), lang="zh")
+    assert all(re.search(r"[\u4e00-\u9fff]", s.title) for s in report.sections)
+    for row in evidence_rows(report, "md"):
+        for text in (row["statement"], row["method"]):
+            assert re.search(r"[\u4e00-\u9fff]", text), (row["key"], text)
+    for fmt in ("md", "html"):
+        out = render_report(derive_for_report(loss, **conventions), fmt, lang="zh")
+        assert "δ" not in out and r"\delta" not in out, fmt
+    md = render_report(derive_for_report(loss, **conventions), "md", lang="zh")
+    prose = re.sub(r"<!--.*?-->|```.*?```|\$\$.*?\$\$|\$[^$\n]*\$", "", md, flags=re.S)  # words: no code, no math
+    assert not re.findall(r"\b[A-Za-z]{3,} [a-z]{2,} [a-z]{3,}\b", prose)
+
+
+def test_the_chinese_method_names_the_loss_s_own_atoms():
+    """The method of the symbolic proofs names the atoms of this loss's normal forms, one or several."""
+    hinge = render_report(derive_for_report("hinge"), "md", lang="zh")
+    assert r"关于原子 $\mathbf{1}[\cdot]$ 的多项式恒等式" in hinge
+    crammer = render_report(derive_for_report("crammer-singer"), "md", lang="zh")
+    assert r"关于原子 $\mathbf{1}[\cdot]$、$\max(0,\cdot)$ 的多项式恒等式" in crammer

@@ -163,6 +163,12 @@ class ShiftInvariance:
 
     ratio: Callable[[Any, Any, Indexing], sp.Expr]
     ratio_words: str = "the ratio"
+    #: ``ratio_words`` in other languages, as (language, words) pairs: (("zh", "softmax 概率"),)
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def words_in(self, lang: str = "en") -> str:
+        """:attr:`ratio_words` in ``lang`` (English where no translation is declared)."""
+        return dict(self.translations).get(lang, self.ratio_words)
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,9 @@ SOFTMAX = register(
             ),
         ),
         abbreviations=(Abbreviation(PROBABILITY, PROBABILITY_DEFINITION, "softmax probabilities"),),
-        shift_invariance=ShiftInvariance(ratio=softmax_probability, ratio_words="the softmax probability"),
+        shift_invariance=ShiftInvariance(
+            ratio=softmax_probability, ratio_words="the softmax probability", translations=(("zh", "softmax 概率"),)
+        ),
         slips=(
             Slip(
                 "log10",

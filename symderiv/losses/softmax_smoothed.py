@@ -102,6 +102,8 @@ SOFTMAX_SMOOTHED = register(
                 gradient_words="平滑后的目标在各类别上之和为 1，因此交叉熵对某个得分的导数就是 softmax 概率减去目标：",
             ),
         ),
-        shift_invariance=ShiftInvariance(ratio=softmax_probability, ratio_words="the softmax probability"),
+        shift_invariance=ShiftInvariance(
+            ratio=softmax_probability, ratio_words="the softmax probability", translations=(("zh", "softmax 概率"),)
+        ),
     )
 )

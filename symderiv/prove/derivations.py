@@ -259,7 +259,7 @@ def per_sample_claims(d: Derivation) -> list[Claim]:
     sizes = f"all {p.N} samples at D = {p.D}, C = {p.C}" + (", the bias column included" if p.conventions.bias else "")
     return [
         Claim(
-            "the matrix of ∂L_i/∂w_uv, entry (u, v) = x_iu times the closed form of ∂L_i/∂s_iv, equals SymPy's "
+            "the matrix of ∂L_i/∂w_uv, entry (u, v) is x_iu times the closed form of ∂L_i/∂s_iv, equals SymPy's "
             "derivative of L_i in every weight",
             partials_ok,
             NORMAL_FORMS,
@@ -269,7 +269,8 @@ def per_sample_claims(d: Derivation) -> list[Claim]:
             rhs=direct[0],
         ),
         Claim(
-            f"∂L_i/∂W is the outer product {OUTER[p.conventions.layout]}, and scale·Σ_i ∂L_i/∂W + ∂R/∂W is dL/dW",
+            f"∂L_i/∂W is the outer product {OUTER[p.conventions.layout]}; summed over the samples as L sums them, "
+            "plus ∂R/∂W, it is dL/dW",
             outer_ok and summed_ok,
             NORMAL_FORMS,
             sizes + "; against SymPy's derivative of each L_i, and of L",

@@ -14,8 +14,9 @@ printing:
   x_{iu} or x_{ui}: one index order for x and w per layout, the matrices' own. (Index notation
   already carries its order: ``w[v, u]`` prints w_{vu}.)
 - ``index_base`` — the first index of a concrete-size symbol: 0 (SymPy's and NumPy's, s_{0,1}) or 1
-  (the notes', s_{1,2}); ``one_sample`` prints a concrete score of one sample with its class alone
-  (s_{0,1} as s_1 with ``index_base=1``), as the notes write s_j for the scores of sample i;
+  (the notes', s_{1,2}; a concrete index of index notation too: x[0, u] as x_{1u}); ``one_sample`` prints
+  a concrete score (margin, probability) of one sample with its class alone (s_{0,1} as s_1 with
+  ``index_base=1``), as the notes write s_j for the scores of sample i;
 - ``line_width`` (LaTeX) — a displayed relation wider than this (in printed characters) is broken
   before a + or − into aligned rows, inside a parenthesised sum if a single term is too wide, the
   parenthesis keeping its size across the break (``\\Bigl(`` … ``\\Bigr)``, sized from the content);
@@ -49,6 +50,10 @@ NOTATION_DEFAULTS: dict[str, object] = {
     "one_sample": False,
     "line_width": None,
 }
+
+#: the per-class quantities of one sample that ``one_sample`` prints with their class alone: scores s_j,
+#: margins m_j and probabilities p_j (the notes' notation for sample i)
+ONE_SAMPLE = ("s", "m", "p")
 
 #: what the LaTeX printer puts where the parenthesised sum it is breaking goes (never in its output)
 _HOLE = "\ue010hole\ue011"
@@ -235,7 +240,10 @@ class NotesPrinting:
         return out if exp is None else self._power(out, exp)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        return self._sub(self._print(expr.base.label), [self._print(i) for i in expr.indices])
+        base, indices = self._print(expr.base.label), list(expr.indices)
+        if self._settings["one_sample"] and base in ONE_SAMPLE and len(indices) == 2 and indices[0].is_Integer:
+            indices = indices[1:]  # s[0, v] of one sample: s_v
+        return self._sub(base, [self._shift(str(i)) if i.is_Integer else self._print(i) for i in indices])
 
     def _print_Symbol(self, expr: sp.Symbol, *args, **kwargs) -> str:
         name = expr.name
@@ -248,8 +256,8 @@ class NotesPrinting:
             base, idx = concrete
             if self._settings["layout"] == "WX" and base in ("w", "x") and len(idx) == 2:
                 idx = idx[::-1]  # the matrices' own order: W is C×D (w_vu), X is D×N (x_ui)
-            if self._settings["one_sample"] and base == "s" and len(idx) == 2:
-                idx = idx[1:]  # the scores of one sample: s_j, as the notes write them
+            if self._settings["one_sample"] and base in ONE_SAMPLE and len(idx) == 2:
+                idx = idx[1:]  # the scores (margins, probabilities) of one sample: s_j, as the notes write them
             return self._sub(base, [self._shift(n) for n in idx], concrete=len(idx) > 1)
         numbered = re.fullmatch(r"([A-Za-z]+)_(\d+)", name)
         if numbered and self._settings["index_base"]:  # L_0, the loss of sample 0

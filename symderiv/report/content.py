@@ -11,6 +11,7 @@ not prove. Printing is :func:`symderiv.render.notation.latex`, with the layout a
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import sympy as sp
@@ -33,7 +34,18 @@ from ..render.notation import INDICATOR, Cases, Chain, InSpace, Rows, latex
 from . import code, derivations, figures
 from .claims import abbreviation_definition, identify
 from .code import vectorized_function
-from .document import Equation, Evidence, Listing, Report, ReportError, Section, in_layout, plain, relations_of
+from .document import (
+    NOTES_INDICES,
+    Equation,
+    Evidence,
+    Listing,
+    Report,
+    ReportError,
+    Section,
+    in_layout,
+    plain,
+    relations_of,
+)
 from .i18n import Messages, messages
 
 #: the size at which the report's claims are proven (every label pattern)
@@ -278,7 +290,7 @@ def build(d, *, implementation=None, generic=None, lang: str = "en") -> Report:
     if index_section is not None:
         sections.append(index_section)
     sections.append(_concrete_section(d, show, m))
-    extra, extra_evidence = derivations.sections(d, g, show)  # the notes' other derivations, each proven
+    extra, extra_evidence = derivations.sections(d, g, show, m)  # the notes' other derivations, each proven
     sections, evidence = sections + extra, evidence + extra_evidence
     evidence_after = len(sections)
 
@@ -389,6 +401,7 @@ def _index_section(g, evidence: list[Evidence], show: _Shower, m: Messages | Non
             over = m("subtitle.mean" if g.conventions.reduction == "mean" else "subtitle.sum")
             math = {"dLi_ds": plain("∂L_i/∂s_ij"), "over": over}
             math["why_math"] = plain(in_layout(step.why, layout)) if step.why else ""
+            math |= {f"w{n}": piece for n, piece in enumerate(re.findall(r"\$[^$]+\$", math["why_math"]))}
             title = m(f"index.{key}.title", title=title, **math)
             why = m(f"index.{key}.why", why=why, **math)
         blocks.append(m("index.step", title=title, why=why).rstrip())
@@ -529,11 +542,6 @@ def _step1_words(d, m: Messages | None = None) -> str:
 def _matrix_words(d, mf, show: _Shower, m: Messages | None = None) -> str:
     m = m or messages()
     return m("matrix.words", W_space=show.inline(InSpace(mf.W)), G=show.inline(mf.G))
-
-
-#: the concrete example in the notes' notation: classes and samples counted from 1, and the scores of the
-#: one sample shown as s_j (the notes' s_j for the scores of sample i)
-NOTES_INDICES: dict[str, object] = {"index_base": 1, "one_sample": True}
 
 
 def _concrete_section(d, show: _Shower, m: Messages | None = None) -> Section:

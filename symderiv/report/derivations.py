@@ -29,50 +29,25 @@ from ..prove.derivations import (
     shift_forms,
 )
 from ..render.notation import Chain, InSpace, latex
-from .document import Evidence, Section
-
-#: the words of these sections, in one place (short; every formula in them is printed from an expression)
-WORDS = {
-    "sample.title": "The gradient of one sample",
-    "sample.partials": "The notes often write the gradient of one sample as the matrix of its partial derivatives, "
-    "in the shape of $W$. For sample {i} of the concrete derivation (label $y_{i} = {label}$), the entry of "
-    "${weight}$ is ${entry}$:",
-    "sample.names": "Here {names}.",
-    "sample.outer": "So the whole matrix is one outer product: the features of the sample ({bias}) times its "
-    "derivatives in the scores, collected in {g} (row $i$ of ${G}$, as a column). Summed over the samples, "
-    "it is the boxed matrix form:",
-    "sample.bias": "with the constant $1$ last",
-    "sample.nobias": "a column",
-    "sample.shapes": "Here {shapes}.",
-    "margin.title": "The route through the margins",
-    "margin.intro": "The same gradient, computed through the margins, as vectorized code does: "
-    "$\\partial L_{i}/\\partial m$, times $\\partial m/\\partial s$, times $\\partial s/\\partial W$. For sample "
-    "{i} (label $y_{i} = {label}$), with the margins {margins}:",
-    "margin.after": "Then ${chain}$ (step 2); the product was proven equal to the direct derivative for every "
-    "sample and weight.",
-    "shift.title": "Numerical stability: the max shift",
-    "shift.intro": "Stable code subtracts from every score of sample $i$ the same number ${c}$, the largest "
-    "score, so that no exponential overflows. The loss does not change, whatever ${c}$ is:",
-    "shift.why": "The shift must go into the numerator and into every term of the denominator: ${law}$, and the "
-    "factor ${factor}$ cancels:",
-    "shift.miss": "Shifting only the numerator leaves the factor in place:",
-    "shift.counter": "which is not {ratio} unless ${c} = 0$. At the scores $({scores})$, class {cls}, {ratio} is "
-    "{want}; the numerator-only shift by ${c} = {top}$ gives {got}, and shifting every term of the "
-    "denominator but the first gives {partial}.",
-}
+from .document import NOTES_INDICES, Evidence, Section
+from .i18n import Messages, messages
 
 
-def sections(d, g, show) -> tuple[list[Section], list[Evidence]]:
+def sections(d, g, show, m: Messages | None = None) -> tuple[list[Section], list[Evidence]]:
     """The extra sections of the report of ``d`` (concrete) and ``g`` (symbolic size), and the evidence
-    they cite. ``show`` makes :class:`Equation` objects in the layout's notation."""
+    they cite. ``show`` makes :class:`Equation` objects in the layout's notation; ``m`` gives the words, in
+    the report's language (:mod:`symderiv.report.i18n`). Sample 0 of the concrete derivation is shown in the
+    notes' notation, as the concrete example is (:data:`~symderiv.report.document.NOTES_INDICES`: sample 1,
+    scores s_1 … s_C)."""
+    m = m or messages()
     claims = per_sample_claims(d) + margin_claims(d) + shift_claims(d.loss, d.conventions)
     evidence = [Evidence(c.id, c, "report") for c in claims]
     by_id = {c.id: c for c in claims}
-    out = [_sample_section(d, g, show)]
+    out = [_sample_section(d, g, show, m)]
     if "route.margin" in by_id:
-        out.append(_margin_section(d, g, show))
+        out.append(_margin_section(d, g, show, m))
     if "shift.invariance" in by_id:
-        out.append(_shift_section(d, show, by_id["shift.near-miss"]))
+        out.append(_shift_section(d, show, by_id["shift.near-miss"], m))
     return out, evidence
 
 
@@ -108,6 +83,8 @@ def partials_relation(d, sample: int = 0) -> Chain:
 #: the widest row (characters of LaTeX) the matrix of partials shows written out; a wider matrix is shown
 #: with entries x_0u times ∂L_0/∂s_0v (their values are in the concrete section), so that it fits a page
 WIDEST_ROW = 200
+#: the widest entry (characters of LaTeX) a column of the margin route shows carried out (Crammer–Singer's is not)
+WIDEST_ENTRY = 160
 
 
 def shown_partials(d, sample: int = 0, proven: sp.Matrix | None = None) -> sp.ImmutableMatrix:
@@ -161,7 +138,8 @@ def named(M: sp.Matrix, d, sample: int = 0) -> sp.ImmutableMatrix:
 
 def margin_chain(d, sample: int = 0) -> Chain | None:
     """(∂L_0/∂s_0j)_j = (∂L_0/∂m)(∂m/∂s) = their product, as rows; where the rows would be wider than
-    :data:`WIDEST_ROW`, transposed (columns: (∂m/∂s)ᵀ(∂L_0/∂m)ᵀ). None without the capability."""
+    :data:`WIDEST_ROW`, transposed (columns: (∂m/∂s)ᵀ(∂L_0/∂m)ᵀ), and without the product carried out where
+    an entry of it is wider than :data:`WIDEST_ENTRY`. None without the capability."""
     p = d.concrete()
     f = margin_forms(p, sample)
     if f is None:
@@ -169,8 +147,11 @@ def margin_chain(d, sample: int = 0) -> Chain | None:
     L0 = sp.Symbol(f"L_{sample}")
     lhs = sp.ImmutableMatrix([[sp.Derivative(L0, p.S[sample, j]) for j in range(p.C)]])
     dL_dm, dm_ds, dL_ds = (sp.ImmutableMatrix(M) for M in (f.dL_dm, f.dm_ds, f.dL_ds))
-    if sum(len(latex(e, layout=d.conventions.layout)) for e in dL_ds) <= WIDEST_ROW:
+    widths = [len(latex(e, layout=d.conventions.layout)) for e in dL_ds]
+    if sum(widths) <= WIDEST_ROW:
         return Chain(lhs, sp.MatMul(dL_dm, dm_ds, evaluate=False), dL_ds)
+    if max(widths) > WIDEST_ENTRY:  # the product carried out would not fit even as a column: shown as a product
+        return Chain(lhs.T, sp.MatMul(dm_ds.T, dL_dm.T, evaluate=False))
     return Chain(lhs.T, sp.MatMul(dm_ds.T, dL_dm.T, evaluate=False), dL_ds.T)
 
 
@@ -218,29 +199,38 @@ def _one_sample(g, sample: int = 0) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     return g.weight, g.feature.xreplace(at), S_BASE[sample, V]
 
 
-def _sample_section(d, g, show) -> Section:
+def _sample_section(d, g, show, m: Messages) -> Section:
     p = d.concrete()
     x_i, g_i, W = per_sample_matrices(d)
     G = matrix_form(d.loss, d.conventions).G
-    shapes = ", ".join(f"${show.inline(InSpace(M))}$" for M in (x_i, g_i))
+    shapes = m("list.sep").join(f"${show.inline(InSpace(M))}$" for M in (x_i, g_i))
     _, x_0u, s_0v = _one_sample(g)
     entry = sp.Mul(x_0u, sp.Derivative(sp.Symbol("L_0"), s_0v), evaluate=False)
     chain = partials_relation(d)
     shown = names(d) if chain.args[2].free_symbols & set(names(d).values()) else {}
-    defined = ", ".join(f"${show.inline(sp.Eq(name, value, evaluate=False))}$" for value, name in shown.items())
+    defined = m("list.sep").join(
+        f"${show.inline(sp.Eq(name, value, evaluate=False), notation=NOTES_INDICES)}$" for value, name in shown.items()
+    )
     return Section(
-        WORDS["sample.title"],
+        m("derivation.sample.title"),
         [
-            WORDS["sample.partials"].format(i=0, label=p.y[0], weight=show.inline(g.weight), entry=show.inline(entry)),
-            show(chain, "per-sample.partials", "closed-form.per-element"),
-            *([WORDS["sample.names"].format(names=defined)] if defined else []),
-            WORDS["sample.outer"].format(
-                bias=WORDS["sample.bias" if d.conventions.bias else "sample.nobias"],
+            m(
+                "derivation.sample.partials",
+                i=1,
+                label=p.y[0] + 1,
+                weight=show.inline(g.weight),
+                entry=show.inline(entry, notation=NOTES_INDICES),
+            ),
+            show(chain, "per-sample.partials", "closed-form.per-element", notation=NOTES_INDICES),
+            *([m("derivation.sample.names", names=defined)] if defined else []),
+            m(
+                "derivation.sample.outer",
+                bias=m("derivation.sample.bias" if d.conventions.bias else "derivation.sample.nobias"),
                 g=f"${show.inline(g_i)}$",
                 G=show.inline(G),
             ),
             show(outer_product_relation(d), "per-sample.outer-product", "artifact.matrix-form"),
-            WORDS["sample.shapes"].format(shapes=shapes),
+            m("derivation.sample.shapes", shapes=shapes),
         ],
     )
 
@@ -252,27 +242,27 @@ def _chain_rule_at(g, sample: int = 0) -> sp.Eq:
     return sp.Eq(sp.Derivative(L0, w_uv), sp.Mul(x_0u, sp.Derivative(L0, s_0v), evaluate=False), evaluate=False)
 
 
-def _margin_section(d, g, show) -> Section:
+def _margin_section(d, g, show, m: Messages) -> Section:
     p = d.concrete()
     f = margin_forms(p, 0)
     assert f is not None
-    margins = ", ".join(
-        f"${show.inline(sp.Eq(m, definition, evaluate=False))}$"
-        for m, definition in zip(f.margins, f.definitions, strict=True)
+    margins = m("list.sep").join(
+        f"${show.inline(sp.Eq(margin, definition, evaluate=False), notation=NOTES_INDICES)}$"
+        for margin, definition in zip(f.margins, f.definitions, strict=True)
     )
     chain = margin_chain(d)
     assert chain is not None
     return Section(
-        WORDS["margin.title"],
+        m("derivation.margin.title"),
         [
-            WORDS["margin.intro"].format(i=0, label=p.y[0], margins=margins),
-            show(chain, "route.margin", "derivative.routes-agree"),
-            WORDS["margin.after"].format(chain=show.inline(_chain_rule_at(g))),
+            m("derivation.margin.intro", i=1, label=p.y[0] + 1, margins=margins),
+            show(chain, "route.margin", "derivative.routes-agree", notation=NOTES_INDICES),
+            m("derivation.margin.after", chain=show.inline(_chain_rule_at(g), notation=NOTES_INDICES)),
         ],
     )
 
 
-def _shift_section(d, show, near_miss) -> Section:
+def _shift_section(d, show, near_miss, m: Messages) -> Section:
     f = shift_forms(d.loss, d.conventions)
     assert f is not None
     c = show.inline(c_i)
@@ -280,24 +270,26 @@ def _shift_section(d, show, near_miss) -> Section:
     law = sp.Eq(sp.exp(s_ij - c_i), sp.Mul(sp.exp(s_ij), sp.exp(-c_i), evaluate=False), evaluate=False)
     ce = near_miss.counterexample
     blocks: list[object] = [
-        WORDS["shift.intro"].format(c=c),
+        m("derivation.shift.intro", c=c),
         show(Chain(L_i, f.sample, f.shifted_sample), "shift.invariance"),
-        WORDS["shift.why"].format(law=show.inline(law), factor=show.inline(sp.exp(-c_i))),
+        m("derivation.shift.why", law=show.inline(law), factor=show.inline(sp.exp(-c_i))),
         show(Chain(f.shifted_ratio, f.factored, f.ratio), "shift.placement"),
-        WORDS["shift.miss"],
+        m("derivation.shift.miss"),
         show(sp.Eq(f.numerator_only, f.numerator_only_value, evaluate=False), "shift.near-miss"),
     ]
     if ce is not None:
+        cap = d.loss.shift_invariance
         blocks.append(
-            WORDS["shift.counter"].format(
+            m(
+                "derivation.shift.counter",
                 c=c,
-                ratio=d.loss.shift_invariance.ratio_words,
+                ratio=cap.words_in(m.lang),
                 scores=", ".join(map(str, ce["point"]["s_i"])),
-                cls=ce["class"],
+                cls=ce["class"] + 1,  # counted from 1, as the notes count classes
                 top=ce["point"]["c_i"],
                 want=f"{ce['derived']:.4f}",
                 got=f"{ce['claimed']:.4f}",
                 partial=f"{ce['partial']:.4f}",
             )
         )
-    return Section(WORDS["shift.title"], blocks)
+    return Section(m("derivation.shift.title"), blocks)

@@ -13,6 +13,10 @@ from ..derive.result import Claim
 from ..errors import SymderivError
 from ..render.notation import Row, latex, latex_rows
 
+#: a concrete example in the notes' notation: classes and samples counted from 1, and the per-class quantities
+#: of the one sample shown as s_j, m_j, p_j (the notes' s_j for the scores of sample i)
+NOTES_INDICES: dict[str, object] = {"index_base": 1, "one_sample": True}
+
 #: a displayed relation wider than this many printed characters is broken into aligned rows
 LINE_WIDTH = 62
 
@@ -148,6 +152,7 @@ def in_layout(text: str, layout: str) -> str:
 _PLAIN_MATH = [
     ("1[·]", r"\mathbf{1}[\cdot]"),
     ("max(0,·)", r"\max(0,\cdot)"),
+    ("exp(", r"\exp("),
     ("1[", r"\mathbf{1}["),
     ("∂", r"\partial "),
     ("δ", r"\delta "),

@@ -32,6 +32,7 @@ _EN: dict[str, str] = {
     "table.covers": "covers",
     "table.failed": "FAILED",
     "table.detail": "{method}; {detail}",
+    "table.aside": " ({detail})",
     "table.note.tex": r"$^\dagger$ checked while building this report; $^\ddagger$ proven at symbolic size "
     r"(\texttt{{symderiv derive --generic}}); the others are the proof of \texttt{{symderiv derive}} at the size "
     "above.",
@@ -156,6 +157,35 @@ _EN: dict[str, str] = {
     "derivatives in its scores, exactly as derived and simplified:",
     "concrete.after": "They are the cases of step 1 with $j$ and $y_i$ filled in; the same holds for every "
     "sample and every label pattern (see the evidence below).",
+    # ---------------------------------------------------------------- the notes' other derivations
+    "derivation.sample.title": "The gradient of one sample",
+    "derivation.sample.partials": "The notes often write the gradient of one sample as the matrix of its partial "
+    "derivatives, in the shape of $W$. For sample ${i}$ of the concrete derivation (label $y_{i} = {label}$), the "
+    "entry of ${weight}$ is ${entry}$:",
+    "derivation.sample.names": "Here {names}.",
+    "derivation.sample.outer": "So the whole matrix is one outer product: the features of the sample ({bias}) "
+    "times its derivatives in the scores, collected in {g} (row $i$ of ${G}$, as a column). Summed over the "
+    "samples, it is the boxed matrix form:",
+    "derivation.sample.bias": "with the constant $1$ last",
+    "derivation.sample.nobias": "a column",
+    "derivation.sample.shapes": "Here {shapes}.",
+    "derivation.margin.title": "The route through the margins",
+    "derivation.margin.intro": "The same gradient, computed through the margins, as vectorized code does: "
+    "$\\partial L_{i}/\\partial m$, times $\\partial m/\\partial s$, times $\\partial s/\\partial W$. For "
+    "sample ${i}$ (label $y_{i} = {label}$), with the margins {margins}:",
+    "derivation.margin.after": "Then ${chain}$ (step 2); the product was proven equal to the direct derivative "
+    "for every sample and weight.",
+    "derivation.shift.title": "Numerical stability: the max shift",
+    "derivation.shift.intro": "Stable code subtracts from every score of sample $i$ the same number ${c}$, the "
+    "largest score, so that no exponential overflows. The loss does not change, whatever ${c}$ is:",
+    "derivation.shift.why": "The shift must go into the numerator and into every term of the denominator: "
+    "${law}$, and the factor ${factor}$ cancels:",
+    "derivation.shift.miss": "Shifting only the numerator leaves the factor in place:",
+    "derivation.shift.counter": "which is not {ratio} unless ${c} = 0$. At the scores $({scores})$, class {cls}, "
+    "{ratio} is {want}; the numerator-only shift by ${c} = {top}$ gives {got}, and shifting every term of the "
+    "denominator but the first gives {partial}.",
+    "atom.max-over-classes": "max over classes",
+    "list.enum": ", ",
     # ---------------------------------------------------------------- evidence
     "proof.intro": "symderiv built the loss at $D = {D}$, $C = {C}$, $N = {N}$ with {symbols} kept as "
     "symbols, and proved each claim below {patterns}. **Symbolic** claims are identities: both "
@@ -193,6 +223,7 @@ _ZH: dict[str, str] = {
     "table.covers": "涉及公式",
     "table.failed": "未通过",
     "table.detail": "{method}；{detail}",
+    "table.aside": "（{detail}）",
     "table.note.tex": r"$^\dagger$ 生成本报告时检验；"
     r"$^\ddagger$ 在符号规模下证明（\texttt{{symderiv derive --generic}}）；"
     r"其余为 \texttt{{symderiv derive}} 在上述规模下的证明。",
@@ -273,14 +304,14 @@ _ZH: dict[str, str] = {
     "$\\partial L_i/\\partial s_{{ij}}$，所以方框中的乘积正是对所有样本同时完成第 2–4 步。",
     "section.index": "用指标记号重做一遍推导",
     "index.intro": "symderiv 还在符号规模下推导梯度：$N$、$C$、$D$ 和标签都保持为符号，使用指标记号"
-    "（克罗内克 δ 写作 ${delta}$）。各步骤都由在该规模下证明的命题覆盖（在下面的证据表中标为 ‡）：",
+    "（克罗内克函数写作指示函数 ${delta}$）。各步骤都由在该规模下证明的命题覆盖（在下面的证据表中标为 ‡）：",
     "index.step": "**{title}**。{why}",
     "index.raw.title": "SymPy 直接求得的 {dLi_ds}",
-    "index.raw.why": "对得分求导时，$\\partial s_{{ik}}/\\partial s_{{ij}}$ 给出克罗内克 δ。",
-    "index.delta.title": "对 δ 求和之后的 {dLi_ds}",
-    "index.delta.why": "利用 δ 的筛选性质消去求和，并利用指示函数的平方等于其自身化简。",
+    "index.raw.why": "对得分求导时出现克罗内克函数：{w0}。",
+    "index.delta.title": "按筛选性质求和之后的 {dLi_ds}",
+    "index.delta.why": "利用筛选性质 {w0} 消去求和，并利用指示函数的平方等于其自身（{w1}）化简。",
     "index.closed.title": "{dLi_ds} 的闭式（已证明相等）",
-    "index.closed.why": "即笔记中 $j \\ne y_i$ 与 $j = y_i$ 两种情形。",
+    "index.closed.why": "即笔记中 {w0} 与 {w1} 两种情形。",
     "index.scores.title": "得分对权重求导",
     "index.scores.why": "每个得分都是一个点积。",
     "index.chain.title": "链式法则",
@@ -301,6 +332,30 @@ _ZH: dict[str, str] = {
     "$s_1, \\dots, s_{{{C}}}$，损失为 ${first}$；它对各个得分的导数，与推导化简所得完全一致：",
     "concrete.after": "这正是第 1 步的各情形代入 $j$ 和 $y_i$ 的结果；"
     "对每个样本、每种标签组合都同样成立（见下面的证据）。",
+    "derivation.sample.title": "单个样本的梯度",
+    "derivation.sample.partials": "笔记里常把单个样本的梯度写成由各个偏导数组成、与 $W$ 形状相同的矩阵。"
+    "以具体规模推导中的样本 ${i}$（标签 $y_{i} = {label}$）为例，${weight}$ 处的元素是 ${entry}$：",
+    "derivation.sample.names": "其中 {names}。",
+    "derivation.sample.outer": "所以整个矩阵就是一个外积：样本的特征向量（{bias}）乘以损失对各个得分的导数，"
+    "后者排成列向量 {g}（即 ${G}$ 的第 $i$ 行，写成列）。对所有样本求和，就得到方框中的矩阵形式：",
+    "derivation.sample.bias": "列向量，最后一个分量是常数 $1$",
+    "derivation.sample.nobias": "列向量",
+    "derivation.sample.shapes": "其中 {shapes}。",
+    "derivation.margin.title": "经由间隔的推导",
+    "derivation.margin.intro": "同一个梯度也可以像向量化代码那样经由间隔来计算："
+    "$\\partial L_{i}/\\partial m$ 乘以 $\\partial m/\\partial s$，再乘以 $\\partial s/\\partial W$。"
+    "对样本 ${i}$（标签 $y_{i} = {label}$），间隔为 {margins}：",
+    "derivation.margin.after": "再由 ${chain}$（第 2 步）得到对权重的梯度；已证明这个乘积对每个样本、每个权重"
+    "都等于直接求得的导数。",
+    "derivation.shift.title": "数值稳定性：减去最大得分",
+    "derivation.shift.intro": "数值稳定的代码把样本 $i$ 的每个得分都减去同一个数 ${c}$（取最大得分），"
+    "这样指数运算就不会溢出。无论 ${c}$ 取什么值，损失函数都不变：",
+    "derivation.shift.why": "平移必须同时作用于分子和分母的每一项：${law}$，于是因子 ${factor}$ 上下相消：",
+    "derivation.shift.miss": "如果只平移分子，这个因子就消不掉：",
+    "derivation.shift.counter": "除非 ${c} = 0$，它都不等于 {ratio}。在得分 $({scores})$ 处，类别 {cls} 的 {ratio}"
+    "为 {want}；只在分子中减去 ${c} = {top}$ 得到 {got}，而平移分母中除第一项以外的所有项得到 {partial}。",
+    "atom.max-over-classes": "对类别取的最大值",
+    "list.enum": "、",
     "proof.intro": "symderiv 在 $D = {D}$、$C = {C}$、$N = {N}$ 时构造损失，{symbols}保持为符号，"
     "并{patterns}证明了下列每个命题。**符号**证明是恒等式：两边都化为范式"
     "（关于{atoms}的多项式，每个得分都展开为 ${score_sum}$）后逐项比较。"
@@ -351,11 +406,17 @@ EVIDENCE_KEYS = (
     "symbolic.full-gradient",
     "symbolic.matrix-form",
     "symbolic.bias",
+    "per-sample.partials",
+    "per-sample.outer-product",
+    "route.margin",
+    "shift.invariance",
+    "shift.placement",
+    "shift.near-miss",
 )
 for _key in EVIDENCE_KEYS:
     _EN[f"claim.{_key}"], _EN[f"method.{_key}"], _EN[f"detail.{_key}"] = "{statement}", "{method}", "{detail}"
 
-_SYMBOLIC = "符号证明：关于原子 {m0}、{m1}、exp 的多项式恒等式（允许使用命名的改写规则）"
+_SYMBOLIC = "符号证明：关于原子 {atoms} 的多项式恒等式（允许使用命名的改写规则）"
 _PATTERNS = "全部 {d0} 种标签组合"
 _NORMAL = "符号证明：逐元素比较范式（得分写作 {m0}）"
 _GLUE = "符号证明：在范式上运行胶水代码（由关于 {m0}、{m1}、{m2} 的多项式组成的 object 数组）"
@@ -363,6 +424,8 @@ _GLUE_DETAIL = "胶水代码（得分、逐行减去最大值、链式法则、�
 _FLOAT = "浮点（float64），在随机正态分布的 {m0}、{m1}、{m2} 上"
 _FLOAT_DETAIL = "{d0} 个点，相对误差不超过 {d1}"
 _SIZES = "D={d0}, C={d1}, N={d2}"
+_SAMPLES = "全部 {d0} 个样本，$D = {d1}$、$C = {d2}$"
+_SHIFT = "符号规模下的符号证明：指数律，把公共的指数因子从 {m0} 和对数中提出，再应用指标规则后比较范式"
 _ZH_EVIDENCE = {
     "closed-form.score-gradient": ("{s0} 等于闭式（{s1}、{s2} 两种情形），对每个标签 {s3} 都成立", _SYMBOLIC, ""),
     "derivative.routes-agree": ("经由得分求得的导数与 {s0} 的直接导数逐元素相等", _SYMBOLIC, _PATTERNS),
@@ -399,12 +462,12 @@ _ZH_EVIDENCE = {
     "report.vectorized-float": ("生成的向量化 NumPy 梯度（代码见下文）与推导出的梯度相等", _FLOAT, _FLOAT_DETAIL),
     "symbolic.score-gradient": (
         "{s0}（SymPy 对指标表达式求导，再应用规则）等于闭式",
-        "符号证明：应用求和的线性性、δ 求和与 {m0} 后比较范式",
+        "符号证明：应用求和的线性性、按筛选性质求和与 {m0} 后比较范式",
         "",
     ),
-    "symbolic.chain-rule": ("{s0}，因此 {s1}（链式法则与 δ 求和）", "符号证明：指标规则", ""),
+    "symbolic.chain-rule": ("{s0}，因此 {s1}（链式法则与按筛选性质求和）", "符号证明：指标规则", ""),
     "symbolic.cases": ("{s0} 与 {s1} 两种情形合起来就是 {s2}", "符号证明：按 {m0} 分情形", ""),
-    "symbolic.regularizer": ("正则化项的导数：{s0}", "符号证明：二重 δ 求和", ""),
+    "symbolic.regularizer": ("正则化项的导数：{s0}", "符号证明：两次按筛选性质求和", ""),
     "symbolic.full-gradient": (
         "对整个损失求得的 {s0}（SymPy 对得分和 $W$ 求导，再按链式法则求和）等于完整梯度",
         "符号证明：应用指标规则后比较范式",
@@ -419,6 +482,34 @@ _ZH_EVIDENCE = {
         "偏置技巧：取 $x_{{iD}} = 1$，偏置 {s1} 的梯度是 {s2} 的列和（再加上 {s3}）",
         "符号证明：完整梯度在 {m0} 处的取值",
         "",
+    ),
+}
+_ZH_EVIDENCE |= {
+    "per-sample.partials": (
+        "由 {s0} 组成的矩阵（第 ({s1}, {s2}) 个元素为 {s3} 乘以 {s4} 的闭式）等于 SymPy 对 {s5} 关于每个权重求得的导数",
+        _NORMAL,
+        _SAMPLES,
+    ),
+    "per-sample.outer-product": (
+        "{s0} 是外积 {s1}；各样本的 {s0} 按 {s2} 的方式汇总（求和或取平均），再加上 {s3}，就是 {s4}",
+        _NORMAL,
+        _SAMPLES + "；与 SymPy 对每个样本的损失及总损失求得的导数比较",
+    ),
+    "route.margin": (
+        "经由间隔求得的 {s0} 等于 SymPy 对 {s1} 关于每个权重求得的导数；用间隔写出的 {s2} 就是 {s3}",
+        _NORMAL,
+        _SAMPLES,
+    ),
+    "shift.invariance": (
+        "把每个得分 {s1} 都减去同一个数 {s3}，{s0} 不变：对任意 {s3} 成立，因此减去最大得分时也成立",
+        _SHIFT,
+        "任意 $C$；另在 $C = {d0}$、{s3} 取最大得分时，在随机有理数得分处精确到 {d1} 位有效数字",
+    ),
+    "shift.placement": ("平移同时放进分子和分母的每一项时，比值不变：因子 {s0} 上下相消", _SHIFT, "任意 $C$"),
+    "shift.near-miss": (
+        "只平移分子，比值就乘上了 {s0}；只平移分子、或只平移分母的部分项，都不等于原来的比值（由反例否定）",
+        _SHIFT + "；反例由高精度的精确求值否定",
+        "反例：$C = {d0}$，得分 $({d1}, {d2}, {d3})$，平移量取最大值 {d4}",
     ),
 }
 for _key, (_claim, _method, _detail) in _ZH_EVIDENCE.items():

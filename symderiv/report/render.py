@@ -326,10 +326,22 @@ def _claim_words(e, lang: str, layout: str = "XW") -> tuple[str, str, str]:
     values.update({f"m{k}": piece for k, piece in enumerate(re.findall(r"\$[^$]+\$", method))})
     values.update({f"d{k}": n for k, n in enumerate(re.findall(r"\d+(?:\.\d+)?(?:e-?\d+)?", e.claim.detail or ""))})
     values.update(statement=statement, method=method, detail=detail, s_last=math[-1] if math else "")
+    values["atoms"] = _atoms_named(method, m)
     try:
         return (m(f"claim.{e.key}", **values), m(f"method.{e.key}", **values), m(f"detail.{e.key}", **values))
     except (KeyError, IndexError):  # a claim the catalog does not know, or worded otherwise: its own words
         return statement, method, detail
+
+
+def _atoms_named(method: str, m) -> str:
+    """The atoms a symbolic method names ("in the atoms $\\mathbf{1}[\\cdot]$, exp, modulo …"), listed in the
+    language of ``m``: the math as it is, the words (exp, max over classes) from the catalog; "" for none."""
+    found = re.search(r"in the atoms? (.+?), modulo", method)
+    if found is None:
+        return ""
+    pieces = [p.strip() for p in re.findall(r"\$[^$]+\$|[^,$]+", found.group(1)) if p.strip()]
+    words = {"max over classes": m("atom.max-over-classes")}
+    return m("list.enum").join(words.get(p, p) for p in pieces)
 
 
 def evidence_rows(report: Report, fmt: str) -> list[dict]:
