@@ -40,6 +40,8 @@ TARGET = 0.5
 DERIVE = r"""
 import json, sys, time, tracemalloc
 import symderiv
+for public in symderiv.__all__:  # import excluded: the package loads its stages lazily, load them all now
+    getattr(symderiv, public)
 name, D, C, N, memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
 if memory:
     tracemalloc.start()
