@@ -158,7 +158,9 @@ def shift_claims(loss: Loss, conventions: Conventions, seed: int = 0) -> list[Cl
             "the denominator, are not the ratio (refuted at a counterexample)",
             value_ok and differs and refuted,
             SHIFT_METHOD + "; the refutations by exact evaluation to 30 digits",
-            f"counterexample: C = 3, s_i = {COUNTER_SCORES}, c_i = max = {max(COUNTER_SCORES)}",
+            f"counterexample: C = 3, c_i = {max(COUNTER_SCORES)}, the largest of the scores "
+            + ", ".join(map(str, COUNTER_SCORES[:-1]))
+            + f" and {COUNTER_SCORES[-1]}",
             counterexample=counter,
             id="shift.near-miss",
             lhs=f.numerator_only,

@@ -27,7 +27,7 @@ from ..derive.matrix_form import matrix_form
 from ..derive.result import CLAIM_IDS, Claim
 from ..losses import Loss
 from ..render.notation import Cases, Rows
-from .derivations import derivation_at_size, derivation_relations
+from .derivations import derivation_at_size, derivation_relations, sample_vector_definition
 
 #: every claim id a report cites (what each establishes: :data:`symderiv.derive.result.CLAIM_IDS`)
 CITED: dict[str, str] = {
@@ -78,6 +78,8 @@ DEFINITIONS: dict[str, str] = {
     "definition.loss": "L = scale Σ_i L_i + R(W)",
     "definition.abbreviation": "the loss's named quantities (softmax's probabilities p_ij), as the loss defines them",
     "definition.weights": "G_ij = ∂L_i/∂s_ij, the weight matrix of the matrix form",
+    "definition.sample-vector": "G_ij = ∂L_i/∂s_ij, the entries of one sample's column G_i (a loss whose matrix "
+    "form has no one-letter name)",
 }
 
 
@@ -184,6 +186,7 @@ def defined(definition: str, d, g) -> sp.Basic | None:
             d.loss, abbreviate(d.loss, excluded_sums(g.forms.score_gradient))
         ),
         "definition.weights": sp.Eq(matrix_form(d.loss, c).G[i, j], sp.Derivative(L_i, s[i, j]), evaluate=False),
+        "definition.sample-vector": sample_vector_definition(d),
     }.get(definition)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..algebra.index import i as I
+from ..algebra.index import j as J
 from ..algebra.index import s as S_BASE
 from ..algebra.index import v as V
 from ..derive.closed_form import closed_score_gradient
@@ -52,9 +53,18 @@ def sections(d, g, show, m: Messages | None = None) -> tuple[list[Section], list
 
 
 def sample_vector_name(d) -> str:
-    """The name of ∂L_i/∂s_i as a column: the loss's weight matrix's letter (M_i, as seed 001), or g_i."""
+    """The name of ∂L_i/∂s_i as a column: the loss's weight matrix's letter (M_i, as seed 001), or G_i for a
+    loss whose matrix form has no one-letter name (softmax's P − Y), defined by :func:`sample_vector_definition`."""
     name = d.loss.weights_name
-    return f"{name}_i" if name.isidentifier() else "g_i"
+    return f"{name}_i" if name.isidentifier() else "G_i"
+
+
+def sample_vector_definition(d) -> sp.Eq | None:
+    """G_ij = ∂L_i/∂s_ij, for a loss whose matrix form has no one-letter name (the matrix form's own
+    ``definition.weights`` defines M_ij or G_ij otherwise): the entries of the per-sample column G_i."""
+    if d.loss.weights_name.isidentifier():
+        return None
+    return sp.Eq(sp.IndexedBase("G")[I, J], sp.Derivative(L_i, S_BASE[I, J]), evaluate=False)
 
 
 def per_sample_matrices(d) -> tuple[sp.MatrixSymbol, sp.MatrixSymbol, sp.MatrixSymbol]:
@@ -203,6 +213,7 @@ def _sample_section(d, g, show, m: Messages) -> Section:
     p = d.concrete()
     x_i, g_i, W = per_sample_matrices(d)
     G = matrix_form(d.loss, d.conventions).G
+    entries = sample_vector_definition(d)
     shapes = m("list.sep").join(f"${show.inline(InSpace(M))}$" for M in (x_i, g_i))
     _, x_0u, s_0v = _one_sample(g)
     entry = sp.Mul(x_0u, sp.Derivative(sp.Symbol("L_0"), s_0v), evaluate=False)
@@ -229,6 +240,7 @@ def _sample_section(d, g, show, m: Messages) -> Section:
                 g=f"${show.inline(g_i)}$",
                 G=show.inline(G),
             ),
+            *([show(entries, definition="definition.sample-vector")] if entries is not None else []),
             show(outer_product_relation(d), "per-sample.outer-product", "artifact.matrix-form"),
             m("derivation.sample.shapes", shapes=shapes),
         ],
