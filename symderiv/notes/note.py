@@ -1073,7 +1073,7 @@ def _from_one(e):
 
 
 def _one_sample(lhs, rhs):
-    """"For sample 1, whose scores we write s_1, …, s_C and whose loss is L_1": a claim about the loss
+    """A claim about "sample 1, whose scores we write s_1, …, s_C and whose loss is L_1": the loss
     of one concrete sample reads the scores it leaves without a sample index as that sample's."""
     pair = sp.Tuple(lhs, rhs)
     samples = {a.args[0] for a in pair.atoms(SampleLoss) if isinstance(a.args[0], sp.Integer)}
@@ -1124,11 +1124,12 @@ def _check_pair_at(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: 
     vectors = sp.Tuple(lhs, rhs).has(ScoreVector, EntryRow) or (isinstance(lhs, Deriv) and lhs.args[1] == WMAT)
     lhs_c, rhs_c = components(lhs, layout, feature, vectors), components(rhs, layout, feature, vectors)
     lhs_c, rhs_c = _one_sample(lhs_c, rhs_c)
-    stated = any(isinstance(c, sp.Eq) and any(isinstance(a, Label) for a in c.args) for c in conditions)
-    if ctx.labels and not stated and _index_numbers(sp.Tuple(lhs_c, rhs_c), []):
-        # a claim at concrete samples with no label of its own: the labels of the note's example (y = (2, 1))
+    stated = {a.args[0] for c in conditions if isinstance(c, sp.Eq) for a in c.args if isinstance(a, Label)}
+    if ctx.labels and _index_numbers(sp.Tuple(lhs_c, rhs_c), []):
+        # a claim at concrete samples: the labels of the note's example (y = (2, 1)) where it states none
         conditions = [*conditions, *(sp.Eq(Label(sp.Integer(k + base)), sp.Integer(v), evaluate=False)
-                                     for k, v in enumerate(ctx.labels))]  # fmt: skip
+                                     for k, v in enumerate(ctx.labels)
+                                     if sp.Integer(k + base) not in stated)]  # fmt: skip
     if base == 1:
         lhs_c, rhs_c = _from_one(lhs_c), _from_one(rhs_c)
         conditions = [_from_one(c) for c in conditions]

@@ -996,7 +996,7 @@ def _join_layout_rows(latex: str) -> str:
         toks = [t for t in parser().lex(latex) if t.type not in ("NORM_OPEN", "NORM_CLOSE", "BAR_OPEN", "BAR_CLOSE")]
     except LarkError:
         return latex
-    blank: list[tuple[int, int]] = []
+    blank: list[tuple[int | None, int | None]] = []
     stack: list[str] = []
     for k, tok in enumerate(toks):
         if tok.type in _OPENERS:
@@ -1015,8 +1015,13 @@ def _join_layout_rows(latex: str) -> str:
             j += 2 if toks[j].type == "LBRACE" else 1
         top = stack[-1] if stack else None
         in_paren = top in ("LPAR", "LBRACK", "LBRACE_ESC")
-        continues = (top is None or top == "BEGIN_ALIGNED") and j > k + 1 and toks[k + 1].type == "AMP" \
-            and j < len(toks) and toks[j].type in ("PLUS", "MINUS")
+        continues = (
+            (top is None or top == "BEGIN_ALIGNED")
+            and j > k + 1
+            and toks[k + 1].type == "AMP"
+            and j < len(toks)
+            and toks[j].type in ("PLUS", "MINUS")
+        )
         if in_paren or continues:
             blank.append((tok.start_pos, tok.end_pos))
             blank += [(t.start_pos, t.end_pos) for t in toks[k + 1 : j] if t.type == "AMP"]
@@ -1024,7 +1029,7 @@ def _join_layout_rows(latex: str) -> str:
         return latex
     chars = list(latex)
     for a, b in blank:
-        for i in range(a, b):
+        for i in range(a or 0, b or 0):
             if chars[i] != "\n":
                 chars[i] = " "
     return "".join(chars)
