@@ -43,6 +43,7 @@ from .objects import (
     Score,
     ScoreVector,
     Tr,
+    Unknown,
     Weight,
     Whole,
 )
@@ -74,6 +75,8 @@ def components(expr: sp.Basic, layout: str, feature: sp.Symbol = FEATURE, vector
     def go(e):
         if isinstance(e, Sample) and not vectors:  # with vectors, x_i stays the column of its features
             return Feature(e.args[0], feature)
+        if isinstance(e, Tr) and isinstance(e.args[0], Sample) and not vectors:
+            return Feature(e.args[0].args[0], feature)
         if isinstance(e, Deriv):
             f, wrt = e.args
             if isinstance(wrt, ClassWeights) and not vectors:
@@ -216,6 +219,9 @@ class Instance:
             return sp.Integer(1 if a == b else 0)
         if isinstance(e, NoteSum):
             return self._sum(e, env)
+        if isinstance(e, Unknown):  # c_i at concrete indices: a real number of its own
+            at = ",".join(str(self._int(self.value(a, env), "index")) for a in e.args[1:])
+            return sp.Symbol(f"{e.args[0]}_{{{at}}}")
         if isinstance(e, Sample):
             i = self._int(self.value(e.args[0], env), "sample")
             return sp.Matrix(self.features, 1, lambda u, _c: self.feature(i, u))
@@ -586,6 +592,11 @@ def _is_zero(diff: sp.Expr) -> bool:
         e = sp.expand(sp.expand_log(sp.powsimp(e), force=True))  # scores are real: log(e^s) = s
         if e == 0:
             return True
+        if e.has(sp.log):  # log Σ_k e^{s_k − c} = −c + log Σ_k e^{s_k}: the common factor out of the log
+            split = sp.expand(e, power_exp=True)
+            split = split.replace(lambda x: isinstance(x, sp.log), lambda x: sp.log(sp.factor_terms(x.args[0])))
+            if sp.expand(sp.expand_log(split, force=True)) == 0:
+                return True
     if e.has(Pos, Step):
         return False
     return sp.expand(sp.numer(sp.together(e))) == 0  # a rational function of the atoms (1/(3 Σ_k e^{s_k}))

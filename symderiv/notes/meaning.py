@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.core.relational import Relational
+from sympy.core.symbol import Str
 
 from ..algebra.functions import Pos, Step
 from .objects import (
@@ -40,6 +41,7 @@ from .objects import (
     Score,
     ScoreVector,
     Tr,
+    Unknown,
     Weight,
     Whole,
 )
@@ -76,6 +78,9 @@ class Context:
     values: dict = field(default_factory=dict)  # numbers the note gives Δ, N, C, D: name -> (value, line)
     by_cases: set = field(default_factory=set)  # names the note defines case by case (not read yet)
     entrywise: dict = field(default_factory=dict)  # matrix name -> [(condition or None, body)] in ROW, COL
+    entries: dict = field(default_factory=dict)  # (name, arity) -> {concrete indices: body} (m_{0,2} = …)
+    labels: tuple = ()  # the labels of the note's example, as written (y = (2, 1))
+    index_base: int | None = None  # how the display of the claim at hand counts concrete indices, when it shows it
 
     def define(self, name: str, params: tuple, body: object) -> None:
         self.definitions[(name, len(params))] = (params, body)
@@ -153,8 +158,10 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         return Deriv(_resolve(f, ctx, bound), _resolve(wrt, ctx, bound))
     if isinstance(e, Tr):
         inner = _resolve(e.args[0], ctx, bound)
-        if isinstance(inner, Sample | ClassWeights):
+        if isinstance(inner, ClassWeights):
             return inner  # a vector's orientation does not change a score
+        if isinstance(inner, Sample):
+            return Tr(inner)  # x_iᵀ: a score with w_j (read as one below), or a row in M_i x_iᵀ
         return Tr(inner)
     if isinstance(e, NoteNorm):
         return NoteNorm(_resolve(e.args[0], ctx, bound))
@@ -164,6 +171,8 @@ def _resolve(e: sp.Basic, ctx: Context, bound: frozenset) -> sp.Basic:  # noqa: 
         return e.func(_resolve(e.lhs, ctx, bound), _resolve(e.rhs, ctx, bound), evaluate=False)
     if isinstance(e, Entry | EntryRow | Whole | ArgmaxIndicator | DefinedVar):
         return e
+    if isinstance(e, Unknown):
+        return Unknown(e.args[0], *(_resolve(a, ctx, bound) for a in e.args[1:]))
     if isinstance(e, sp.KroneckerDelta):
         return sp.KroneckerDelta(*(_resolve(a, ctx, bound) for a in e.args))
     if isinstance(e, sp.exp | sp.log | sp.Abs):
@@ -243,6 +252,12 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
         return Entry(sp.Symbol(name), *args)
     if name in ctx.entrywise and len(args) == 1 and args[0] in SAMPLE_LETTERS:
         return EntryRow(sp.Symbol(name), args[0])  # M_i: sample i's row, a vector
+    if key in ctx.entries and key not in ctx.definitions:
+        at = tuple(args)
+        if at not in ctx.entries[key]:
+            raise NotUnderstood(f"{name} at {', '.join(map(str, at))}: the note defines it only at "
+                                + "; ".join(", ".join(map(str, k)) for k in ctx.entries[key]))  # fmt: skip
+        return _resolve(ctx.entries[key][at], ctx, bound)
     if key in ctx.by_cases and key not in ctx.definitions:
         raise NotUnderstood(f"{name}, which the note defines case by case")
     if key in ctx.definitions:
@@ -285,6 +300,9 @@ def _named(e: sp.core.function.AppliedUndef, ctx: Context, bound: frozenset) -> 
         return sp.KroneckerDelta(*args)  # δ_{jk}
     if name == "ℝ":
         raise NotUnderstood("a set ℝ^{…} inside a formula")
+    if (len(name) == 1 and name.islower() and name not in KNOWN_NAMES and args
+            and all(is_index(a) or a in SAMPLE_LETTERS for a in args)):  # fmt: skip
+        return Unknown(Str(name), *args)  # c_i: a number the note leaves free
     raise NotUnderstood(f"the symbol {_display(name)}" + (f" with {len(args)} indices" if args else ""))
 
 
@@ -360,11 +378,12 @@ def _scores_from_products(e: sp.Basic) -> sp.Basic:
         return e
     args = [_scores_from_products(a) for a in e.args]
     if isinstance(e, sp.Mul):
-        samples = [a for a in args if isinstance(a, Sample)]
+        samples = [a for a in args if isinstance(a, Sample) or isinstance(a, Tr) and isinstance(a.args[0], Sample)]
         weights = [a for a in args if isinstance(a, ClassWeights)]
         if len(samples) == 1 and len(weights) == 1:
             rest = [a for a in args if a is not samples[0] and a is not weights[0]]
-            return sp.Mul(*rest) * Score(samples[0].args[0], weights[0].args[0])
+            sample = samples[0] if isinstance(samples[0], Sample) else samples[0].args[0]
+            return sp.Mul(*rest) * Score(sample.args[0], weights[0].args[0])
         return sp.Mul(*args)
     try:
         return e.func(*args, evaluate=False) if isinstance(e, sp.Piecewise | Relational) else e.func(*args)

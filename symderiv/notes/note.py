@@ -35,6 +35,7 @@ from .meaning import (
     COUNT_D,
     COUNT_N,
     DELTA,
+    KNOWN_NAMES,
     PMAT,
     SAMPLE,
     SCORE_NAMES,
@@ -42,6 +43,7 @@ from .meaning import (
     Context,
     head,
     hyperparameters,
+    is_index,
     is_index_condition,
     resolve,
     roles,
@@ -53,16 +55,21 @@ from .objects import (
     TOTAL,
     WMAT,
     XMAT,
+    ClassWeights,
+    DefinedVar,
     Deriv,
+    Entry,
     EntryRow,
     Feature,
     IndicatorAt,
     Label,
     NoteSum,
     Prob,
+    Sample,
     SampleLoss,
     Score,
     ScoreVector,
+    Unknown,
     Weight,
 )
 from .parse import Digits, Juxt, NotUnderstood, Paren, Rel, Split, Words, parse_rows, relational, val
@@ -146,6 +153,7 @@ class Statement:
     broken: str = ""  # why it could not be parsed
     span: tuple[int, int] = (0, 0)
     assumed: int = 0  # the line of a condition on a margin stated earlier in the same section
+    inline: bool = False  # math inside a sentence ($c_i = 3$), not displayed
 
 
 def verify_notes(text: str, *, tex: bool = False) -> NotesResult:
@@ -161,19 +169,46 @@ def verify_notes(text: str, *, tex: bool = False) -> NotesResult:
     statements = _statements(scan(text, tex=tex))
     _pending_conditions(statements, _section_starts(text, tex))
     claims, setting = _classify(statements, ctx)
+    bases = _display_bases(statements, ctx)
     results = []
     for c in claims:
         if c.decided is not None:
             c.decided.span = c.statement.span
             results.append(c.decided)
             continue
-        result = _verify(c.statement, replace(ctx, definitions=c.definitions), c.setting)
+        at = replace(ctx, definitions=c.definitions, index_base=bases.get(c.statement.span))
+        result = _verify(c.statement, at, c.setting)
         result.span = c.statement.span
         results.append(result)
     losses = list(dict.fromkeys(c.setting.loss for c in claims if c.setting.loss))
     if setting.loss and setting.loss not in losses:
         losses.append(setting.loss)
     return NotesResult(results, ", ".join(losses) or None, setting.describe())
+
+
+def _display_bases(statements: list[Statement], ctx: Context) -> dict:
+    """How each display counts concrete indices, where it shows it: from 0 when an index 0 appears,
+    from 1 when an index equals a size the note states (s_3 with C = 3, L_2 with N = 2)."""
+    sizes = {int(v) for name, (v, _line) in ctx.values.items() if name in ("N", "C") and isinstance(v, sp.Integer)}
+    seen: dict = {}
+    for s in statements:
+        if s.broken or s.lhs is None:
+            continue
+        for x in [s.lhs, *s.rhss]:
+            try:
+                e = val(x)
+            except (NotUnderstood, *_UNEXPECTED):
+                continue
+            if not isinstance(e, sp.Basic):
+                continue
+            for node in sp.preorder_traversal(e):
+                if isinstance(node, sp.core.function.AppliedUndef):
+                    numbers = {int(a) for a in node.args if isinstance(a, sp.Integer)}
+                    if 0 in numbers:
+                        seen.setdefault(s.span, set()).add(0)
+                    if numbers & sizes:
+                        seen.setdefault(s.span, set()).add(1)
+    return {span: next(iter(b)) for span, b in seen.items() if len(b) == 1}
 
 
 # ------------------------------------------------------------------ statements
@@ -234,7 +269,7 @@ def _statements(maths: list[Math]) -> list[Statement]:
                 out.append(Statement(offset + row.line, src, None, [], context, broken=_unexpected(exc)))
                 continue
             for lhs, rhss, conds in found:
-                out.append(Statement(offset + row.line, src, lhs, rhss, [*context, *conds]))
+                out.append(Statement(offset + row.line, src, lhs, rhss, [*context, *conds], inline=not m.display))
         for st in out[first:]:
             st.span = (m.start, m.end)
     return out
@@ -493,6 +528,7 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
             continue
         s.lhs = _dw(s.lhs)
         if _is_label_tuple(s):
+            ctx.labels = tuple(int(i.text) for i in s.rhss[0].items)
             labels.append(Claim(s, st, {}))
             claims.append(labels[-1])
             continue
@@ -539,9 +575,28 @@ def _classify(statements: list[Statement], ctx: Context) -> tuple[list[Claim], S
             if isinstance(number, sp.Rational):  # "D = 3", "Δ = 1": a value the note works with, not a claim
                 ctx.values[key[0]] = (number, s.line)
                 continue
+        if s.inline and _a_value(s, v, key, ctx):
+            continue
         if _entrywise(s, v, ctx) or _implicit_entrywise(s, v, ctx):
             continue
-        if key is not None and key not in ctx.definitions and _definable(v):
+        concrete = isinstance(v, sp.core.function.AppliedUndef) and any(isinstance(a, sp.Integer) for a in v.args)
+        if concrete and key is not None and key not in ctx.definitions and _definable(v) and len(s.rhss) == 1 \
+                and tuple(v.args) not in ctx.entries.get(key, {}):  # fmt: skip
+            try:  # m_{0,2} = s_{0,2} − s_{0,1} + Δ: one entry, at concrete indices
+                ctx.entries.setdefault(key, {})[tuple(v.args)] = val(s.rhss[0])
+                continue
+            except NotUnderstood:
+                pass
+        if concrete and key in ctx.entries and tuple(v.args) in ctx.entries[key] and len(s.rhss) == 1:
+            try:
+                again = val(s.rhss[0]) == ctx.entries[key][tuple(v.args)]
+            except NotUnderstood:
+                again = False
+            if again:  # the same entry's definition, written again (the margins, before the route through them)
+                claims.append(Claim(s, st, {}, ClaimResult(s.line, s.latex, "proved", "the note's definition of "
+                                                           "this entry, written again")))  # fmt: skip
+                continue
+        if key is not None and key not in ctx.definitions and key not in ctx.entries and _definable(v):
             if _index_conditions(s):
                 ctx.by_cases.add(key)  # one case of a definition by cases (p_j = 1 when j = y_i)
                 continue
@@ -757,6 +812,19 @@ STATED = ("Delta", "lambda", "N", "C", "D", "n", "m")
 RESERVED = ("W", "X", "e", "Delta", "delta", "lambda", "N", "C", "D", "n", "m")  # "Δ = 1" is a value, not notation
 
 
+def _a_value(s: Statement, v, key, ctx: Context) -> bool:
+    """``$c_i = 3$`` in a sentence, for a name the note never defines ("the numerator-only shift by
+    $c_i = 3$ gives …", "unless $c_i = 0$"): a value the prose works at, neither a definition nor a claim."""
+    if key is None or key[0] in KNOWN_NAMES or key in ctx.definitions or len(s.rhss) != 1:
+        return False
+    if not (len(key[0]) == 1 and key[0].islower() and all(is_index(a) for a in getattr(v, "args", ()))):
+        return False
+    try:
+        return isinstance(val(s.rhss[0]), sp.Number)
+    except NotUnderstood:
+        return False
+
+
 def _definable(v) -> bool:
     if isinstance(v, sp.Symbol):
         return v.name not in RESERVED
@@ -817,11 +885,11 @@ def _shape(ctx: Context, exprs) -> None:
 _DERIVATIONS: dict = {}
 
 
-def derivation(loss: str, options: dict, y: tuple[int, ...] = LABELS) -> Derivation:
-    """derive at the notes' small size, remembered."""
-    key = (loss, tuple(sorted((k, str(v)) for k, v in options.items())), tuple(y))
+def derivation(loss: str, options: dict, y: tuple[int, ...] = LABELS, features: int = D) -> Derivation:
+    """derive at the notes' small size (``features`` features), remembered."""
+    key = (loss, tuple(sorted((k, str(v)) for k, v in options.items())), tuple(y), features)
     if key not in _DERIVATIONS:
-        d = derive(loss, D=D, C=C, N=N, y=list(y),
+        d = derive(loss, D=features, C=C, N=N, y=list(y),
                             all_labels=False, **options)  # fmt: skip
         register_symbols(d)
         _DERIVATIONS[key] = d
@@ -974,7 +1042,80 @@ def _readings(lhs, rhs, conditions, ctx: Context, st: Setting, layouts, what: st
     raise NotUnderstood(f"{what}: the note does not say, and the claim holds in only one reading")
 
 
+_INDEXED = (Score, Feature, Label, SampleLoss, Prob, WEntry, Weight, Entry, EntryRow, Sample, ClassWeights, ScoreVector)
+
+
+def _index_numbers(claim, conds) -> set:
+    """The concrete numbers a claim uses as indices (sample 1, s_3, y_1 = 2)."""
+    numbers = set()
+    for node in sp.preorder_traversal(claim):
+        if isinstance(node, _INDEXED):
+            numbers |= {int(a) for a in node.args if isinstance(a, sp.Integer)}
+    for c in conds:
+        if isinstance(c, sp.Eq):
+            numbers |= {int(a) for a in c.args if isinstance(a, sp.Integer)}
+            numbers |= {int(a.args[0]) for a in c.args if isinstance(a, Label) and isinstance(a.args[0], sp.Integer)}
+    return numbers
+
+
+def _from_one(e):
+    """The claim with its concrete indices counted from 0 (the note counts from 1: sample 1, s_1 … s_C)."""
+    if not isinstance(e, sp.Basic) or e.is_Atom:
+        return e
+    args = [_from_one(a) for a in e.args]
+    if isinstance(e, _INDEXED):
+        args = [a - 1 if isinstance(a, sp.Integer) else a for a in args]
+    elif isinstance(e, DefinedVar):
+        args[3] = sp.Tuple(*(a - 1 if isinstance(a, sp.Integer) else a for a in args[3]))
+    elif isinstance(e, sp.Eq | sp.Ne) and any(isinstance(a, Label) for a in e.args):
+        args = [a - 1 if isinstance(a, sp.Integer) else a for a in args]
+    return e.func(*args)
+
+
+def _one_sample(lhs, rhs):
+    """A claim about "sample 1, whose scores we write s_1, …, s_C and whose loss is L_1": the loss
+    of one concrete sample reads the scores it leaves without a sample index as that sample's."""
+    pair = sp.Tuple(lhs, rhs)
+    samples = {a.args[0] for a in pair.atoms(SampleLoss) if isinstance(a.args[0], sp.Integer)}
+    if len(samples) != 1 or any(not isinstance(a.args[0], sp.Integer) for a in pair.atoms(SampleLoss)):
+        return lhs, rhs
+    if SAMPLE not in pair.free_symbols:
+        return lhs, rhs
+    (n,) = samples
+    return lhs.xreplace({SAMPLE: n}), rhs.xreplace({SAMPLE: n})
+
+
 def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: bool = False):
+    """Concrete indices (sample 1, s_3, y_1 = 2) are read counting from 0 when a 0 shows it, else in
+    both ways: a verdict stands when the readings that make sense agree (the note's sizes rule out
+    s_3 as a 0-based class of C = 3)."""
+    layout = st.layout
+    feature = FEATURE
+    if isinstance(lhs, Deriv) and isinstance(lhs.args[1], Weight):
+        a, b = lhs.args[1].args
+        feature = a if layout == "XW" else b
+    vectors = sp.Tuple(lhs, rhs).has(ScoreVector, EntryRow) or (isinstance(lhs, Deriv) and lhs.args[1] == WMAT)
+    claim = sp.Tuple(components(lhs, layout, feature, vectors), components(rhs, layout, feature, vectors))
+    numbers = _index_numbers(claim, conditions)
+    if not numbers or 0 in numbers:
+        return _check_pair_at(lhs, rhs, conditions, ctx, st, class_rows, 0)
+    results, failures = [], []
+    for base in (1, 0) if ctx.index_base is None else (ctx.index_base,):
+        try:
+            results.append(_check_pair_at(lhs, rhs, conditions, ctx, st, class_rows, base))
+        except NotUnderstood as exc:
+            failures.append(str(exc))
+        except (IndexError, ValueError) as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+    if not results:
+        raise NotUnderstood(failures[0])
+    if len({r[0].status for r in results}) == 1:
+        return results[0]
+    raise NotUnderstood("concrete indices: the note does not say whether it counts from 0 or from 1, and the "
+                        "claim holds in only one reading")  # fmt: skip
+
+
+def _check_pair_at(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: bool, base: int):
     layout = st.layout
     feature = FEATURE
     if isinstance(lhs, Deriv) and isinstance(lhs.args[1], Weight):
@@ -982,6 +1123,16 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: 
         feature = a if layout == "XW" else b  # ∂L_i/∂w_uv = … x_i reads x_i as its u-th entry x_iu
     vectors = sp.Tuple(lhs, rhs).has(ScoreVector, EntryRow) or (isinstance(lhs, Deriv) and lhs.args[1] == WMAT)
     lhs_c, rhs_c = components(lhs, layout, feature, vectors), components(rhs, layout, feature, vectors)
+    lhs_c, rhs_c = _one_sample(lhs_c, rhs_c)
+    stated = {a.args[0] for c in conditions if isinstance(c, sp.Eq) for a in c.args if isinstance(a, Label)}
+    if ctx.labels and _index_numbers(sp.Tuple(lhs_c, rhs_c), []):
+        # a claim at concrete samples: the labels of the note's example (y = (2, 1)) where it states none
+        conditions = [*conditions, *(sp.Eq(Label(sp.Integer(k + base)), sp.Integer(v), evaluate=False)
+                                     for k, v in enumerate(ctx.labels)
+                                     if sp.Integer(k + base) not in stated)]  # fmt: skip
+    if base == 1:
+        lhs_c, rhs_c = _from_one(lhs_c), _from_one(rhs_c)
+        conditions = [_from_one(c) for c in conditions]
     claim = sp.Tuple(lhs_c, rhs_c)
     free = free_indices(claim)
     both = free & bound_indices(claim)
@@ -1000,7 +1151,8 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: 
     if FEATURE in free:
         role[FEATURE] = "feature"
     unplaced = [x for x in free if x not in role]
-    inst = Instance(_derivation_for(claim, st, _labels(claim, conds)), layout, ctx)
+    inst = Instance(_derivation_for(claim, st, _labels(claim, conds, based=base == 1), _features(claim, ctx)),
+                    layout, ctx)  # fmt: skip
     inst.class_rows = class_rows
     inst.free_reals = set(unplaced)  # letters the note gives no role: the claim must hold for every value
     free = free - inst.free_reals
@@ -1019,6 +1171,10 @@ def _check_pair_in(lhs, rhs, conditions, ctx: Context, st: Setting, class_rows: 
         outcome = decide(inst, lhs_c, rhs_c, env)
         if outcome.status == "refuted" and unplaced:
             raise NotUnderstood(f"what {unplaced[0]} is: the claim does not hold for every value of it")
+        if outcome.status == "refuted" and claim.has(Unknown):
+            name = next(iter(claim.atoms(Unknown))).args[0]
+            raise NotUnderstood(f"what {name} is: the note does not define it, and the claim does not hold for "
+                                "every value of it")  # fmt: skip
         if outcome.status == "refuted":
             at_label = [x for x in open_classes if _is_label_class(inst, env, x, role)]
             if at_label:
@@ -1048,18 +1204,12 @@ def _is_label_class(inst: Instance, env: dict, x, role: dict) -> bool:
     return any(inst.y[i] == env[x] for i in samples)
 
 
-def _labels(claim, conds) -> tuple[int, ...]:
+def _labels(claim, conds, based: bool = False) -> tuple[int, ...]:
     """The labels of the small derivation; a claim about concrete indices ("sample 0, label y_0 = 1")
-    gets those labels. Numbers as indices count from 0 — only when a 0 shows it."""
-    numbers = set()
-    for node in sp.preorder_traversal(claim):
-        if isinstance(node, Score | Feature | Label | SampleLoss | Prob | WEntry | Weight):
-            numbers |= {int(a) for a in node.args if isinstance(a, sp.Integer)}
-    for c in conds:
-        if isinstance(c, sp.Eq):
-            numbers |= {int(a) for a in c.args if isinstance(a, sp.Integer)}
-            numbers |= {int(a.args[0]) for a in c.args if isinstance(a, Label) and isinstance(a.args[0], sp.Integer)}
-    if numbers and 0 not in numbers:
+    gets those labels. Numbers as indices count from 0 — only when a 0 shows it, or ``based`` (the
+    claim was already brought to count from 0)."""
+    numbers = _index_numbers(claim, conds)
+    if numbers and 0 not in numbers and not based:
         raise NotUnderstood("concrete indices: does the note count from 0 or from 1?")
     y = list(LABELS)
     for c in conds:
@@ -1075,14 +1225,23 @@ def _labels(claim, conds) -> tuple[int, ...]:
     return tuple(y)
 
 
-def _derivation_for(claim, st: Setting, y: tuple[int, ...] = LABELS) -> Derivation:
+def _features(claim, ctx: Context) -> int:
+    """The check's number of features: the note's own D for a claim at concrete indices (the matrix of
+    ∂L_0/∂w_uv written out at D = 3), else symderiv's small D."""
+    stated = ctx.values.get("D", (None, 0))[0]
+    if _index_numbers(claim, []) and isinstance(stated, sp.Integer) and D < stated <= 4:
+        return int(stated)
+    return D
+
+
+def _derivation_for(claim, st: Setting, y: tuple[int, ...] = LABELS, features: int = D) -> Derivation:
     needs_loss = claim.has(SampleLoss) or claim.has(TOTAL)
     if needs_loss and st.loss is None:
         raise NotUnderstood(f"which loss L_i is: {st.loss_from}")
     if claim.has(TOTAL) and st.reduction is None:
         raise NotUnderstood(f"L's regularizer and averaging: {st.conventions_from}")
     loss = st.loss or "hinge"
-    return derivation(loss, st.options(), y)
+    return derivation(loss, st.options(), y, features)
 
 
 # ------------------------------------------------------------------ counterexamples in the note's symbols

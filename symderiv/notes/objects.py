@@ -61,7 +61,11 @@ ANY_TRUTH = sp.Symbol("1[·]")
 
 
 class NoteMatrix(sp.Function):
-    """A matrix written out entry by entry: ``(rows, columns, *entries)``, row by row."""
+    """A matrix written out entry by entry: ``(rows, columns, *entries)``, row by row. Matrices keep their
+    order in a product (the column of ∂m/∂s times the row of ∂L/∂m is not the other way round)."""
+
+    def _eval_is_commutative(self):
+        return False
 
 
 class ElidedMatrix(sp.Function):
@@ -162,6 +166,12 @@ class EntryRow(sp.Function):
     """M_i: row i of a matrix the note defines entry by entry, as a vector (the column of M_ic)."""
 
     nargs = 2
+
+
+class Unknown(sp.Function):
+    """A quantity the note names with indices but never defines (c_i, "the same number c_i"):
+    ``Unknown(name, *indices)``, any real number at each index — a claim with it holds for every value
+    (proved) or is not understood, never refuted."""
 
 
 class Whole(sp.Function):

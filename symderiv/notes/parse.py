@@ -978,11 +978,68 @@ def _join_split_delimiters(latex: str) -> str:
         start = k
 
 
+_OPENERS = {"LPAR": "RPAR", "LBRACK": "RBRACK", "LBRACE_ESC": "RBRACE_ESC", "LBRACE": "RBRACE",
+            "BEGIN_CASES": "END_CASES", "BEGIN_MATRIX": "END_MATRIX", "BEGIN_ALIGNED": "END_ALIGNED"}  # fmt: skip
+_CLOSERS = {v: k for k, v in _OPENERS.items()}
+_ENVIRONMENTS = ("BEGIN_CASES", "BEGIN_MATRIX")
+
+
+def _join_layout_rows(latex: str) -> str:
+    """Rows that only continue the row before them, joined back into one (the split is layout only).
+
+    Read from the grammar's own tokens: a row break inside an open ``(``, ``[`` or ``\\{`` (a
+    parenthesis the printer broke, ``\\Bigl( … \\cr &\\qquad {} - … \\Bigr)``), and a row of an
+    aligned block that starts with ``&`` and goes on with ``+`` or ``-`` (``&\\quad {} + term``).
+    The empty group ``{}`` that keeps a binary operator's spacing is dropped. Blanks keep every
+    character's line and column; text the lexer cannot read is returned as it is."""
+    try:
+        toks = [t for t in parser().lex(latex) if t.type not in ("NORM_OPEN", "NORM_CLOSE", "BAR_OPEN", "BAR_CLOSE")]
+    except LarkError:
+        return latex
+    blank: list[tuple[int | None, int | None]] = []
+    stack: list[str] = []
+    for k, tok in enumerate(toks):
+        if tok.type in _OPENERS:
+            stack.append(tok.type)
+        elif tok.type in _CLOSERS and stack and stack[-1] == _CLOSERS[tok.type]:
+            stack.pop()
+        if tok.type == "LBRACE" and k + 1 < len(toks) and toks[k + 1].type == "RBRACE":
+            if k == 0 or toks[k - 1].type not in ("SUB", "SUP", "FRAC", "RBRACE"):
+                blank.append((tok.start_pos, toks[k + 1].end_pos))
+            continue
+        if tok.type != "ROWSEP":
+            continue
+        j = k + 1
+        while j < len(toks) and (toks[j].type == "AMP" or toks[j].type == "LBRACE" and j + 1 < len(toks)
+                                 and toks[j + 1].type == "RBRACE"):  # fmt: skip
+            j += 2 if toks[j].type == "LBRACE" else 1
+        top = stack[-1] if stack else None
+        in_paren = top in ("LPAR", "LBRACK", "LBRACE_ESC")
+        continues = (
+            (top is None or top == "BEGIN_ALIGNED")
+            and j > k + 1
+            and toks[k + 1].type == "AMP"
+            and j < len(toks)
+            and toks[j].type in ("PLUS", "MINUS")
+        )
+        if in_paren or continues:
+            blank.append((tok.start_pos, tok.end_pos))
+            blank += [(t.start_pos, t.end_pos) for t in toks[k + 1 : j] if t.type == "AMP"]
+    if not blank:
+        return latex
+    chars = list(latex)
+    for a, b in blank:
+        for i in range(a or 0, b or 0):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
 def parse_rows(latex: str) -> list[Row]:
     """The display's rows (split at ``\\\\`` of aligned environments), each a list of parts.
 
     Raises NotUnderstood with the offending token when the text is not in the grammar."""
-    latex = _join_split_delimiters(latex)
+    latex = _join_layout_rows(_join_split_delimiters(latex))
     try:
         tree = parser().parse(latex)
     except UnexpectedCharacters as exc:
