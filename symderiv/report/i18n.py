@@ -28,10 +28,8 @@ _EN: dict[str, str] = {
     "title.sub.md": "The gradient, derived and proved — {subtitle}.",
     "section.proof": "What was proven, and how",
     "table.claim": "claim",
-    "table.method": "method",
     "table.covers": "covers",
     "table.failed": "FAILED",
-    "table.detail": "{method}; {detail}",
     "table.aside": " ({detail})",
     "table.note.tex": r"$^\dagger$ checked while building this report; $^\ddagger$ proven at symbolic size "
     r"(\texttt{{symderiv derive --generic}}); the others are the proof of \texttt{{symderiv derive}} at the size "
@@ -219,10 +217,8 @@ _ZH: dict[str, str] = {
     "title.sub.md": "梯度的推导与证明——{subtitle}。",
     "section.proof": "证明了什么，如何证明",
     "table.claim": "命题",
-    "table.method": "方法",
     "table.covers": "涉及公式",
     "table.failed": "未通过",
-    "table.detail": "{method}；{detail}",
     "table.aside": "（{detail}）",
     "table.note.tex": r"$^\dagger$ 生成本报告时检验；"
     r"$^\ddagger$ 在符号规模下证明（\texttt{{symderiv derive --generic}}）；"
