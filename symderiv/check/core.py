@@ -20,7 +20,8 @@ from .result import CheckResult, Diagnosis
 
 TOLERANCE_TEXT = (
     "dW entries within 1e-4 × max|true dW| (1e-3 at the large-scores probe; at a kink, anywhere in the "
-    "subgradient interval), loss within 1e-4 relative; computed in float32, plus what float32 rounding can do"
+    "subgradient interval), loss within 1e-4 relative; for a function that computes in float32, plus what float32 "
+    "rounding can do"
 )
 
 
